@@ -1,0 +1,331 @@
+"""``contacts.json``: list, create, update and delete contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, BeforeValidator, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from sauti.api.rapidpro import body, params
+from sauti.api.rapidpro.endpoint import (
+    Ctx,
+    Doc,
+    Endpoint,
+    Param,
+    empty_page,
+    guarded_list,
+    json,
+    list_page,
+    no_content,
+)
+from sauti.api.rapidpro.errors import APIError, bad_request, not_found
+from sauti.api.rapidpro.pagination import Ordering
+from sauti.domain.contacts import queries, service
+from sauti.domain.contacts.service import UNSET, ContactInput
+from sauti.domain.errors import ErrorCollector
+from sauti.domain.fields import queries as field_queries
+from sauti.domain.fields import values as field_values
+from sauti.kit import urns
+from sauti.kit.timefmt import format_utc
+from sauti.models import Contact, ContactField, ContactGroup, ContactURN, GroupMember, Workspace
+
+endpoint = Endpoint(
+    name="contacts",
+    title="List, Create, Update or Delete Contacts",
+    scope="v2.contacts",
+    description=(
+        "Contacts are the people you message. Create one by POSTing without a lookup; update one by adding "
+        "`?uuid=` or `?urn=` (a URN that matches nobody creates the contact); DELETE removes one (it stays "
+        "listable with `deleted=true`). Listing is newest-modified first, so `after=` gives incremental sync."
+    ),
+    fields=(
+        ("uuid", "the UUID of the contact (string)"),
+        ("name", "the name of the contact (string or null)"),
+        ("status", "active, blocked, stopped or archived"),
+        ("language", "the preferred language, an ISO-639-3 code (string or null)"),
+        ("urns", "the URNs of the contact in priority order (list of strings)"),
+        ("groups", "the groups the contact belongs to (list of {uuid, name})"),
+        ("notes", "the newest five notes (list of {text, created_on, created_by})"),
+        ("fields", "every custom field key with the contact's value or null"),
+        ("flow", "the flow the contact is waiting in, or null"),
+        ("created_on", "when the contact was created (datetime)"),
+        ("modified_on", "when the contact was last changed (datetime)"),
+        ("last_seen_on", "when the contact last sent something (datetime or null)"),
+        ("blocked", "deprecated: status is blocked"),
+        ("stopped", "deprecated: status is stopped"),
+    ),
+)
+
+
+def _ref(v: Any) -> Any:
+    if isinstance(v, bool) or not isinstance(v, str | int):
+        raise body.fail("Must be a string or integer")
+    return str(v)
+
+
+def _field_value(v: Any) -> Any:
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return field_values.to_text(v)
+    raise body.fail("Not a valid string.")
+
+
+Ref = Annotated[str, BeforeValidator(_ref)]
+FieldValue = Annotated[str | None, BeforeValidator(_field_value)]
+
+
+class ContactBody(BaseModel):
+    name: Annotated[body.Str, Field(max_length=64)] | None = None
+    language: Annotated[body.Str, Field(min_length=3, max_length=3)] | None = None
+    urns: Annotated[list[body.Str], Field(max_length=100)] = Field(
+        default_factory=list, description="URNs, e.g. tel:+250788123123; replaces all the contact's URNs"
+    )
+    groups: Annotated[list[Ref], Field(max_length=100)] = Field(
+        default_factory=list, description="UUIDs or names of manual groups; replaces all manual memberships"
+    )
+    fields: Annotated[dict[str, FieldValue], Field(max_length=100)] = Field(
+        default_factory=dict, description="field key to value; null or empty clears a value"
+    )
+    note: Annotated[body.Str, Field(max_length=10_000)] | None = Field(
+        default=None, description="a note to add (on update only)"
+    )
+
+
+def _anon_ref(contact_id: int) -> str:
+    """A stable obfuscated reference for anonymous workspaces (DECISION: base-36 of a scrambled id)."""
+    scrambled = (contact_id * 2654435761) % 4294967291
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while scrambled:
+        scrambled, r = divmod(scrambled, 36)
+        out = digits[r] + out
+    return out.rjust(6, "0")
+
+
+def _urn(urn: ContactURN, anon: bool, expand: bool) -> Any:
+    path = "********" if anon else urn.path
+    if expand:
+        return {"channel": None, "scheme": urn.scheme, "path": path, "display": None if anon else urn.display}
+    return f"{urn.scheme}:{path}"
+
+
+def render(
+    c: Contact,
+    details: queries.Details,
+    fields: Sequence[ContactField],
+    ws: Workspace,
+    tz: ZoneInfo,
+    expand_urns: bool = False,
+) -> dict[str, Any]:
+    live = c.is_active
+    out: dict[str, Any] = {"uuid": c.uuid, "name": c.name if live else None}
+    if ws.anon:
+        ref = _anon_ref(c.id)
+        out["ref"] = ref
+        out["anon_display"] = ref
+    values: dict[str, Any] = {}
+    if live:
+        for f in fields:
+            v = details.values.get(f.id)
+            values[f.key] = (
+                field_values.render(f.value_type, v.text_value, v.number_value, v.datetime_value, tz) if v else None
+            )
+    out.update(
+        {
+            "status": c.status if live else None,
+            "language": c.language if live else None,
+            "urns": [_urn(u, ws.anon, expand_urns) for u in details.urns] if live else [],
+            "groups": [{"uuid": g.uuid, "name": g.name} for g in details.groups] if live else [],
+            "notes": [
+                {
+                    "text": n.text,
+                    "created_on": format_utc(n.created_on),
+                    "created_by": {"email": n.email, "name": n.name} if n.email else None,
+                }
+                for n in details.notes[-queries.MAX_NOTES :]
+            ]
+            if live
+            else [],
+            "fields": values,
+            "flow": None,
+            "created_on": format_utc(c.created_on),
+            "modified_on": format_utc(c.modified_on),
+            "last_seen_on": format_utc(c.last_seen_on),
+            "blocked": c.status == "blocked" if live else None,
+            "stopped": c.status == "stopped" if live else None,
+        }
+    )
+    return out
+
+
+async def render_many(
+    session: AsyncSession, ws: Workspace, contacts: Sequence[Contact], expand_urns: bool = False
+) -> list[dict[str, Any]]:
+    """A page of contacts in a fixed number of queries."""
+    details = await queries.load_details(session, contacts)
+    fields = await field_queries.user_fields(session, ws)
+    tz = ZoneInfo(ws.timezone)
+    return [render(c, details[c.id], fields, ws, tz, expand_urns) for c in contacts]
+
+
+async def _render_one(ctx: Ctx, contact: Contact, status: int = 200) -> Response:
+    await ctx.session.refresh(contact)
+    return json((await render_many(ctx.session, ctx.workspace, [contact]))[0], status)
+
+
+def _normalized_urn(ctx: Ctx, raw: str) -> str:
+    if ctx.workspace.anon:
+        raise bad_request("URN lookups not allowed for anonymous organizations")
+    try:
+        return urns.identity(urns.parse_normalized(raw, ctx.workspace.country))
+    except urns.URNError as exc:
+        raise bad_request(f"Invalid URN: {raw}") from exc
+
+
+@endpoint.method(
+    "GET",
+    Doc(
+        summary="List contacts, most recently modified first",
+        params=(
+            Param("uuid", "a contact UUID to filter by"),
+            Param("urn", "a contact URN to filter by, e.g. tel:+250788123123"),
+            Param("group", "a group name or UUID to filter by"),
+            Param("deleted", "true to list only deleted contacts"),
+            Param("before", "only contacts modified before this date, inclusive"),
+            Param("after", "only contacts modified after this date, inclusive"),
+            Param("reverse", "true to list oldest modified first"),
+            Param("expand_urns", "true to return URNs as objects with scheme, path and display"),
+        ),
+        example="GET /api/v2/contacts.json?group=Reporters&after=2026-01-01T00:00:00.000000Z",
+    ),
+)
+async def get(ctx: Ctx) -> Response:
+    req = ctx.request
+    ws = ctx.workspace
+
+    async def build() -> Any:
+        stmt = queries.listing(ws, deleted=params.flag(req, "deleted"))
+        if (uuid := params.uuid_value(req, "uuid")) is not None:
+            stmt = stmt.where(Contact.uuid == uuid)
+        if (raw_urn := params.value(req, "urn")) is not None:
+            identity = _normalized_urn(ctx, raw_urn)
+            stmt = stmt.where(
+                Contact.id.in_(
+                    select(ContactURN.contact_id).where(
+                        ContactURN.workspace_id == ws.id, ContactURN.identity == identity
+                    )
+                )
+            )
+        if (group_ref := params.value(req, "group")) is not None:
+            group_id = (
+                await ctx.session.execute(
+                    select(ContactGroup.id).where(
+                        ContactGroup.workspace_id == ws.id,
+                        ContactGroup.is_active,
+                        (ContactGroup.uuid == group_ref) | (ContactGroup.name == group_ref),
+                    )
+                )
+            ).scalar()
+            if group_id is None:
+                return empty_page()
+            stmt = stmt.where(Contact.id.in_(select(GroupMember.contact_id).where(GroupMember.group_id == group_id)))
+        if (before := params.date_value(req, "before")) is not None:
+            stmt = stmt.where(Contact.modified_on <= before)
+        if (after := params.date_value(req, "after")) is not None:
+            stmt = stmt.where(Contact.modified_on >= after)
+        ordering = Ordering(Contact.modified_on, Contact.id, descending=not params.flag(req, "reverse"))
+        expand = params.flag(req, "expand_urns")
+
+        async def serialize(session: AsyncSession, w: Workspace, rows: Sequence[Any]) -> list[dict[str, Any]]:
+            return await render_many(session, w, rows, expand)
+
+        return await list_page(ctx, stmt, ordering, serialize)
+
+    return await guarded_list(build)
+
+
+def _input(values: dict[str, Any]) -> ContactInput:
+    return ContactInput(
+        name=values.get("name", UNSET),
+        language=values["language"].lower() if values.get("language") else values.get("language", UNSET),
+        urns=values.get("urns"),
+        groups=values.get("groups"),
+        fields=values.get("fields"),
+        note=values.get("note"),
+    )
+
+
+@endpoint.method(
+    "POST",
+    Doc(
+        summary="Create a contact, or update one with ?uuid= or ?urn=",
+        description="Only the keys present in the body change. `urns` and `groups` replace the whole list.",
+        params=(
+            Param("uuid", "the UUID of the contact to update"),
+            Param("urn", "a URN of the contact to update (created when nobody has it)"),
+        ),
+        body=ContactBody,
+        example='POST /api/v2/contacts.json {"name": "Ben Haggerty", "urns": ["tel:+250788123123"]}',
+    ),
+)
+async def post(ctx: Ctx) -> Response:
+    ws = ctx.workspace
+    lookup = params.lookup(ctx.request, "uuid", "urn")
+    contact: Contact | None = None
+    urn_identity: str | None = None
+    if lookup is not None:
+        kind, raw = lookup
+        if kind == "uuid":
+            contact = await queries.by_uuid(ctx.session, ws, raw)
+            if contact is None:
+                raise not_found()
+        else:
+            urn_identity = _normalized_urn(ctx, raw)
+            contact = await queries.by_urn_identity(ctx.session, ws, urn_identity)
+    data = await body.read_object(ctx.request)
+    values, shape = body.validate(ContactBody, data)
+    errors = ErrorCollector()
+    errors.merge(shape)
+    if urn_identity is not None and "urns" in data:
+        errors.errors["urns"] = ["Field not allowed when using URN in URL"]
+    elif contact is not None and ws.anon and "urns" in data:
+        errors.errors["urns"] = ["Updating URNs not allowed for anonymous organizations"]
+    errors.raise_if_any()
+    if contact is not None and not contact.is_active:
+        raise APIError(400, {"non_field_errors": ["Deleted contacts can't be modified."]})
+    data_in = _input(values)
+    if contact is None:
+        if urn_identity is not None:
+            data_in.urns = [urn_identity]
+        created = await service.create(ctx.session, ws, data_in, ctx.caller.user)
+        return await _render_one(ctx, created, 201)
+    updated = await service.update(ctx.session, ws, contact, data_in, ctx.caller.user)
+    return await _render_one(ctx, updated)
+
+
+@endpoint.method(
+    "DELETE",
+    Doc(
+        summary="Delete a contact by ?uuid= or ?urn=",
+        params=(Param("uuid", "the UUID of the contact"), Param("urn", "a URN of the contact")),
+        example="DELETE /api/v2/contacts.json?uuid=27fb583b-3087-4778-a2b1-8af4b5b4de7f",
+    ),
+)
+async def delete(ctx: Ctx) -> Response:
+    lookup = params.lookup(ctx.request, "uuid", "urn", required=True)
+    assert lookup is not None
+    kind, raw = lookup
+    if kind == "uuid":
+        contact = await queries.by_uuid(ctx.session, ctx.workspace, raw)
+    else:
+        contact = await queries.by_urn_identity(ctx.session, ctx.workspace, _normalized_urn(ctx, raw))
+    if contact is None:
+        raise not_found()
+    await service.delete_contacts(ctx.session, ctx.workspace, [contact])
+    return no_content()

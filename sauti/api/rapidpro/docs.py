@@ -1,0 +1,100 @@
+"""The HTML documentation pages of the API v2 dialect, written from each endpoint's own declaration."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+from sauti.api.rapidpro.endpoint import Endpoint
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2733;background:#f7f8fa}
+header{background:#1d3557;color:#fff;padding:14px 28px;display:flex;gap:24px;align-items:center}
+header a{color:#cfe3ff;text-decoration:none;font-weight:600}header h1{font-size:18px;margin:0 auto 0 0}
+main{max-width:960px;margin:24px auto;padding:0 24px}section{background:#fff;border:1px solid #e2e6ea;
+border-radius:6px;padding:16px 22px;margin-bottom:18px}h2{margin-top:0}code,pre{font-family:ui-monospace,Menlo,
+monospace;background:#f1f3f5;border-radius:4px}pre{padding:10px;overflow:auto}code{padding:1px 4px}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eef0f2;padding:6px 8px;text-align:left;
+vertical-align:top}th{font-size:13px;color:#5c6773}.verb{display:inline-block;min-width:64px;font-weight:700}
+"""
+
+
+def _page(title: str, brand: str, content: str) -> str:
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<header><h1>{escape(brand)} API v2</h1><a href='/api/v2/'>Endpoints</a>"
+        "<a href='/api/v2/explorer/'>Explorer</a></header>"
+        f"<main>{content}</main></body></html>"
+    )
+
+
+def _md(text: str) -> str:
+    """Backticks become code; everything else is escaped text."""
+    parts = escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def _table(rows: Sequence[tuple[str, str]], head: tuple[str, str]) -> str:
+    if not rows:
+        return ""
+    body = "".join(f"<tr><td><code>{escape(n)}</code></td><td>{_md(h)}</td></tr>" for n, h in rows)
+    return f"<table><tr><th>{head[0]}</th><th>{head[1]}</th></tr>{body}</table>"
+
+
+def _body_rows(model: Any) -> list[tuple[str, str]]:
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    rows = []
+    for name, prop in schema.get("properties", {}).items():
+        kind = prop.get("type") or " or ".join(str(p.get("type", "")) for p in prop.get("anyOf", []) if p.get("type"))
+        if "enum" in prop:
+            kind = "one of " + ", ".join(str(v) for v in prop["enum"])
+        help_text = prop.get("description", "")
+        rows.append((name, f"{'required' if name in required else 'optional'}; {kind}. {help_text}".strip()))
+    return rows
+
+
+def endpoint_page(ep: Endpoint, brand: str) -> str:
+    sections = [f"<section><h2>{escape(ep.title)}</h2><p>{_md(ep.description)}</p>"]
+    sections.append(f"<p>URL: <code>/api/v2/{escape(ep.name)}.json</code></p></section>")
+    for verb, doc in ep.docs.items():
+        parts = [f"<section><h3><span class='verb'>{verb}</span>{_md(doc.summary)}</h3>"]
+        if doc.description:
+            parts.append(f"<p>{_md(doc.description)}</p>")
+        if doc.params:
+            parts.append("<h4>Query parameters</h4>")
+            parts.append(_table([(p.name, p.help) for p in doc.params], ("parameter", "meaning")))
+        if doc.body is not None:
+            parts.append("<h4>Body (JSON object)</h4>")
+            parts.append(_table(_body_rows(doc.body), ("field", "meaning")))
+        if doc.example:
+            parts.append(f"<h4>Example</h4><pre>{escape(doc.example)}</pre>")
+        parts.append("</section>")
+        sections.append("".join(parts))
+    if ep.fields:
+        sections.append(
+            "<section><h3>Returned object</h3>" + _table(list(ep.fields), ("field", "meaning")) + "</section>"
+        )
+    sections.append(
+        "<section><h3>Authentication</h3><p>Send <code>Authorization: Token &lt;your token&gt;</code>. "
+        "Lists are paged by cursor: follow <code>next</code> until it is null.</p></section>"
+    )
+    return _page(f"{brand} API v2: {ep.name}", brand, "".join(sections))
+
+
+def root_page(endpoints: Sequence[Endpoint], brand: str) -> str:
+    rows = "".join(
+        f"<tr><td><a href='/api/v2/{escape(e.name)}'><code>/api/v2/{escape(e.name)}</code></a></td>"
+        f"<td>{escape(e.title)}</td></tr>"
+        for e in endpoints
+        if e.listed
+    )
+    content = (
+        f"<section><h2>{escape(brand)} API v2</h2><p>A REST API over your workspace's data. Append "
+        "<code>.json</code> to an endpoint's URL for the data; the URL without it shows this documentation. "
+        "Authenticate with <code>Authorization: Token &lt;your token&gt;</code>.</p>"
+        f"<table><tr><th>endpoint</th><th>what it does</th></tr>{rows}</table></section>"
+    )
+    return _page(f"{brand} API v2", brand, content)

@@ -1,0 +1,134 @@
+"""``fields.json``: custom contact fields."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from sauti.api.rapidpro import body, params
+from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, json, list_page
+from sauti.api.rapidpro.errors import APIError, not_found
+from sauti.api.rapidpro.pagination import Ordering
+from sauti.domain.errors import ErrorCollector
+from sauti.domain.fields import queries, service
+from sauti.domain.groups import smart
+from sauti.models import ContactField, Workspace
+
+LEGACY_TYPES = {"numeric": "number"}
+API_TO_LEGACY = {"number": "numeric"}
+
+endpoint = Endpoint(
+    name="fields",
+    title="List, Create or Update Contact Fields",
+    description=(
+        "Custom fields hold typed values on contacts. A field's key is generated from its name when it is "
+        "created and never changes."
+    ),
+    fields=(
+        ("key", "the unique key of the field (string)"),
+        ("name", "the display name (string)"),
+        ("type", "text, number, datetime, state, district or ward"),
+        ("featured", "whether the field is featured (boolean)"),
+        ("priority", "display priority (integer)"),
+        ("usages", "how many flows, groups and campaign events use the field"),
+        ("agent_access", "none, view or edit"),
+        ("label", "deprecated: same as name"),
+        ("value_type", "deprecated: type, with numeric for number"),
+    ),
+)
+
+Name = Annotated[body.Str, Field(max_length=36)]
+
+
+class FieldBody(BaseModel):
+    name: Name | None = None
+    type: Literal["text", "number", "datetime", "state", "district", "ward"] | None = None
+    label: Name | None = Field(default=None, description="deprecated: name")
+    value_type: Literal["text", "numeric", "number", "datetime", "state", "district", "ward"] | None = Field(
+        default=None, description="deprecated: type"
+    )
+
+
+async def _serialize(session: AsyncSession, ws: Workspace, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    group_usage = await smart.field_usage(session, ws)
+    return [render(f, group_usage.get(f.key, 0)) for f in rows]
+
+
+def render(f: ContactField, groups: int = 0) -> dict[str, Any]:
+    return {
+        "key": f.key,
+        "name": f.name,
+        "type": f.value_type,
+        "featured": f.featured,
+        "priority": f.priority,
+        "usages": {"flows": 0, "groups": groups, "campaign_events": 0},
+        "agent_access": f.agent_access,
+        "label": f.name,
+        "value_type": API_TO_LEGACY.get(f.value_type, f.value_type),
+    }
+
+
+@endpoint.method(
+    "GET",
+    Doc(
+        summary="List custom fields, newest first",
+        params=(Param("key", "a field key to filter by"),),
+        example="GET /api/v2/fields.json?key=nick_name",
+    ),
+)
+async def get(ctx: Ctx) -> Response:
+    stmt = queries.listing(ctx.workspace)
+    key = params.value(ctx.request, "key")
+    if key is not None:
+        stmt = stmt.where(ContactField.key == key)
+    return await list_page(ctx, stmt, Ordering(ContactField.created_on, ContactField.id), _serialize)
+
+
+@endpoint.method(
+    "POST",
+    Doc(
+        summary="Create a field, or update one with ?key=",
+        description="Both name and type are required, on create and on update. The key never changes.",
+        params=(Param("key", "the key of the field to update"),),
+        body=FieldBody,
+        example='POST /api/v2/fields.json {"name": "Nick name", "type": "text"}',
+    ),
+)
+async def post(ctx: Ctx) -> Response:
+    lookup = params.lookup(ctx.request, "key")
+    existing = None
+    if lookup is not None:
+        existing = await queries.by_key(ctx.session, ctx.workspace, lookup[1])
+        if existing is None:
+            raise not_found()
+    data = await body.read_object(ctx.request)
+    values, shape = body.validate(FieldBody, data)
+    name_key = "label" if "name" not in data and "label" in data else "name"
+    type_key = "value_type" if "type" not in data and "value_type" in data else "type"
+    name = values.get(name_key)
+    value_type = values.get(type_key)
+    if name is None and name_key not in shape:
+        raise APIError(400, {"non_field_errors": ["Field 'name' is required."]})
+    if value_type is None and type_key not in shape:
+        raise APIError(400, {"non_field_errors": ["Field 'type' is required."]})
+    errors = ErrorCollector()
+    errors.merge(shape)
+    if name is not None:
+        await service.check_name(
+            ctx.session, ctx.workspace, name, errors, name_key, exclude_id=existing.id if existing else None
+        )
+    errors.raise_if_any()
+    assert name is not None and value_type is not None
+    value_type = LEGACY_TYPES.get(value_type, value_type)
+    if lookup is None:
+        created = await service.create(ctx.session, ctx.workspace, name=name, value_type=value_type, name_key=name_key)
+        return json(render(created), 201)
+    updated = await service.update(
+        ctx.session, ctx.workspace, lookup[1], name=name, value_type=value_type, name_key=name_key
+    )
+    usage = await smart.field_usage(ctx.session, ctx.workspace)
+    return json(render(updated, usage.get(updated.key, 0)))

@@ -1,0 +1,120 @@
+"""``groups.json``: manual and smart contact groups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from sauti.api.rapidpro import body, params
+from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, json, list_page, no_content
+from sauti.api.rapidpro.pagination import Ordering
+from sauti.domain.errors import Invalid
+from sauti.domain.groups import queries, service
+from sauti.models import ContactGroup, Workspace
+
+endpoint = Endpoint(
+    name="groups",
+    title="List, Create, Update or Delete Contact Groups",
+    description=(
+        "Groups are manual (contacts are added and removed explicitly) or smart (their members are the "
+        "active contacts matching a query, kept up to date as contacts change). Creating a group with a "
+        "`query` makes a smart group."
+    ),
+    fields=(
+        ("uuid", "the UUID of the group (string)"),
+        ("name", "the name of the group (string)"),
+        ("query", "the query of a smart group, or null for a manual group"),
+        ("status", "initializing, evaluating, ready or invalid"),
+        ("system", "whether this is a system group (boolean)"),
+        ("count", "the number of contacts in the group (integer)"),
+    ),
+)
+
+
+class GroupBody(BaseModel):
+    name: Annotated[body.Str, Field(max_length=64)]
+    query: Annotated[body.Str, Field(max_length=10_000)] | None = Field(
+        default=None, description="a contact query: makes (or changes) a smart group"
+    )
+
+
+def render(g: ContactGroup) -> dict[str, Any]:
+    return {
+        "uuid": g.uuid,
+        "name": g.name,
+        "query": g.query,
+        "status": g.status,
+        "system": g.is_system,
+        "count": g.member_count,
+    }
+
+
+async def _serialize(session: AsyncSession, ws: Workspace, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    return [render(g) for g in rows]
+
+
+@endpoint.method(
+    "GET",
+    Doc(
+        summary="List groups, newest first",
+        params=(
+            Param("uuid", "a group UUID to filter by"),
+            Param("name", "a group name to filter by (case-insensitive)"),
+            Param("manual_only", "true to list only manual groups"),
+        ),
+        example="GET /api/v2/groups.json?name=Reporters",
+    ),
+)
+async def get(ctx: Ctx) -> Response:
+    params.exclusive(ctx.request, "uuid", "name")
+    stmt = queries.listing(ctx.workspace)
+    if (uuid := params.uuid_value(ctx.request, "uuid")) is not None:
+        stmt = stmt.where(ContactGroup.uuid == uuid)
+    if (name := params.value(ctx.request, "name")) is not None:
+        stmt = stmt.where(func.lower(ContactGroup.name) == name.lower())
+    if params.flag(ctx.request, "manual_only"):
+        stmt = stmt.where(ContactGroup.group_type == "manual")
+    return await list_page(ctx, stmt, Ordering(ContactGroup.created_on, ContactGroup.id), _serialize)
+
+
+@endpoint.method(
+    "POST",
+    Doc(
+        summary="Create a group, or rename one (and change a smart group's query) with ?uuid=",
+        params=(Param("uuid", "the UUID of the group to update"),),
+        body=GroupBody,
+        example='POST /api/v2/groups.json {"name": "Adults", "query": "age >= 18"}',
+    ),
+)
+async def post(ctx: Ctx) -> Response:
+    lookup = params.lookup(ctx.request, "uuid")
+    if lookup is not None:
+        await service.get(ctx.session, ctx.workspace, lookup[1])
+    values, errors = body.validate(GroupBody, await body.read_object(ctx.request))
+    if errors:
+        raise Invalid(errors)
+    if lookup is None:
+        group = await service.create(ctx.session, ctx.workspace, name=values["name"], query=values.get("query"))
+        return json(render(group), 201)
+    group = await service.update(ctx.session, ctx.workspace, lookup[1], name=values["name"], query=values.get("query"))
+    return json(render(group))
+
+
+@endpoint.method(
+    "DELETE",
+    Doc(
+        summary="Delete a group by ?uuid=",
+        params=(Param("uuid", "the UUID of the group to delete", required=True),),
+        example="DELETE /api/v2/groups.json?uuid=5f05311e-8f81-4a67-a5b5-1501b6d6496a",
+    ),
+)
+async def delete(ctx: Ctx) -> Response:
+    lookup = params.lookup(ctx.request, "uuid", required=True)
+    assert lookup is not None
+    await service.delete_group(ctx.session, ctx.workspace, lookup[1])
+    return no_content()

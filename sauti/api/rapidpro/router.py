@@ -1,0 +1,176 @@
+"""Mounting the API v2 dialect: JSON endpoints, documentation pages, the root, the explorer and OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sauti.api.rapidpro import contact_actions, contacts, fields, globals, groups, users, workspace
+from sauti.api.rapidpro.docs import endpoint_page, root_page
+from sauti.api.rapidpro.endpoint import ALL_METHODS, Endpoint, run
+from sauti.api.rapidpro.errors import method_not_allowed
+from sauti.api.render import JSONResponse
+
+# root listing order follows the dialect; endpoints of later issues are added here as they land
+ENDPOINTS: list[Endpoint] = [
+    contacts.endpoint,
+    contact_actions.endpoint,
+    fields.endpoint,
+    globals.endpoint,
+    groups.endpoint,
+    users.endpoint,
+    workspace.endpoint,
+    workspace.org_endpoint,
+]
+
+ROOT_ORDER = (
+    "archives broadcasts campaigns campaign_events channels contacts contact_actions fields flow_starts flows "
+    "globals groups labels media messages message_actions resthooks resthook_events resthook_subscribers runs "
+    "tickets ticket_actions topics users workspace"
+).split()
+
+SECURITY = [{"Token": []}]
+
+
+def _openapi_extra(ep: Endpoint, verb: str) -> dict[str, Any]:
+    doc = ep.docs[verb]
+    extra: dict[str, Any] = {
+        "parameters": [
+            {
+                "name": p.name,
+                "in": "query",
+                "required": p.required,
+                "description": p.help,
+                "schema": {"type": "string"},
+            }
+            for p in doc.params
+        ]
+        + (
+            [
+                {
+                    "name": "cursor",
+                    "in": "query",
+                    "required": False,
+                    "description": "page cursor from next",
+                    "schema": {"type": "string"},
+                }
+            ]
+            if verb == "GET" and ep.name not in ("workspace", "org")
+            else []
+        ),
+        "security": SECURITY,
+    }
+    if doc.body is not None:
+        extra["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": doc.body.model_json_schema()}},
+        }
+    return extra
+
+
+def _api_handler(ep: Endpoint, verb: str | None) -> Callable[[Request], Awaitable[Response]]:
+    """The route function for one method (``None``: any method the endpoint lacks, answered 405)."""
+
+    async def handler(request: Request) -> Response:
+        return await run(request, ep, verb or request.method)
+
+    return handler
+
+
+def _docs_handler(page: str) -> Callable[[Request], Awaitable[Response]]:
+    async def docs_page(request: Request) -> Response:
+        # anyone may read the documentation; any other method on a documentation URL is refused (403)
+        status = 200 if request.method in ("GET", "HEAD") else 403
+        return HTMLResponse(page, status_code=status)
+
+    return docs_page
+
+
+def _mount_endpoint(router: APIRouter, ep: Endpoint, brand: str) -> None:
+    for path in (f"/api/v2/{ep.name}.json", f"/api/v2/{ep.name}.json/"):
+        in_schema = not path.endswith("/") and ep.listed
+        for verb in ep.handlers:
+            router.add_api_route(
+                path,
+                _api_handler(ep, verb),
+                methods=[verb],
+                include_in_schema=in_schema,
+                summary=ep.docs[verb].summary,
+                description=ep.docs[verb].description or ep.description,
+                tags=[ep.name],
+                openapi_extra=_openapi_extra(ep, verb),
+                operation_id=f"{ep.name}_{verb.lower()}",
+                response_class=JSONResponse,
+            )
+        others = [m for m in ALL_METHODS if m not in ep.handlers]
+        router.add_api_route(path, _api_handler(ep, None), methods=others, include_in_schema=False)
+    router.add_api_route(
+        f"/api/v2/{ep.name}",
+        _docs_handler(endpoint_page(ep, brand)),
+        methods=list(ALL_METHODS),
+        include_in_schema=False,
+    )
+
+
+def mount(app: FastAPI, brand: str) -> None:
+    router = APIRouter()
+    for ep in ENDPOINTS:
+        _mount_endpoint(router, ep, brand)
+    known = {e.name for e in ENDPOINTS if e.listed}
+    listed = sorted((e for e in ENDPOINTS if e.listed), key=lambda e: ROOT_ORDER.index(e.name))
+    root_html = root_page(listed, brand)
+
+    async def root(request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return JSONResponse(method_not_allowed(request.method).body, status_code=405)
+        return HTMLResponse(root_html)
+
+    async def root_json(request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        return JSONResponse({name: f"{base}/api/v2/{name}" for name in ROOT_ORDER if name in known})
+
+    async def api_redirect() -> Response:
+        return RedirectResponse("/api/v2/", status_code=302)
+
+    router.add_api_route("/api/v2/", root, methods=list(ALL_METHODS), include_in_schema=False)
+    router.add_api_route("/api/v2/.json", root_json, methods=["GET"], include_in_schema=False)
+    router.add_api_route("/api/", api_redirect, methods=["GET"], include_in_schema=False)
+
+    import swagger_ui_bundle
+
+    assets = Path(swagger_ui_bundle.swagger_ui_path)
+    app.mount("/api/v2/explorer/static", StaticFiles(directory=assets), name="explorer-static")
+
+    async def explorer() -> Response:
+        return HTMLResponse(EXPLORER_HTML.replace("{brand}", brand))
+
+    async def explorer_redirect() -> Response:
+        return RedirectResponse("/api/v2/explorer/", status_code=301)
+
+    router.add_api_route("/api/v2/explorer/", explorer, methods=["GET"], include_in_schema=False)
+    router.add_api_route("/api/v2/explorer", explorer_redirect, methods=["GET"], include_in_schema=False)
+    app.include_router(router)
+
+
+EXPLORER_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{brand} API v2 explorer</title>
+<link rel="stylesheet" href="/api/v2/explorer/static/swagger-ui.css"></head>
+<body><div id="explorer"></div>
+<script src="/api/v2/explorer/static/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({
+  url: "/api/v2/openapi.json",
+  dom_id: "#explorer",
+  deepLinking: true,
+  tryItOutEnabled: true,
+  persistAuthorization: true
+});
+</script></body></html>
+"""

@@ -1,0 +1,54 @@
+"""Per-workspace, per-scope request throttling (sliding window), shared by all tokens of a workspace.
+
+Counters live in memory, or in Redis when ``SAUTI_REDIS_URL`` is set so several API processes share them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+from sauti.api.rapidpro.errors import APIError
+from sauti.models import Workspace
+
+
+class Throttle:
+    def __init__(self, default_rates: dict[str, str], redis_url: str | None = None) -> None:
+        self.default_rates = dict(default_rates)
+        storage: Storage = storage_from_string(f"async+{redis_url}") if redis_url else MemoryStorage()
+        self.limiter = MovingWindowRateLimiter(storage)
+        self._parsed: dict[str, RateLimitItem] = {}
+
+    def rate_for(self, workspace: Workspace, scope: str) -> RateLimitItem | None:
+        text = (workspace.api_rates or {}).get(scope) or self.default_rates.get(scope)
+        if not text:
+            return None
+        item = self._parsed.get(text)
+        if item is None:
+            item = self._parsed[text] = parse(text)
+        return item
+
+    async def check(self, workspace: Workspace, scope: str) -> None:
+        """Count one request; raise the dialect's 429 when the workspace is over its rate for the scope."""
+        item = self.rate_for(workspace, scope)
+        if item is None:
+            return
+        key = f"{scope}:{workspace.id}"
+        if await self.limiter.hit(item, "sauti", key):
+            return
+        stats = await self.limiter.get_window_stats(item, "sauti", key)
+        wait = max(1, math.ceil(stats.reset_time - time.time()))
+        unit = "second" if wait == 1 else "seconds"
+        raise APIError(
+            429,
+            {"detail": f"Request was throttled. Expected available in {wait} {unit}."},
+            {"Retry-After": str(wait)},
+        )
+
+    async def reset(self) -> None:
+        await self.limiter.storage.reset()

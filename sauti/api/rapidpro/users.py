@@ -1,0 +1,86 @@
+"""``users.json``: the members of the workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from sauti.api.rapidpro import params
+from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, empty_page, list_page
+from sauti.api.rapidpro.pagination import Ordering
+from sauti.domain.scope import scoped
+from sauti.domain.workspaces.service import ROLES
+from sauti.kit.timefmt import format_utc
+from sauti.models import Membership, User, Workspace
+
+endpoint = Endpoint(
+    name="users",
+    title="List Users",
+    description="The users who can log in to this workspace, most recently joined first.",
+    fields=(
+        ("uuid", "the UUID of the user (string)"),
+        ("name", "the full name (string)"),
+        ("email", "the email address (string)"),
+        ("role", "administrator, editor or agent"),
+        ("team", "the agent's team, or null"),
+        ("created_on", "when the user joined (datetime)"),
+        ("avatar", "URL of the avatar image, or null"),
+        ("first_name", "deprecated"),
+        ("last_name", "deprecated"),
+    ),
+)
+
+
+async def _serialize(session: AsyncSession, ws: Workspace, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    ids = [m.user_id for m in rows]
+    users = {u.id: u for u in (await session.execute(select(User).where(User.id.in_(ids)))).scalars()}
+    out = []
+    for m in rows:
+        u = users[m.user_id]
+        out.append(
+            {
+                "uuid": u.uuid,
+                "name": f"{u.first_name} {u.last_name}".strip(),
+                "email": u.email,
+                "role": m.role,
+                "team": None,
+                "created_on": format_utc(m.joined_on),
+                "avatar": u.avatar,
+                "first_name": u.first_name,
+                "last_name": u.last_name,
+            }
+        )
+    return out
+
+
+@endpoint.method(
+    "GET",
+    Doc(
+        summary="List the workspace's users",
+        params=(
+            Param("uuid", "a user UUID to filter by (repeatable)"),
+            Param("email", "an email address to filter by, case-insensitive (repeatable)"),
+            Param("role", "administrator, editor or agent (repeatable)"),
+        ),
+        example="GET /api/v2/users.json?role=administrator",
+    ),
+)
+async def get(ctx: Ctx) -> Response:
+    stmt = scoped(Membership, ctx.workspace).join(User, User.id == Membership.user_id).where(User.is_active)
+    uuids = params.uuid_values(ctx.request, "uuid")
+    if uuids:
+        stmt = stmt.where(User.uuid.in_(uuids))
+    emails = [e.lower() for e in ctx.request.query_params.getlist("email") if e][: params.MAX_REPEATS]
+    if emails:
+        stmt = stmt.where(func.lower(User.email).in_(emails))
+    roles = [r for r in ctx.request.query_params.getlist("role") if r]
+    if roles:
+        known = [r for r in roles if r in ROLES]
+        if not known:
+            return empty_page()
+        stmt = stmt.where(Membership.role.in_(known))
+    return await list_page(ctx, stmt, Ordering(Membership.joined_on, Membership.id), _serialize)

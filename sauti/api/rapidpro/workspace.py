@@ -1,0 +1,56 @@
+"""``workspace.json`` (and its deprecated alias ``org.json``): the caller's workspace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, json
+from sauti.models import Workspace
+
+FIELDS = (
+    ("uuid", "the UUID of the workspace (string)"),
+    ("name", "the name of the workspace (string)"),
+    ("country", "the default country code used to read local phone numbers (string or null)"),
+    ("languages", "the languages the workspace's flows use, primary first (list of ISO-639-3 codes)"),
+    ("timezone", "the timezone of the workspace (string)"),
+    ("date_style", "day_first, month_first or year_first"),
+    ("anon", "whether contact URNs are hidden from users (boolean)"),
+    ("credits", "deprecated: always used -1, remaining -1"),
+    ("primary_language", "deprecated: the first of languages"),
+)
+
+
+def render(ws: Workspace) -> dict[str, Any]:
+    return {
+        "uuid": ws.uuid,
+        "name": ws.name,
+        "country": ws.country,
+        "languages": list(ws.languages or []),
+        "timezone": ws.timezone,
+        "date_style": ws.date_style,
+        "anon": ws.anon,
+        "credits": {"used": -1, "remaining": -1},
+        "primary_language": (ws.languages or [None])[0],
+    }
+
+
+def _make(name: str, listed: bool) -> Endpoint:
+    ep = Endpoint(
+        name=name,
+        title="View Workspace" if listed else "View Workspace (deprecated alias of workspace)",
+        description="Details of the workspace your token belongs to. A single object, not a page.",
+        fields=FIELDS,
+        listed=listed,
+    )
+
+    @ep.method("GET", Doc(summary="The workspace of the token", example=f"GET /api/v2/{name}.json"))
+    async def get(ctx: Ctx) -> Response:
+        return json(render(ctx.workspace))
+
+    return ep
+
+
+endpoint = _make("workspace", True)
+org_endpoint = _make("org", False)

@@ -1,0 +1,73 @@
+"""``create_app()``: the ASGI application serving both dialects over one database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from sauti import __version__
+from sauti.api.rapidpro import router as rapidpro
+from sauti.api.rapidpro.throttle import Throttle
+from sauti.db.engine import make_engine, make_sessionmaker
+from sauti.settings import Settings, get_settings
+
+log = logging.getLogger("sauti")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.resolved_database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title=f"{settings.brand} API",
+        version=__version__,
+        openapi_url="/api/v2/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.throttle = Throttle(settings.api_rates, settings.redis_url)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error serving %s %s", request.method, request.url.path, exc_info=exc)
+        return PlainTextResponse("Server Error. Site administrators have been notified.", status_code=500)
+
+    app.add_exception_handler(Exception, server_error)
+    rapidpro.mount(app, settings.brand)
+    _add_security_scheme(app)
+    return app
+
+
+def _add_security_scheme(app: FastAPI) -> None:
+    original = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            schema = original()
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "Token": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "Your API token, written as: Token <key>",
+                }
+            }
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

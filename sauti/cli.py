@@ -1,0 +1,241 @@
+"""The ``sauti`` command: serve, migrate, and manage workspaces, users and API tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.db.engine import make_engine, make_sessionmaker
+from sauti.db.migrate import upgrade
+from sauti.domain.errors import DomainError, Invalid, NotFound
+from sauti.domain.workspaces import service
+from sauti.kit.timefmt import format_utc
+from sauti.settings import get_settings
+
+app = typer.Typer(help="Sauti: a self-hostable messaging platform.", no_args_is_help=True)
+workspace_app = typer.Typer(help="Manage workspaces.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+app.add_typer(workspace_app, name="workspace")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+console = Console()
+T = TypeVar("T")
+
+DEMO_WORKSPACE = "Demo Workspace"
+DEMO_EMAIL = "admin@demo.sauti.local"
+
+
+def _db(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``fn`` in one committed transaction against the configured database."""
+
+    async def go() -> T:
+        engine = make_engine(get_settings().resolved_database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                result = await fn(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(go())
+    except Invalid as exc:
+        console.print(f"[red]invalid:[/red] {exc.errors}")
+        raise typer.Exit(2) from exc
+    except NotFound as exc:
+        console.print(f"[red]not found:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    except DomainError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    settings = get_settings()
+    upgrade(settings.resolved_database_url)
+    console.print(f"database is up to date ({_describe(settings.resolved_database_url)})")
+
+
+def _describe(url: str) -> str:
+    return url.split("@")[-1] if "@" in url else url
+
+
+@app.command()
+def run(
+    host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+) -> None:
+    """Serve the APIs (and, unless SAUTI_EMBEDDED_WORKER=false, the background worker) in one process."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "sauti.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        proxy_headers=True,
+    )
+
+
+@workspace_app.command("create")
+def workspace_create(
+    name: str,
+    country: Annotated[str | None, typer.Option(help="ISO 3166 alpha-2 country code, e.g. RW")] = None,
+    language: Annotated[list[str] | None, typer.Option(help="ISO-639-3 language code, primary first")] = None,
+    timezone: Annotated[str, typer.Option(help="IANA timezone")] = "UTC",
+    date_style: Annotated[str, typer.Option(help="day_first, month_first or year_first")] = "day_first",
+    anon: Annotated[bool, typer.Option(help="hide contact URNs")] = False,
+) -> None:
+    """Create a workspace."""
+
+    async def go(session: AsyncSession) -> str:
+        ws = await service.create_workspace(
+            session,
+            name=name,
+            country=country,
+            languages=language or [],
+            timezone=timezone,
+            date_style=date_style,
+            anon=anon,
+        )
+        return ws.uuid
+
+    console.print(f"workspace {name!r} created: {_db(go)}")
+
+
+@user_app.command("create")
+def user_create(
+    email: str,
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+    role: Annotated[str, typer.Option(help="administrator, editor or agent")] = "administrator",
+    password: Annotated[str | None, typer.Option(help="login password (optional)")] = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> None:
+    """Create a user (or reuse one with this email) and give them a role in a workspace."""
+
+    async def go(session: AsyncSession) -> str:
+        ws = await service.get_workspace(session, workspace)
+        try:
+            user = await service.get_user(session, email)
+        except NotFound:
+            user = await service.create_user(
+                session, email=email, password=password, first_name=first_name, last_name=last_name
+            )
+        await service.grant_role(session, ws, user, role)
+        return user.uuid
+
+    console.print(f"user {email} is {role} of {workspace!r}: {_db(go)}")
+
+
+@token_app.command("create")
+def token_create(
+    email: str,
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+) -> None:
+    """Issue an API token for a user of a workspace. It is shown once: keep it."""
+
+    async def go(session: AsyncSession) -> str:
+        ws = await service.get_workspace(session, workspace)
+        user = await service.get_user(session, email)
+        return (await service.create_token(session, ws, user)).key
+
+    console.print(_db(go))
+
+
+@token_app.command("list")
+def token_list(workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """List a workspace's tokens (their first 8 characters only)."""
+
+    async def go(session: AsyncSession) -> list[tuple[str, str, bool, str]]:
+        ws = await service.get_workspace(session, workspace)
+        return [
+            (t.prefix, u.email, t.is_active, format_utc(t.created_on) or "")
+            for t, u in await service.list_tokens(session, ws)
+        ]
+
+    table = Table("prefix", "user", "active", "created")
+    for prefix, email, active, created in _db(go):
+        table.add_row(prefix + "…", email, "yes" if active else "revoked", created)
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token: Annotated[str, typer.Argument(help="the token, or its first 8 characters")],
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+) -> None:
+    """Revoke a token: it stops working at once."""
+
+    async def go(session: AsyncSession) -> int:
+        ws = await service.get_workspace(session, workspace)
+        return await service.revoke_token(session, ws, token)
+
+    count = _db(go)
+    if not count:
+        console.print("[red]no active token matches[/red]")
+        raise typer.Exit(2)
+    console.print(f"revoked {count} token(s)")
+
+
+@app.command()
+def demo() -> None:
+    """Create (or reuse) the demo workspace, its admin user and API token, and print how to call the API.
+
+    The demo token is kept in ``<data dir>/demo-token`` (mode 0600) so a second run can show it again; tokens
+    made with ``sauti token create`` are never stored in the clear.
+    """
+    settings = get_settings()
+    token_file = Path(settings.data_dir) / "demo-token"
+
+    async def go(session: AsyncSession) -> str:
+        try:
+            ws = await service.get_workspace(session, DEMO_WORKSPACE)
+        except NotFound:
+            ws = await service.create_workspace(
+                session, name=DEMO_WORKSPACE, country="RW", languages=["eng", "kin"], timezone="Africa/Kigali"
+            )
+        try:
+            user = await service.get_user(session, DEMO_EMAIL)
+        except NotFound:
+            user = await service.create_user(session, email=DEMO_EMAIL, first_name="Demo", last_name="Admin")
+        await service.grant_role(session, ws, user, "administrator")
+        if token_file.exists():
+            key = token_file.read_text().strip()
+            caller = await service.authenticate(session, key)
+            if caller is not None and caller.workspace.id == ws.id:
+                return key
+        key = (await service.create_token(session, ws, user)).key
+        token_file.parent.mkdir(parents=True, exist_ok=True)
+        token_file.write_text(key + "\n")
+        os.chmod(token_file, 0o600)
+        return key
+
+    key = _db(go)
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(f"\n[bold]Demo workspace[/bold] {DEMO_WORKSPACE!r}, admin {DEMO_EMAIL}")
+    console.print(f"[bold]API token:[/bold] {key}")
+    console.print("Try it:")
+    console.print(f'  curl -s -H "Authorization: Token {key}" {base}/api/v2/workspace.json', soft_wrap=True)
+    console.print(f"Docs: {base}/api/v2/   Explorer: {base}/api/v2/explorer/\n")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The use cases: plain async functions over a session. No FastAPI, no wire schemas."""

@@ -1,0 +1,27 @@
+"""Every select for contact fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.domain.scope import scoped
+from sauti.models import ContactField, Workspace
+
+
+def listing(workspace: Workspace) -> Select[Any]:
+    """Active custom fields (never the hidden proxy fields)."""
+    return scoped(ContactField, workspace).where(ContactField.is_active, ~ContactField.is_system)
+
+
+async def user_fields(session: AsyncSession, workspace: Workspace) -> list[ContactField]:
+    """The workspace's active custom fields, oldest first (the order contact ``fields`` are rendered in)."""
+    rows = await session.execute(listing(workspace).order_by(ContactField.created_on, ContactField.id))
+    return list(rows.scalars())
+
+
+async def by_key(session: AsyncSession, workspace: Workspace, key: str) -> ContactField | None:
+    rows = await session.execute(listing(workspace).where(ContactField.key == key))
+    return rows.scalar_one_or_none()

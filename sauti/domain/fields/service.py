@@ -1,0 +1,128 @@
+"""Use cases for custom contact fields."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import regex
+from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.domain import limits
+from sauti.domain.errors import ErrorCollector, NotFound
+from sauti.domain.fields import queries
+from sauti.domain.fields.keys import RESERVED_FIELD_KEYS, is_valid_key, key_from_name
+from sauti.domain.fields.values import FIELD_TYPES, parse_number
+from sauti.domain.scope import scoped
+from sauti.kit import clock
+from sauti.kit.dates import parse_datetime
+from sauti.models import ContactField, ContactValue, Workspace
+
+MAX_NAME_LENGTH = 36
+_NAME_RE = regex.compile(r"^[A-Za-z0-9\- ]+$")
+
+
+async def check_name(
+    session: AsyncSession,
+    workspace: Workspace,
+    name: str,
+    errors: ErrorCollector,
+    name_key: str,
+    exclude_id: int | None = None,
+) -> str | None:
+    """Validate a field name; returns the key it generates (or ``None`` after recording an error)."""
+    if name != name.strip() or not _NAME_RE.match(name):
+        errors.add(name_key, "Can only contain letters, numbers and hypens.")
+        return None
+    key = key_from_name(name)
+    if not is_valid_key(key, RESERVED_FIELD_KEYS):
+        errors.add(name_key, f'Generated key "{key}" is invalid or a reserved name.')
+        return None
+    # names are unique case-insensitively, and so are the keys they generate ("Nick Name" vs "Nick-Name")
+    stmt = scoped(ContactField, workspace, ContactField.id).where(
+        ContactField.is_active,
+        (func.lower(ContactField.name) == name.lower()) | (ContactField.key == key),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(ContactField.id != exclude_id)
+    if (await session.execute(stmt.limit(1))).first() is not None:
+        errors.add(name_key, "This field must be unique.")
+        return None
+    return key
+
+
+async def create(
+    session: AsyncSession, workspace: Workspace, *, name: str, value_type: str, name_key: str = "name"
+) -> ContactField:
+    """Create a field; its key is generated from the name. ``name_key`` names the input in errors."""
+    errors = ErrorCollector()
+    key = await check_name(session, workspace, name, errors, name_key)
+    errors.raise_if_any()
+    assert key is not None
+    await limits.check(session, workspace, "fields", ContactField, ~ContactField.is_system)
+    now = clock.now()
+    field = ContactField(
+        uuid=clock.new_uuid(),
+        workspace_id=workspace.id,
+        key=key,
+        name=name,
+        value_type=value_type,
+        featured=False,
+        priority=0,
+        agent_access="view",
+        is_system=False,
+        is_active=True,
+        created_on=now,
+        modified_on=now,
+    )
+    session.add(field)
+    await session.flush()
+    return field
+
+
+async def update(
+    session: AsyncSession,
+    workspace: Workspace,
+    key: str,
+    *,
+    name: str,
+    value_type: str,
+    name_key: str = "name",
+) -> ContactField:
+    """Rename a field and/or change its type (stored values are re-read for the new type). The key stays."""
+    field = await queries.by_key(session, workspace, key)
+    if field is None:
+        raise NotFound(key)
+    errors = ErrorCollector()
+    await check_name(session, workspace, name, errors, name_key, exclude_id=field.id)
+    errors.raise_if_any()
+    field.name = name
+    if value_type != field.value_type:
+        field.value_type = value_type
+        await _reparse(session, workspace, field)
+    field.modified_on = clock.now()
+    await session.flush()
+    return field
+
+
+async def _reparse(session: AsyncSession, workspace: Workspace, field: ContactField) -> None:
+    """Re-derive every value's typed columns from its text after a change of type."""
+    tz = ZoneInfo(workspace.timezone)
+    rows = (
+        await session.execute(
+            select(ContactValue.contact_id, ContactValue.text_value).where(ContactValue.field_id == field.id)
+        )
+    ).all()
+    for contact_id, text in rows:
+        number = parse_number(text) if field.value_type == "number" else None
+        when = parse_datetime(text, tz, workspace.date_style) if field.value_type == "datetime" else None
+        await session.execute(
+            sql_update(ContactValue)
+            .where(ContactValue.contact_id == contact_id, ContactValue.field_id == field.id)
+            .values(number_value=number, datetime_value=when)
+        )
+
+
+def check_type(value_type: str) -> bool:
+    return value_type in FIELD_TYPES

@@ -1,0 +1,54 @@
+"""Every select for contact groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.domain.scope import scoped
+from sauti.models import ContactGroup, Workspace
+
+
+def listing(workspace: Workspace) -> Select[Any]:
+    """Active groups the API shows: manual and smart, including the visible system group, never initializing."""
+    return scoped(ContactGroup, workspace).where(ContactGroup.is_active, ContactGroup.status != "initializing")
+
+
+async def by_uuid(session: AsyncSession, workspace: Workspace, uuid: str) -> ContactGroup | None:
+    rows = await session.execute(
+        scoped(ContactGroup, workspace).where(ContactGroup.is_active, ContactGroup.uuid == uuid)
+    )
+    return rows.scalar_one_or_none()
+
+
+async def by_reference(session: AsyncSession, workspace: Workspace, ref: str) -> ContactGroup | None:
+    """A group referenced in a body: by UUID, or by name case-insensitively."""
+    rows = await session.execute(
+        scoped(ContactGroup, workspace)
+        .where(
+            ContactGroup.is_active,
+            (ContactGroup.uuid == ref) | (func.lower(ContactGroup.name) == ref.lower()),
+        )
+        .order_by(ContactGroup.id)
+    )
+    return rows.scalars().first()
+
+
+async def name_taken(session: AsyncSession, workspace: Workspace, name: str, exclude_id: int | None = None) -> bool:
+    stmt = scoped(ContactGroup, workspace, ContactGroup.id).where(
+        ContactGroup.is_active, func.lower(ContactGroup.name) == name.lower()
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(ContactGroup.id != exclude_id)
+    return (await session.execute(stmt.limit(1))).first() is not None
+
+
+async def smart_groups(session: AsyncSession, workspace: Workspace) -> list[ContactGroup]:
+    rows = await session.execute(
+        scoped(ContactGroup, workspace)
+        .where(ContactGroup.is_active, ContactGroup.group_type == "smart", ContactGroup.status == "ready")
+        .order_by(ContactGroup.id)
+    )
+    return list(rows.scalars())

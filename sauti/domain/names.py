@@ -1,0 +1,33 @@
+"""The name rules shared by groups and labels."""
+
+from __future__ import annotations
+
+from sauti.domain.errors import ErrorCollector
+
+MAX_NAME_LENGTH = 64
+
+
+def check_name(name: str, errors: ErrorCollector, field: str = "name") -> bool:
+    """No ``"`` or ``\\``, no NUL, no leading/trailing whitespace, at most 64 characters."""
+    if not name.strip():
+        errors.add(field, "This field may not be blank.")
+        return False
+    if len(name) > MAX_NAME_LENGTH:
+        errors.add(field, f"Ensure this field has no more than {MAX_NAME_LENGTH} characters.")
+        return False
+    if "\x00" in name:
+        errors.add(field, "Null characters are not allowed.")
+        return False
+    for ch in ('"', "\\"):
+        if ch in name:
+            errors.add(field, f"Cannot contain the character: {ch}")
+            return False
+    if name != name.strip():
+        errors.add(field, "Cannot begin or end with whitespace.")
+        return False
+    return True
+
+
+def deleted_name(uuid: str, name: str) -> str:
+    """The name a soft-deleted object takes, so its real name is free again."""
+    return f"deleted-{uuid}-{name}"[:MAX_NAME_LENGTH]

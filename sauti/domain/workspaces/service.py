@@ -1,0 +1,246 @@
+"""Use cases for tenancy: creating workspaces and users, granting roles, issuing and revoking tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pycountry
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.domain.errors import Invalid, NotFound
+from sauti.kit import clock
+from sauti.kit.secrets import digest, hash_password, new_api_key
+from sauti.models import APIToken, ContactField, ContactGroup, Membership, User, Workspace
+
+ROLES = ("administrator", "editor", "agent")
+TOKEN_ROLES = ("administrator", "editor")
+DATE_STYLES = ("day_first", "month_first", "year_first")
+SYSTEM_FIELDS = (("created_on", "Created On"), ("last_seen_on", "Last Seen On"))
+OPEN_TICKETS = ("Open Tickets", "tickets > 0")
+
+
+async def create_workspace(
+    session: AsyncSession,
+    *,
+    name: str,
+    country: str | None = None,
+    languages: list[str] | None = None,
+    timezone: str = "UTC",
+    date_style: str = "day_first",
+    anon: bool = False,
+) -> Workspace:
+    """Create a workspace with its system objects (the hidden proxy fields and the "Open Tickets" group)."""
+    if country is not None and pycountry.countries.get(alpha_2=country.upper()) is None:
+        raise Invalid.field("country", f"Not a valid country code: {country}")
+    for code in languages or []:
+        if len(code) != 3 or pycountry.languages.get(alpha_3=code) is None:
+            raise Invalid.field("languages", f"Not a valid ISO639-3 language code: {code}")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise Invalid.field("timezone", f"Unknown timezone: {timezone}") from exc
+    if date_style not in DATE_STYLES:
+        raise Invalid.field("date_style", f"Must be one of {', '.join(DATE_STYLES)}")
+    now = clock.now()
+    ws = Workspace(
+        uuid=clock.new_uuid(),
+        name=name,
+        country=country.upper() if country else None,
+        languages=list(languages or []),
+        timezone=timezone,
+        date_style=date_style,
+        anon=anon,
+        api_rates={},
+        limits={},
+        is_active=True,
+        created_on=now,
+        modified_on=now,
+    )
+    session.add(ws)
+    await session.flush()
+    for key, label in SYSTEM_FIELDS:
+        session.add(
+            ContactField(
+                uuid=clock.new_uuid(),
+                workspace_id=ws.id,
+                key=key,
+                name=label,
+                value_type="datetime",
+                featured=False,
+                priority=0,
+                agent_access="view",
+                is_system=True,
+                is_active=True,
+                created_on=now,
+                modified_on=now,
+            )
+        )
+    session.add(
+        ContactGroup(
+            uuid=clock.new_uuid(),
+            workspace_id=ws.id,
+            name=OPEN_TICKETS[0],
+            group_type="smart",
+            query=OPEN_TICKETS[1],
+            status="ready",
+            is_system=True,
+            member_count=0,
+            is_active=True,
+            created_on=now,
+            modified_on=now,
+        )
+    )
+    await session.flush()
+    return ws
+
+
+async def get_workspace(session: AsyncSession, uuid_or_name: str) -> Workspace:
+    row = (
+        await session.execute(
+            select(Workspace).where(
+                (Workspace.uuid == uuid_or_name) | (Workspace.name == uuid_or_name), Workspace.is_active
+            )
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(uuid_or_name)
+    return row
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    email = email.strip()
+    if "@" not in email:
+        raise Invalid.field("email", "Enter a valid email address.")
+    existing = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
+    if existing is not None:
+        raise Invalid.field("email", "A user with that email already exists.")
+    user = User(
+        uuid=clock.new_uuid(),
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        password_hash=hash_password(password) if password else "",
+        is_active=True,
+        created_on=clock.now(),
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def get_user(session: AsyncSession, email: str) -> User:
+    user = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
+    if user is None:
+        raise NotFound(email)
+    return user
+
+
+async def grant_role(session: AsyncSession, workspace: Workspace, user: User, role: str) -> Membership:
+    """Give ``user`` the ``role`` in ``workspace`` (replacing any role they had there)."""
+    if role not in ROLES:
+        raise Invalid.field("role", f'"{role}" is not a valid choice.')
+    membership = (
+        await session.execute(
+            select(Membership).where(Membership.workspace_id == workspace.id, Membership.user_id == user.id)
+        )
+    ).scalar_one_or_none()
+    if membership is None:
+        membership = Membership(workspace_id=workspace.id, user_id=user.id, role=role, joined_on=clock.now())
+        session.add(membership)
+    else:
+        membership.role = role
+    await session.flush()
+    return membership
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: APIToken
+    key: str  # shown once, never stored
+
+
+async def create_token(session: AsyncSession, workspace: Workspace, user: User) -> IssuedToken:
+    """Issue a new API token for a user of the workspace; only administrators and editors may hold one."""
+    membership = (
+        await session.execute(
+            select(Membership).where(Membership.workspace_id == workspace.id, Membership.user_id == user.id)
+        )
+    ).scalar_one_or_none()
+    if membership is None or membership.role not in TOKEN_ROLES:
+        raise Invalid.field("user", "Only administrators and editors of the workspace can have API tokens.")
+    key = new_api_key()
+    token = APIToken(
+        digest=digest(key),
+        prefix=key[:8],
+        workspace_id=workspace.id,
+        user_id=user.id,
+        is_active=True,
+        created_on=clock.now(),
+    )
+    session.add(token)
+    await session.flush()
+    return IssuedToken(token=token, key=key)
+
+
+async def list_tokens(session: AsyncSession, workspace: Workspace) -> list[tuple[APIToken, User]]:
+    rows = await session.execute(
+        select(APIToken, User)
+        .join(User, User.id == APIToken.user_id)
+        .where(APIToken.workspace_id == workspace.id)
+        .order_by(APIToken.created_on, APIToken.id)
+    )
+    return [(t, u) for t, u in rows.tuples()]
+
+
+async def revoke_token(session: AsyncSession, workspace: Workspace, key_or_prefix: str) -> int:
+    """Deactivate the workspace's tokens matching a full key or its 8-character prefix; returns how many."""
+    cond = APIToken.digest == digest(key_or_prefix) if len(key_or_prefix) == 40 else APIToken.prefix == key_or_prefix
+    result = await session.execute(
+        update(APIToken).where(APIToken.workspace_id == workspace.id, cond, APIToken.is_active).values(is_active=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the token's workspace, its user and that user's role there."""
+
+    workspace: Workspace
+    user: User
+    role: str
+    token_id: int
+
+
+async def authenticate(session: AsyncSession, key: str, email: str | None = None) -> Caller | None:
+    """Resolve an API key (and, for Basic auth, the owner's email) to a caller, or ``None`` if it is not valid.
+
+    The token must be active, its user active and still a member of the token's workspace. With ``email`` the
+    user's email must match exactly (case-sensitive).
+    """
+    row = (
+        await session.execute(
+            select(APIToken, User, Workspace, Membership.role)
+            .join(User, User.id == APIToken.user_id)
+            .join(Workspace, Workspace.id == APIToken.workspace_id)
+            .join(
+                Membership,
+                (Membership.user_id == APIToken.user_id) & (Membership.workspace_id == APIToken.workspace_id),
+            )
+            .where(APIToken.digest == digest(key), APIToken.is_active, User.is_active, Workspace.is_active)
+        )
+    ).first()
+    if row is None:
+        return None
+    token, user, workspace, role = row
+    if email is not None and user.email != email:
+        return None
+    return Caller(workspace=workspace, user=user, role=role, token_id=token.id)

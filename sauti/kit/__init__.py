@@ -1,0 +1,1 @@
+"""Domain-free helpers, one concept per module."""

@@ -1,0 +1,37 @@
+"""The one UTC wire format for datetimes: ``YYYY-MM-DDThh:mm:ss.ffffffZ``, always six fraction digits."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+
+def format_utc(value: datetime | None) -> str | None:
+    """Render an aware (or naive-UTC) datetime as ``2020-08-12T13:30:45.000000Z``; ``None`` stays ``None``."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(value: str) -> datetime | None:
+    """Parse a lenient ISO-8601 date or datetime into an aware UTC datetime.
+
+    A bare date means midnight UTC; a value without an offset is taken as UTC. Returns ``None`` when the text
+    is not a date at all (callers decide whether that is an error or an empty result).
+    """
+    text = value.strip()
+    if not text:
+        return None
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            parsed = datetime.combine(date.fromisoformat(text), time(0))
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)

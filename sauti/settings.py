@@ -1,0 +1,55 @@
+"""One Settings object, read from the environment with the ``SAUTI_`` prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_API_RATES = {
+    "v2": "3600/hour",
+    "v2.contacts": "3600/hour",
+    "v2.messages": "3600/hour",
+    "v2.runs": "3600/hour",
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAUTI_", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    # PostgreSQL when set (postgresql+asyncpg://... or postgresql://...); a SQLite file under data_dir otherwise
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # shared throttle counters across processes (optional)
+    redis_url: str | None = None
+    # default throttle rates per scope; a workspace's api_rates override these per scope
+    api_rates: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_API_RATES))
+    page_size: int = 250
+    # run the background worker loops inside the server process (the `make run` default)
+    embedded_worker: bool = True
+    brand: str = "Sauti"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return database_url(self.database_url, self.data_dir)
+
+
+def database_url(url: str | None, data_dir: Path) -> str:
+    """Normalise a configured URL to an async driver URL, defaulting to the embedded SQLite file."""
+    if not url:
+        return f"sqlite+aiosqlite:///{(data_dir / 'sauti.db').resolve()}"
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+asyncpg://" + url[len(plain) :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
