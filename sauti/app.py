@@ -40,6 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
+    # the dialect answers 404 for /api/v2/<name>/ rather than redirecting to the docs page
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.throttle = Throttle(settings.api_rates, settings.redis_url)
 

@@ -103,9 +103,7 @@ def test_precedence_shapes_the_tree() -> None:
     assert node == BoolCombination(
         "or",
         (
-            BoolCombination(
-                "and", (Condition("field", "a", "=", "1"), Condition("field", "b", "=", "2"))
-            ),
+            BoolCombination("and", (Condition("field", "a", "=", "1"), Condition("field", "b", "=", "2"))),
             Condition("field", "c", "=", "3"),
         ),
     )
@@ -166,7 +164,7 @@ def test_allow_as_group() -> None:
     ws = Workspace(fields={"age": "number"}, groups=["Testers"], flows=["Reg"])
     env = Environment()
     assert allow_as_group(parse_query("age > 18 AND name ~ bob OR tel ~ 0788 language = eng", ws, env))
-    assert allow_as_group(parse_query("created_on > 2024-01-01 last_seen_on = \"\" tickets > 0", ws, env))
+    assert allow_as_group(parse_query('created_on > 2024-01-01 last_seen_on = "" tickets > 0', ws, env))
     for banned in ("id = 1", "ref = 1", "status = active", "group = testers", "flow = reg", "history = reg"):
         assert not allow_as_group(parse_query(f"age > 1 OR ({banned} AND bob)", ws, env)), banned
 

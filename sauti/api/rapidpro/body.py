@@ -67,9 +67,9 @@ def _message(err: ErrorDetails) -> str:
         return "This field is required."
     if kind == "string_type":
         return "Not a valid string."
-    if kind == "string_too_long":
+    if kind == "string_too_long" or (kind == "too_long" and isinstance(given, str)):
         return f"Ensure this field has no more than {ctx.get('max_length')} characters."
-    if kind == "string_too_short":
+    if kind == "string_too_short" or (kind == "too_short" and isinstance(given, str)):
         return (
             "This field may not be blank."
             if ctx.get("min_length") == 1

@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, tuple_
+from sqlalchemy import DateTime, Select, bindparam, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from starlette.requests import Request
 
 from sauti.api.rapidpro.errors import APIError
+from sauti.db.base import UTCDateTime
 from sauti.kit.timefmt import format_utc, parse_iso
 
 
@@ -60,12 +61,11 @@ def _decode(token: str, ordering: Ordering) -> tuple[Any, int, bool]:
             raise ValueError("id")
     except (ValueError, KeyError, TypeError, orjson.JSONDecodeError) as exc:
         raise invalid_cursor() from exc
-    python_type = ordering.position.type.python_type
-    if python_type is datetime:
+    if isinstance(ordering.position.type, UTCDateTime | DateTime):
         if not isinstance(pos, str) or (parsed := parse_iso(pos)) is None:
             raise invalid_cursor()
         pos = parsed
-    elif python_type is int and not isinstance(pos, int):
+    elif not isinstance(pos, int | str):
         raise invalid_cursor()
     return pos, row_id, backwards
 
@@ -92,7 +92,10 @@ async def paginate(
         pos, row_id, backwards = _decode(token, ordering)
         # walking forwards continues past the cursor row; backwards walks the other way from it
         after = ordering.descending != backwards
-        stmt = stmt.where(key < tuple_(pos, row_id) if after else key > tuple_(pos, row_id))
+        bound = tuple_(
+            bindparam(None, pos, type_=ordering.position.type), bindparam(None, row_id, type_=ordering.id.type)
+        )
+        stmt = stmt.where(key < bound if after else key > bound)
     walk_desc = ordering.descending != backwards
     if walk_desc:
         stmt = stmt.order_by(ordering.position.desc(), ordering.id.desc())

@@ -89,7 +89,7 @@ async def load_details(session: AsyncSession, contacts: Sequence[Contact]) -> di
         .where(GroupMember.contact_id.in_(ids), ContactGroup.is_active)
         .order_by(ContactGroup.id)
     )
-    for contact_id, group in groups.tuples():
+    for contact_id, group in groups:
         out[contact_id].groups.append(group)
     values = await session.execute(select(ContactValue).where(ContactValue.contact_id.in_(ids)))
     for value in values.scalars():
@@ -100,7 +100,7 @@ async def load_details(session: AsyncSession, contacts: Sequence[Contact]) -> di
         .where(ContactNote.contact_id.in_(ids))
         .order_by(ContactNote.created_on, ContactNote.id)
     )
-    for note, email, first, last in notes.tuples():
+    for note, email, first, last in notes:
         name = f"{first or ''} {last or ''}".strip() or None
         out[note.contact_id].notes.append(NoteView(note.text, note.created_on, email, name))
     return out

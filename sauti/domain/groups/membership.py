@@ -19,7 +19,7 @@ async def current(session: AsyncSession, contact_ids: Iterable[int]) -> dict[int
     rows = await session.execute(
         select(GroupMember.contact_id, GroupMember.group_id).where(GroupMember.contact_id.in_(ids))
     )
-    for contact_id, group_id in rows.tuples():
+    for contact_id, group_id in rows:
         out[contact_id].add(group_id)
     return out
 

@@ -198,7 +198,7 @@ async def list_tokens(session: AsyncSession, workspace: Workspace) -> list[tuple
         .where(APIToken.workspace_id == workspace.id)
         .order_by(APIToken.created_on, APIToken.id)
     )
-    return [(t, u) for t, u in rows.tuples()]
+    return [(t, u) for t, u in rows]
 
 
 async def revoke_token(session: AsyncSession, workspace: Workspace, key_or_prefix: str) -> int:

@@ -37,8 +37,10 @@ class ContactSnapshot:
     """What a query can see of a contact.
 
     ``urns`` are ``(scheme, path)`` pairs; ``fields`` maps field key to value; ``groups`` holds the names of
-    the groups the contact is in, ``flow`` the name of the flow it is waiting in and ``history`` the names of
-    flows it has been in (names are compared case-insensitively). Datetimes are timezone-aware.
+    the (active) groups the contact is in, ``flow`` the name of the flow it is waiting in and ``history`` the
+    names of flows it has been in (names are compared case-insensitively). Datetimes are timezone-aware.
+    ``ref`` conditions compare with ``id``: Sauti's contact ref is the decimal id (leading zeros allowed).
+    ``status``, ``language`` and ``uuid`` are compared as stored, with lower-cased query values.
     """
 
     uuid: str
