@@ -7,7 +7,7 @@ selected here.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -20,6 +20,14 @@ class WorkspaceOwned(Protocol):
 
 
 T = TypeVar("T")
+
+
+@overload
+def scoped(model: type[T], workspace: Workspace | int) -> Select[T]: ...
+
+
+@overload
+def scoped(model: type[T], workspace: Workspace | int, *columns: Any) -> Select[Any]: ...
 
 
 def scoped(model: type[T], workspace: Workspace | int, *columns: Any) -> Select[Any]:

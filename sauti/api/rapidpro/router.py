@@ -36,7 +36,7 @@ ROOT_ORDER = (
     "tickets ticket_actions topics users workspace"
 ).split()
 
-SECURITY = [{"Token": []}]
+SECURITY: list[dict[str, list[str]]] = [{"Token": []}]
 
 
 def _openapi_extra(ep: Endpoint, verb: str) -> dict[str, Any]:

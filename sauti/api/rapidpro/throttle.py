@@ -20,7 +20,8 @@ from sauti.models import Workspace
 class Throttle:
     def __init__(self, default_rates: dict[str, str], redis_url: str | None = None) -> None:
         self.default_rates = dict(default_rates)
-        storage: Storage = storage_from_string(f"async+{redis_url}") if redis_url else MemoryStorage()
+        storage: object = storage_from_string(f"async+{redis_url}") if redis_url else MemoryStorage()
+        assert isinstance(storage, Storage)
         self.limiter = MovingWindowRateLimiter(storage)
         self._parsed: dict[str, RateLimitItem] = {}
 

@@ -32,7 +32,7 @@ def render(ws: Workspace) -> dict[str, Any]:
         "date_style": ws.date_style,
         "anon": ws.anon,
         "credits": {"used": -1, "remaining": -1},
-        "primary_language": (ws.languages or [None])[0],
+        "primary_language": ws.languages[0] if ws.languages else None,
     }
 
 

@@ -24,7 +24,7 @@ from sauti.models import (
 MAX_NOTES = 5
 
 
-def listing(workspace: Workspace, *, deleted: bool = False) -> Select[Any]:
+def listing(workspace: Workspace, *, deleted: bool = False) -> Select[Contact]:
     return scoped(Contact, workspace).where(Contact.is_active.is_(not deleted))
 
 

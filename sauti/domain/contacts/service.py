@@ -122,11 +122,11 @@ async def _prepare(
             if fld is None:
                 errors.add("fields", f"Invalid contact field key: {key}")
                 continue
-            text = field_values.to_text(raw)
-            if text is not None and "\x00" in text:
+            written = field_values.to_text(raw)
+            if written is not None and "\x00" in written:
                 errors.add_item("fields", key, "Null characters are not allowed.")
                 continue
-            out.values[fld.id] = (fld, text)
+            out.values[fld.id] = (fld, written)
     return out
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,7 +9,7 @@ from sauti.domain.scope import scoped
 from sauti.models import ContactField, Workspace
 
 
-def listing(workspace: Workspace) -> Select[Any]:
+def listing(workspace: Workspace) -> Select[ContactField]:
     """Active custom fields (never the hidden proxy fields)."""
     return scoped(ContactField, workspace).where(ContactField.is_active, ~ContactField.is_system)
 

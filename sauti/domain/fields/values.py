@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import regex
 
+from sauti.engine.contactql.text import value_key
 from sauti.kit.dates import local_iso, parse_datetime
 
 FIELD_TYPES = ("text", "number", "datetime", "state", "district", "ward")
@@ -27,9 +28,9 @@ class Parsed:
 
 
 def text_key(text: str, value_type: str) -> str:
-    """What case-insensitive equality compares: casefolded and trimmed; a location's last path component."""
-    base = text.split(">")[-1] if value_type in LOCATION_TYPES else text
-    return base.strip().casefold()[:255]
+    """What case-insensitive equality compares: the query language's own folding (NFC, casefold, trim), of the
+    last path component for locations, so SQL and the in-memory evaluator agree."""
+    return value_key(text, location=value_type in LOCATION_TYPES)
 
 
 def parse_number(text: str) -> Decimal | None:

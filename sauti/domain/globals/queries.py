@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Select, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,7 +9,7 @@ from sauti.domain.scope import scoped
 from sauti.models import Global, Workspace
 
 
-def listing(workspace: Workspace) -> Select[Any]:
+def listing(workspace: Workspace) -> Select[Global]:
     return scoped(Global, workspace).where(Global.is_active)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.contacts import queries as contact_queries
@@ -91,7 +91,7 @@ async def populate(session: AsyncSession, ws: Workspace, group: ContactGroup, pa
     await session.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
     where = to_where(parsed.node, workspace_id=ws.id, fields=infos, env=environment(ws))
     matching = (
-        select(func.cast(group.id, GroupMember.group_id.type), Contact.id)
+        select(literal(group.id, GroupMember.group_id.type), Contact.id)
         .where(Contact.workspace_id == ws.id, Contact.is_active, Contact.status == "active")
         .where(where)
     )

@@ -1,0 +1,206 @@
+"""A token of workspace B can neither read nor change any row of workspace A, on any endpoint or method.
+
+Every (endpoint, method) the API serves must appear in CASES: the last test fails when an endpoint is added
+without its tenancy cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import inspect, select
+
+from sauti.api.rapidpro.router import ENDPOINTS
+from sauti.models import (
+    Contact,
+    ContactField,
+    ContactGroup,
+    ContactNote,
+    ContactURN,
+    ContactValue,
+    Global,
+    GroupMember,
+    Membership,
+)
+from tests.api.rapidpro.helpers import create_contact, create_field, create_group
+from tests.conftest import Tenant
+
+SECRET_URN = "tel:+250788999999"
+
+
+@dataclass(frozen=True)
+class Case:
+    endpoint: str
+    method: str
+    url: str
+    body: dict[str, Any] | None = None
+    status: int = 200
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url} {self.body or ''}".strip()
+
+
+CASES = [
+    Case("contacts", "GET", "/api/v2/contacts.json"),
+    Case("contacts", "GET", "/api/v2/contacts.json?uuid={contact}"),
+    Case("contacts", "GET", "/api/v2/contacts.json?urn={urn}"),
+    Case("contacts", "GET", "/api/v2/contacts.json?group={group}"),
+    Case("contacts", "GET", "/api/v2/contacts.json?group=Secret Group"),
+    Case("contacts", "GET", "/api/v2/contacts.json?deleted=true"),
+    Case("contacts", "POST", "/api/v2/contacts.json?uuid={contact}", {"name": "Hacked"}, 404),
+    Case("contacts", "POST", "/api/v2/contacts.json?urn={urn}", {"name": "Mine"}, 201),
+    Case("contacts", "POST", "/api/v2/contacts.json", {"urns": [SECRET_URN]}, 201),
+    Case("contacts", "POST", "/api/v2/contacts.json", {"groups": ["{group}"]}, 400),
+    Case("contacts", "POST", "/api/v2/contacts.json?uuid={b_contact}", {"groups": ["Secret Group"]}, 400),
+    Case("contacts", "POST", "/api/v2/contacts.json", {"fields": {"secret_field": "x"}}, 400),
+    Case("contacts", "DELETE", "/api/v2/contacts.json?uuid={contact}", None, 404),
+    Case("contacts", "DELETE", "/api/v2/contacts.json?urn={urn}", None, 404),
+    Case(
+        "contact_actions", "POST", "/api/v2/contact_actions.json", {"contacts": ["{contact}"], "action": "block"}, 400
+    ),
+    Case("contact_actions", "POST", "/api/v2/contact_actions.json", {"contacts": ["{urn}"], "action": "delete"}, 400),
+    Case(
+        "contact_actions",
+        "POST",
+        "/api/v2/contact_actions.json",
+        {"contacts": ["{b_contact}"], "action": "add", "group": "{group}"},
+        400,
+    ),
+    Case(
+        "contact_actions",
+        "POST",
+        "/api/v2/contact_actions.json",
+        {"contacts": ["{b_contact}"], "action": "remove", "group": "Secret Group"},
+        400,
+    ),
+    Case("fields", "GET", "/api/v2/fields.json"),
+    Case("fields", "GET", "/api/v2/fields.json?key=secret_field"),
+    Case("fields", "POST", "/api/v2/fields.json?key=secret_field", {"name": "Hacked", "type": "number"}, 404),
+    Case("globals", "GET", "/api/v2/globals.json"),
+    Case("globals", "GET", "/api/v2/globals.json?key=secret_global"),
+    Case("globals", "POST", "/api/v2/globals.json?key=secret_global", {"value": "hacked"}, 404),
+    Case("groups", "GET", "/api/v2/groups.json"),
+    Case("groups", "GET", "/api/v2/groups.json?uuid={group}"),
+    Case("groups", "GET", "/api/v2/groups.json?name=Secret Group"),
+    Case("groups", "POST", "/api/v2/groups.json?uuid={group}", {"name": "Hacked"}, 404),
+    Case("groups", "POST", "/api/v2/groups.json?uuid={smart}", {"name": "Hacked", "query": "name ~ bob"}, 404),
+    Case("groups", "DELETE", "/api/v2/groups.json?uuid={group}", None, 404),
+    Case("groups", "DELETE", "/api/v2/groups.json?uuid={smart}", None, 404),
+    Case("users", "GET", "/api/v2/users.json"),
+    Case("users", "GET", "/api/v2/users.json?uuid={user}"),
+    Case("users", "GET", "/api/v2/users.json?email=admin@nyaruka.com"),
+    Case("workspace", "GET", "/api/v2/workspace.json"),
+    Case("org", "GET", "/api/v2/org.json"),
+]
+
+A_TABLES = (Contact, ContactURN, ContactField, ContactGroup, Global, Membership)
+A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote)
+
+
+async def _snapshot(db: Any, workspace_id: int) -> list[tuple[str, tuple[Any, ...]]]:
+    """Every row workspace A owns, as plain values."""
+    rows: list[tuple[str, tuple[Any, ...]]] = []
+    async with db() as session:
+        contact_ids = select(Contact.id).where(Contact.workspace_id == workspace_id)
+        group_ids = select(ContactGroup.id).where(ContactGroup.workspace_id == workspace_id)
+        for model in A_TABLES:
+            result = await session.execute(select(model).where(model.workspace_id == workspace_id))
+            rows += [(model.__name__, _values(r)) for r in result.scalars()]
+        for model, cond in (
+            (ContactValue, ContactValue.contact_id.in_(contact_ids)),
+            (GroupMember, GroupMember.group_id.in_(group_ids)),
+            (ContactNote, ContactNote.contact_id.in_(contact_ids)),
+        ):
+            rows += [(model.__name__, _values(r)) for r in (await session.execute(select(model).where(cond))).scalars()]
+    return sorted(rows, key=repr)
+
+
+def _values(obj: Any) -> tuple[Any, ...]:
+    return tuple(getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs)
+
+
+@pytest.fixture
+async def secrets(app: Any, tenant: Tenant, other: Tenant, client: httpx.AsyncClient) -> dict[str, str]:
+    """Workspace A's rows, through A's own token; B gets one contact of its own."""
+    await create_field(client, "Secret Field")
+    group = await create_group(client, "Secret Group")
+    contact = await create_contact(
+        client,
+        name="Secret Person",
+        urns=[SECRET_URN],
+        groups=["Secret Group"],
+        fields={"secret_field": "classified"},
+    )
+    smart = await create_group(client, "Secret Smart", 'secret_field = "classified"')
+    await client.post(f"/api/v2/contacts.json?uuid={contact['uuid']}", json={"note": "Top secret note"})
+    resp = await client.post("/api/v2/globals.json", json={"name": "Secret Global", "value": "TopSecretValue"})
+    assert resp.status_code == 201
+    assert smart["count"] == 1
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=other.headers) as b:
+        b_contact = (await b.post("/api/v2/contacts.json", json={"name": "B person"})).json()
+    return {
+        "contact": contact["uuid"],
+        "urn": SECRET_URN,
+        "group": group["uuid"],
+        "smart": smart["uuid"],
+        "user": tenant.user.uuid,
+        "b_contact": b_contact["uuid"],
+        "workspace": tenant.workspace.uuid,
+    }
+
+
+def _fill(value: Any, secrets: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        for k, v in secrets.items():
+            value = value.replace("{" + k + "}", v)
+        return value
+    if isinstance(value, list):
+        return [_fill(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, secrets) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+async def test_workspace_b_cannot_touch_a(
+    case: Case, app: Any, tenant: Tenant, other: Tenant, secrets: dict[str, str], db: Any
+) -> None:
+    before = await _snapshot(db, tenant.workspace.id)
+    transport = httpx.ASGITransport(app=app)
+    url, body = _fill(case.url, secrets), _fill(case.body, secrets)
+    sent = url + repr(body)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=other.headers) as b:
+        resp = await b.request(case.method, url, json=body)
+    assert resp.status_code == case.status, resp.text
+    assert resp.headers.get("X-Temba-Workspace") == other.workspace.uuid
+    leaked = [
+        s
+        for s in (
+            secrets["contact"],
+            secrets["group"],
+            secrets["smart"],
+            secrets["user"],
+            secrets["workspace"],
+            "Secret Person",
+            "classified",
+            "TopSecretValue",
+            "Top secret note",
+            "admin@nyaruka.com",
+        )
+        if s in resp.text and s not in sent  # an error may echo what B itself sent, nothing more
+    ]
+    assert leaked == []
+    if case.method == "GET" and "results" in resp.json():
+        for item in resp.json()["results"]:
+            assert "Secret" not in str(item.get("name")), item
+    assert await _snapshot(db, tenant.workspace.id) == before
+
+
+def test_every_endpoint_and_method_has_cases() -> None:
+    served = {(ep.name, verb) for ep in ENDPOINTS for verb in ep.handlers}
+    covered = {(c.endpoint, c.method) for c in CASES}
+    assert served - covered == set()
