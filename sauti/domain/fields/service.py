@@ -13,10 +13,11 @@ from sauti.domain import limits
 from sauti.domain.errors import ErrorCollector, NotFound
 from sauti.domain.fields import queries
 from sauti.domain.fields.keys import RESERVED_FIELD_KEYS, is_valid_key, key_from_name
-from sauti.domain.fields.values import FIELD_TYPES, parse_number
+from sauti.domain.fields import values
+from sauti.domain.fields.values import FIELD_TYPES
+from sauti.domain.groups import smart
 from sauti.domain.scope import scoped
 from sauti.kit import clock
-from sauti.kit.dates import parse_datetime
 from sauti.models import ContactField, ContactValue, Workspace
 
 MAX_NAME_LENGTH = 36
@@ -107,7 +108,8 @@ async def update(
 
 
 async def _reparse(session: AsyncSession, workspace: Workspace, field: ContactField) -> None:
-    """Re-derive every value's typed columns from its text after a change of type."""
+    """Re-derive every value's typed columns from its text after a change of type, then re-evaluate the smart
+    groups whose query uses the field (their membership depends on the typed values)."""
     tz = ZoneInfo(workspace.timezone)
     rows = (
         await session.execute(
@@ -115,13 +117,13 @@ async def _reparse(session: AsyncSession, workspace: Workspace, field: ContactFi
         )
     ).all()
     for contact_id, text in rows:
-        number = parse_number(text) if field.value_type == "number" else None
-        when = parse_datetime(text, tz, workspace.date_style) if field.value_type == "datetime" else None
+        parsed = values.parse(text, field.value_type, tz, workspace.date_style)
         await session.execute(
             sql_update(ContactValue)
             .where(ContactValue.contact_id == contact_id, ContactValue.field_id == field.id)
-            .values(number_value=number, datetime_value=when)
+            .values(text_key=parsed.text_key, number_value=parsed.number, datetime_value=parsed.datetime)
         )
+    await smart.repopulate_using_field(session, workspace, field.key)
 
 
 def check_type(value_type: str) -> bool:

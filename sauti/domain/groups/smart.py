@@ -161,6 +161,24 @@ async def refresh_contacts(session: AsyncSession, ws: Workspace, contacts: Seque
         await membership.set_for_contact(session, contact.id, have, wanted)
 
 
+async def repopulate_using_field(session: AsyncSession, ws: Workspace, key: str) -> None:
+    """Re-fill every smart group whose query mentions the field ``key`` (after its type changed)."""
+    for group in await group_queries.smart_groups(session, ws):
+        try:
+            node = contactql.parse(group.query or "")
+        except contactql.QueryError:
+            continue
+        if any(c.kind == "field" and c.key == key for c in contactql.iter_conditions(node)):
+            errors = ErrorCollector()
+            parsed = await parse_for_group(session, ws, group.query or "", errors)
+            if parsed is None:
+                group.status = "invalid"  # e.g. "age > 18" once age is text: nobody matches any more
+                await session.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
+                group.member_count = 0
+            else:
+                await populate(session, ws, group, parsed)
+
+
 async def field_usage(session: AsyncSession, ws: Workspace) -> dict[str, int]:
     """How many active smart groups use each field key."""
     rows = (

@@ -143,3 +143,25 @@ async def test_smart_group_on_names_and_urns(client: httpx.AsyncClient) -> None:
     for g in (by_name, by_tel):
         got = await client.get("/api/v2/contacts.json", params={"group": g["name"]})
         assert [c["uuid"] for c in got.json()["results"]] == [alice["uuid"]]
+
+
+async def test_field_type_change_reevaluates_smart_groups(client: httpx.AsyncClient, db: Any) -> None:
+    await create_field(client, "Score", "text")
+    a = await create_contact(client, fields={"score": "7"})
+    await create_contact(client, fields={"score": "3"})
+    text_group = await create_group(client, "Sevens", 'score = "7"')
+    assert text_group["count"] == 1
+    resp = await client.post("/api/v2/fields.json?key=score", json={"name": "Score", "type": "number"})
+    assert resp.status_code == 200
+    high = await create_group(client, "High", "score > 5")
+    assert high["count"] == 1
+    got = await client.get("/api/v2/contacts.json", params={"group": high["uuid"]})
+    assert [c["uuid"] for c in got.json()["results"]] == [a["uuid"]]
+    # back to text: "score > 5" can no longer be evaluated, so the group is marked invalid and emptied
+    resp = await client.post("/api/v2/fields.json?key=score", json={"name": "Score", "type": "text"})
+    assert resp.status_code == 200
+    stored = await row(db, ContactGroup, ContactGroup.uuid == high["uuid"])
+    assert stored.status == "invalid" and stored.member_count == 0
+    assert await count(db, GroupMember, GroupMember.group_id == stored.id) == 0
+    still = await row(db, ContactGroup, ContactGroup.uuid == text_group["uuid"])
+    assert still.status == "ready" and still.member_count == 1
