@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ from tests.support.postgres import free_port
 ROOT = Path(__file__).resolve().parents[2]
 # throttle counters live in the server process and survive the tables being wiped between tests
 GENEROUS_RATES = {"v2": "100000/hour", "v2.contacts": "100000/hour"}
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -46,6 +48,15 @@ def _answers(url: str) -> bool:
             return bool(resp.status == 200)
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
         return False
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: have the kernel kill the server if the test process dies without running its finalizers."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -92,7 +103,13 @@ def running_server(
     ]  # fmt: skip
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            cmd, cwd=ROOT, env=child_env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            cwd=ROOT,
+            env=child_env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches the tests, which then stop the server in order
+            preexec_fn=_die_with_parent,
         )
     server = Server(port=port, process=process, log_path=log_path)
     try:

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, Field
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -32,7 +31,7 @@ from sauti.domain.fields import queries as field_queries
 from sauti.domain.fields import values as field_values
 from sauti.kit import urns
 from sauti.kit.timefmt import format_utc
-from sauti.models import Contact, ContactField, ContactGroup, ContactURN, GroupMember, Workspace
+from sauti.models import Contact, ContactField, ContactURN, Workspace
 
 endpoint = Endpoint(
     name="contacts",
@@ -210,31 +209,19 @@ async def get(ctx: Ctx) -> Response:
     ws = ctx.workspace
 
     async def build() -> Any:
-        stmt = queries.listing(ws, deleted=params.flag(req, "deleted"))
-        if (uuid := params.uuid_value(req, "uuid")) is not None:
-            stmt = stmt.where(Contact.uuid == uuid)
-        if (raw_urn := params.value(req, "urn")) is not None:
-            identity = _normalized_urn(ctx, raw_urn)
-            stmt = stmt.where(
-                Contact.id.in_(
-                    select(ContactURN.contact_id).where(
-                        ContactURN.workspace_id == ws.id, ContactURN.identity == identity
-                    )
-                )
-            )
+        urn = params.value(req, "urn")
+        group = None
         if (group_ref := params.value(req, "group")) is not None:
-            group_id = (
-                await ctx.session.execute(
-                    select(ContactGroup.id).where(
-                        ContactGroup.workspace_id == ws.id,
-                        ContactGroup.is_active,
-                        (ContactGroup.uuid == group_ref) | (ContactGroup.name == group_ref),
-                    )
-                )
-            ).scalar()
-            if group_id is None:
+            group = await queries.group_for_filter(ctx.session, ws, group_ref)
+            if group is None:
                 return empty_page()
-            stmt = stmt.where(Contact.id.in_(select(GroupMember.contact_id).where(GroupMember.group_id == group_id)))
+        stmt = queries.filtered(
+            ws,
+            deleted=params.flag(req, "deleted"),
+            uuid=params.uuid_value(req, "uuid"),
+            urn_identity=_normalized_urn(ctx, urn) if urn is not None else None,
+            group_id=group,
+        )
         if (before := params.date_value(req, "before")) is not None:
             stmt = stmt.where(Contact.modified_on <= before)
         if (after := params.date_value(req, "after")) is not None:

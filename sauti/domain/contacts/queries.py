@@ -28,6 +28,35 @@ def listing(workspace: Workspace, *, deleted: bool = False) -> Select[Contact]:
     return scoped(Contact, workspace).where(Contact.is_active.is_(not deleted))
 
 
+def filtered(
+    workspace: Workspace,
+    *,
+    deleted: bool = False,
+    uuid: str | None = None,
+    urn_identity: str | None = None,
+    group_id: int | None = None,
+) -> Select[Contact]:
+    """The listing with its exact-match filters: a contact UUID, a URN identity, membership of a group."""
+    stmt = listing(workspace, deleted=deleted)
+    if uuid is not None:
+        stmt = stmt.where(Contact.uuid == uuid)
+    if urn_identity is not None:
+        owners = scoped(ContactURN, workspace, ContactURN.contact_id).where(ContactURN.identity == urn_identity)
+        stmt = stmt.where(Contact.id.in_(owners))
+    if group_id is not None:
+        stmt = stmt.where(Contact.id.in_(select(GroupMember.contact_id).where(GroupMember.group_id == group_id)))
+    return stmt
+
+
+async def group_for_filter(session: AsyncSession, workspace: Workspace, ref: str) -> int | None:
+    """A group named in the listing filter: by UUID or exact (case-sensitive) name, active groups only."""
+    stmt = scoped(ContactGroup, workspace, ContactGroup.id).where(
+        ContactGroup.is_active, (ContactGroup.uuid == ref) | (ContactGroup.name == ref)
+    )
+    found: int | None = (await session.execute(stmt.order_by(ContactGroup.id).limit(1))).scalar()
+    return found
+
+
 async def by_uuid(session: AsyncSession, workspace: Workspace, uuid: str) -> Contact | None:
     """Found even when deleted (callers decide what a deleted contact means for them)."""
     return (await session.execute(scoped(Contact, workspace).where(Contact.uuid == uuid))).scalar_one_or_none()

@@ -89,7 +89,10 @@ async def _prepare(
         parsed: list[tuple[int, urns.URN]] = []
         for i, text in enumerate(data.urns):
             try:
-                parsed.append((i, urns.parse_normalized(text, workspace.country)))
+                urn = urns.parse_normalized(text, workspace.country)
+                if urn.scheme not in urns.PUBLIC_SCHEMES:  # "deleted:" is ours alone
+                    raise urns.URNError(text, "internal scheme")
+                parsed.append((i, urn))
             except urns.URNError:
                 errors.add_item("urns", i, invalid_urn_message(text))
         owned = await queries.urns_by_identity(session, workspace, [urns.identity(u) for _, u in parsed])

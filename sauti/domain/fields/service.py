@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain import limits
 from sauti.domain.errors import ErrorCollector, NotFound
-from sauti.domain.fields import queries
+from sauti.domain.fields import queries, values
 from sauti.domain.fields.keys import RESERVED_FIELD_KEYS, is_valid_key, key_from_name
-from sauti.domain.fields import values
 from sauti.domain.fields.values import FIELD_TYPES
 from sauti.domain.groups import smart
 from sauti.domain.scope import scoped

@@ -102,6 +102,10 @@ async def test_create_many_errors_at_once(client: httpx.AsyncClient, fields: Non
         ({"fields": []}, {"fields": ['Expected a dictionary of items but got type "list".']}),
         ({"fields": {"nickname": "a\x00b"}}, {"fields": {"nickname": ["Null characters are not allowed."]}}),
         ({"name": True}, {"name": ["Not a valid string."]}),
+        (
+            {"urns": ["tel:+250788000001", "deleted:abc"]},
+            {"urns": {"1": ["Invalid URN: deleted:abc. Ensure phone numbers contain country codes."]}},
+        ),
     ],
 )
 async def test_create_field_errors(

@@ -1,0 +1,85 @@
+"""The sauti command, run as a real process against the test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from sauti.models import APIToken, Membership, User, Workspace
+from tests.conftest import Backend
+
+pytestmark = pytest.mark.usefixtures("app")
+
+
+def sauti(backend: Backend, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SAUTI_DATABASE_URL": backend.url, "SAUTI_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "sauti.cli", *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+async def test_workspace_user_and_token_lifecycle(app: Any, backend: Backend, tmp_path: Path, db: Any) -> None:
+    assert sauti(backend, tmp_path, "migrate").returncode == 0
+    made = sauti(backend, tmp_path, "workspace", "create", "Acme", "--country", "KE", "--language", "eng",
+                 "--language", "swa", "--timezone", "Africa/Nairobi")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    user = sauti(backend, tmp_path, "user", "create", "ops@acme.org", "--workspace", "Acme", "--role", "editor")
+    assert user.returncode == 0, user.stderr
+    token = sauti(backend, tmp_path, "token", "create", "ops@acme.org", "--workspace", "Acme")
+    assert token.returncode == 0, token.stderr
+    key = token.stdout.strip()
+    assert len(key) == 40
+
+    async with db() as session:
+        ws = (await session.execute(select(Workspace).where(Workspace.name == "Acme"))).scalar_one()
+        assert (ws.country, ws.languages, ws.timezone) == ("KE", ["eng", "swa"], "Africa/Nairobi")
+        role = (await session.execute(select(Membership.role).join(User).where(User.email == "ops@acme.org"))).scalar()
+        assert role == "editor"
+        stored = (await session.execute(select(APIToken))).scalar_one()
+        assert stored.digest != key and stored.prefix == key[:8]
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://t", headers={"Authorization": f"Token {key}"}
+    ) as c:
+        assert (await c.get("/api/v2/workspace.json")).json()["name"] == "Acme"
+        listed = sauti(backend, tmp_path, "token", "list", "--workspace", "Acme")
+        assert key[:8] in listed.stdout and key not in listed.stdout and "ops@acme.org" in listed.stdout
+        revoked = sauti(backend, tmp_path, "token", "revoke", key[:8], "--workspace", "Acme")
+        assert revoked.returncode == 0 and "revoked 1" in revoked.stdout
+        assert (await c.get("/api/v2/workspace.json")).json() == {"detail": "Invalid token"}
+    again = sauti(backend, tmp_path, "token", "revoke", key[:8], "--workspace", "Acme")
+    assert again.returncode == 2
+
+
+async def test_bad_input_is_a_clear_error(backend: Backend, tmp_path: Path, db: Any) -> None:
+    bad = sauti(backend, tmp_path, "workspace", "create", "Nowhere", "--country", "XX")
+    assert bad.returncode == 2 and "country" in bad.stdout
+    missing = sauti(backend, tmp_path, "user", "create", "a@b.org", "--workspace", "No Such Workspace")
+    assert missing.returncode == 2 and "not found" in missing.stdout
+    sauti(backend, tmp_path, "workspace", "create", "Acme")
+    sauti(backend, tmp_path, "user", "create", "agent@acme.org", "--workspace", "Acme", "--role", "agent")
+    agent = sauti(backend, tmp_path, "token", "create", "agent@acme.org", "--workspace", "Acme")
+    assert agent.returncode == 2 and "administrators and editors" in agent.stdout
+    async with db() as session:
+        assert (await session.execute(select(APIToken))).first() is None
+        assert [w.name for w in (await session.execute(select(Workspace))).scalars()] == ["Acme"]
+
+
+async def test_demo_is_idempotent(backend: Backend, tmp_path: Path, db: Any) -> None:
+    first = sauti(backend, tmp_path, "demo")
+    second = sauti(backend, tmp_path, "demo")
+    assert first.returncode == 0 and second.returncode == 0, first.stderr
+    key = (tmp_path / "demo-token").read_text().strip()
+    assert key in first.stdout and key in second.stdout
+    assert oct((tmp_path / "demo-token").stat().st_mode)[-3:] == "600"
+    async with db() as session:
+        assert len((await session.execute(select(Workspace))).all()) == 1
+        assert len((await session.execute(select(APIToken))).all()) == 1
