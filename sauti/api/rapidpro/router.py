@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -143,9 +144,8 @@ def mount(app: FastAPI, brand: str) -> None:
     router.add_api_route("/api/v2/.json", root_json, methods=["GET"], include_in_schema=False)
     router.add_api_route("/api/", api_redirect, methods=["GET"], include_in_schema=False)
 
-    import swagger_ui_bundle
-
-    assets = Path(swagger_ui_bundle.swagger_ui_path)
+    # Swagger UI 5 (it reads OpenAPI 3.1) as shipped inside the fastapi-offline wheel: no CDN at run time
+    assets = Path(str(resources.files("fastapi_offline") / "static"))
     app.mount("/api/v2/explorer/static", StaticFiles(directory=assets), name="explorer-static")
 
     async def explorer() -> Response:
