@@ -80,8 +80,10 @@ FieldValue = Annotated[str | None, BeforeValidator(_field_value)]
 
 
 class ContactBody(BaseModel):
-    name: Annotated[body.Str, Field(max_length=64)] | None = None
-    language: Annotated[body.Str, Field(min_length=3, max_length=3)] | None = None
+    name: Annotated[body.Str, Field(max_length=64)] | None = Field(default=None, description="the full name")
+    language: Annotated[body.Str, Field(min_length=3, max_length=3)] | None = Field(
+        default=None, description="preferred language, an ISO-639-3 code such as eng"
+    )
     urns: Annotated[list[body.Str], Field(max_length=100)] = Field(
         default_factory=list, description="URNs, e.g. tel:+250788123123; replaces all the contact's URNs"
     )
