@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,9 +14,6 @@ from sauti.api.rapidpro import router as rapidpro
 from sauti.api.rapidpro.throttle import Throttle
 from sauti.db.engine import make_engine, make_sessionmaker
 from sauti.settings import Settings, get_settings
-
-log = logging.getLogger("sauti")
-
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
@@ -46,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.throttle = Throttle(settings.api_rates, settings.redis_url)
 
     async def server_error(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error serving %s %s", request.method, request.url.path, exc_info=exc)
+        # Starlette re-raises after this answer, so the server logs the traceback once
         return PlainTextResponse("Server Error. Site administrators have been notified.", status_code=500)
 
     app.add_exception_handler(Exception, server_error)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import signal
@@ -22,7 +21,19 @@ from tests.support.postgres import free_port
 ROOT = Path(__file__).resolve().parents[2]
 # throttle counters live in the server process and survive the tables being wiped between tests
 GENEROUS_RATES = {"v2": "100000/hour", "v2.contacts": "100000/hour"}
-PR_SET_PDEATHSIG = 1
+
+# Runs uvicorn's command line exactly as ``python -m uvicorn`` would, after asking Linux to SIGKILL the server
+# when the test process dies without running its finalizers (kill -9, a CI timeout). Done in the child itself
+# rather than with ``preexec_fn``, which is unsafe when the parent has threads (aiosqlite and to_thread do).
+BOOT = """
+import ctypes, os, signal, sys
+if sys.platform.startswith("linux"):
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != int(os.environ["SAUTI_TEST_PARENT_PID"]):
+        sys.exit("parent gone before the server started")
+from uvicorn.main import main
+main()
+"""
 
 
 @dataclass
@@ -50,15 +61,6 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: have the kernel kill the server if the test process dies without running its finalizers."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass
-
-
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """SIGTERM (uvicorn shuts down gracefully), then SIGKILL of its whole process group if it lingers."""
     if process.poll() is not None:
@@ -76,6 +78,34 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=10)
 
 
+def _start(env: dict[str, str], data_dir: Path, attempt: int, startup_timeout: float) -> Server:
+    log_path = data_dir / f"server-{attempt}.log"
+    port = free_port()
+    cmd = [
+        sys.executable, "-c", BOOT, "sauti.app:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches the tests, which then stop the server in order
+        )
+    server = Server(port=port, process=process, log_path=log_path)
+    deadline = time.monotonic() + startup_timeout
+    while not _answers(f"{server.base_url}/api/v2/"):
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
+        if time.monotonic() > deadline:
+            _stop(process)
+            raise RuntimeError(f"server did not answer within {startup_timeout}s:\n{server.log()}")
+        time.sleep(0.1)
+    return server
+
+
 @contextmanager
 def running_server(
     database_url: str, *, env: Mapping[str, str] | None = None, startup_timeout: float = 30.0
@@ -83,43 +113,30 @@ def running_server(
     """Start ``uvicorn sauti.app:create_app --factory`` against ``database_url``; stop it on exit.
 
     The schema must already exist (the server does not migrate). Output goes to a log file whose tail is shown
-    when the server does not come up.
+    when the server does not come up. A start that dies at once (say the free port was taken meanwhile) is
+    retried on another port.
     """
     data_dir = Path(tempfile.mkdtemp(prefix="sauti-server-"))
-    log_path = data_dir / "server.log"
-    port = free_port()
     child_env = {
         **os.environ,
         "SAUTI_DATABASE_URL": database_url,
         "SAUTI_DATA_DIR": str(data_dir),
         "SAUTI_API_RATES": json.dumps(GENEROUS_RATES),
         "SAUTI_EMBEDDED_WORKER": "false",
+        "SAUTI_TEST_PARENT_PID": str(os.getpid()),
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
         **(env or {}),
     }
-    cmd = [
-        sys.executable, "-m", "uvicorn", "sauti.app:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=child_env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches the tests, which then stop the server in order
-            preexec_fn=_die_with_parent,
-        )
-    server = Server(port=port, process=process, log_path=log_path)
+    server: Server | None = None
+    for attempt in range(3):
+        try:
+            server = _start(child_env, data_dir, attempt, startup_timeout)
+            break
+        except RuntimeError:
+            if attempt == 2:
+                raise
+    assert server is not None
     try:
-        deadline = time.monotonic() + startup_timeout
-        while not _answers(f"{server.base_url}/api/v2/"):
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not answer within {startup_timeout}s:\n{server.log()}")
-            time.sleep(0.1)
         yield server
     finally:
-        _stop(process)
+        _stop(server.process)
