@@ -15,6 +15,7 @@ from sauti.api.rapidpro.throttle import Throttle
 from sauti.db.engine import make_engine, make_sessionmaker
 from sauti.settings import Settings, get_settings
 
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
