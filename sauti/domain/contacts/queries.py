@@ -44,7 +44,11 @@ def filtered(
         owners = scoped(ContactURN, workspace, ContactURN.contact_id).where(ContactURN.identity == urn_identity)
         stmt = stmt.where(Contact.id.in_(owners))
     if group_id is not None:
-        stmt = stmt.where(Contact.id.in_(select(GroupMember.contact_id).where(GroupMember.group_id == group_id)))
+        # a primary-key probe per contact walked in listing order (no temporary list of every member)
+        member = select(GroupMember.contact_id).where(
+            GroupMember.group_id == group_id, GroupMember.contact_id == Contact.id
+        )
+        stmt = stmt.where(member.exists())
     return stmt
 
 

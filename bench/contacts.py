@@ -1,0 +1,331 @@
+"""How fast ``GET /api/v2/contacts.json`` pages, over real HTTP, on SQLite and on PostgreSQL.
+
+For each backend: generate the dataset (``bench.dataset``) into a fresh database (a temporary SQLite file, or a
+throwaway PostgreSQL cluster started with the machine's binaries), start the real server (uvicorn, one process)
+against it, and time with one keep-alive client:
+
+- ``page1``: the first page of the whole listing;
+- ``page_deep``: page 400 of it (the URL reached by following ``next`` from page 1), which keyset pagination
+  should serve as fast as page 1 (the goal: within 1.2x);
+- ``group_page1`` / ``group_deep``: the listing filtered to the largest smart group, first page and its last
+  full page (at most page 400);
+- ``sparse_group_page1``: the first page of the smallest smart group (few matches per contact scanned);
+- ``tiny_group_page1``: the first (only) page of the smallest group of all, a manual one of a few dozen members:
+  the worst case for a listing that walks the contacts in order and keeps the group's members.
+
+The cases run interleaved, round after round, so drift on a busy machine touches them alike. Figures are
+milliseconds per request, client-side (the whole response read). Exactly one JSON line goes to stdout; progress
+goes to stderr. ``make bench`` runs it with the defaults (100,000 contacts, both backends)::
+
+    python -m bench.contacts --contacts 5000 --backends sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import dataset
+
+REPO = Path(__file__).resolve().parents[1]
+PAGE_SIZE = 250  # the server's default page size (SAUTI_PAGE_SIZE)
+DEEP_PAGE = 400
+RATIO_GOAL = 1.2
+BACKENDS = ("sqlite", "postgres")
+API_RATES = '{"v2": "10000000/hour", "v2.contacts": "10000000/hour"}'  # no throttling in the way
+LISTING = "/api/v2/contacts.json"
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# ------------------------------------------------------------------------------------------------- databases
+
+
+@contextlib.contextmanager
+def database(backend: str, workdir: Path) -> Iterator[str]:
+    """An empty database for ``backend``, removed afterwards; yields its async SQLAlchemy URL."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+        return
+    from tests.support.postgres import Cluster  # the test suite's throwaway cluster (runs as postgres if root)
+
+    cluster = Cluster()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+# ---------------------------------------------------------------------------------------------------- server
+
+
+class Server:
+    """``uvicorn sauti.app:create_app`` in its own process group, killed with it on exit."""
+
+    def __init__(self, url: str, workdir: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "server.log"
+        self.env = {
+            **os.environ,
+            "SAUTI_DATABASE_URL": url,
+            "SAUTI_DATA_DIR": str(workdir / "data"),
+            "SAUTI_API_RATES": API_RATES,
+            "SAUTI_EMBEDDED_WORKER": "false",  # nothing but the requests we time
+            "SAUTI_PAGE_SIZE": str(PAGE_SIZE),
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        command = [
+            sys.executable, "-m", "uvicorn", "sauti.app:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
+        with open(self.log_path, "wb") as out:
+            self.process = subprocess.Popen(
+                command, cwd=REPO, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        return self
+
+    def wait_ready(self, token: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        headers = {"Authorization": f"Token {token}"}
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited ({self.process.returncode}): {self.tail()}")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{self.base}/api/v2/workspace.json", headers=headers, timeout=5).status_code == 200:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"the server did not answer within {timeout:.0f}s: {self.tail()}")
+
+    def tail(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
+
+    def __exit__(self, *exc: object) -> None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, sig)  # its own group (start_new_session): the server and nothing else
+            try:
+                process.wait(grace)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+# -------------------------------------------------------------------------------------------------- timing
+
+
+@dataclass
+class Case:
+    name: str
+    url: str
+    page: int
+    rows: int = 0
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (``q`` in 0..100)."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def get_page(client: httpx.Client, url: str) -> dict[str, Any]:
+    response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}: {response.text[:500]}")
+    page: dict[str, Any] = response.json()
+    return page
+
+
+def walk(client: httpx.Client, url: str, page: int) -> tuple[str, float]:
+    """The URL of page ``page`` (following ``next`` from ``url``, page 1), and the mean seconds per page walked."""
+    started = time.perf_counter()
+    for n in range(1, page):
+        following = get_page(client, url)["next"]
+        if following is None:
+            raise RuntimeError(f"the listing ended at page {n}, before page {page}")
+        url = following
+    return url, (time.perf_counter() - started) / max(1, page - 1)
+
+
+def measure(client: httpx.Client, cases: Sequence[Case], requests: int, warmup: int) -> dict[str, dict[str, Any]]:
+    """Warm up each case (checking its page), then time ``requests`` GETs of each, interleaved."""
+    for case in cases:
+        for _ in range(warmup):
+            case.rows = len(get_page(client, case.url)["results"])
+        if case.rows == 0:
+            raise RuntimeError(f"{case.name}: the page is empty")
+    samples: dict[str, list[float]] = {case.name: [] for case in cases}
+    for _ in range(requests):
+        for case in cases:
+            started = time.perf_counter()
+            response = client.get(case.url)  # the body is read in full before it returns
+            elapsed = time.perf_counter() - started
+            if response.status_code != 200:
+                raise RuntimeError(f"{case.name}: GET answered {response.status_code}")
+            samples[case.name].append(elapsed * 1000)
+    return {
+        case.name: {
+            "page": case.page,
+            "rows": case.rows,
+            "p50_ms": round(statistics.median(samples[case.name]), 2),
+            "p99_ms": round(percentile(samples[case.name], 99), 2),
+            "mean_ms": round(statistics.fmean(samples[case.name]), 2),
+        }
+        for case in cases
+    }
+
+
+def ratio(results: dict[str, dict[str, Any]], deep: str, first: str) -> float | None:
+    if deep not in results or first not in results:
+        return None
+    return round(float(results[deep]["p50_ms"]) / float(results[first]["p50_ms"]), 3)
+
+
+# --------------------------------------------------------------------------------------------------- a backend
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix=f"sauti-bench-{backend}-") as tmp:
+        workdir = Path(tmp)
+        with database(backend, workdir) as url:
+            log(f"{backend}: generating {args.contacts} contacts")
+            data = dataset.build(url, contacts=args.contacts, seed=args.seed)
+            log(f"{backend}: generated in {data.seconds['total']:.1f}s; starting the server")
+            with Server(url, workdir) as server:
+                server.wait_ready(data.token)
+                return measure_backend(server, data, args)
+
+
+def measure_backend(server: Server, data: dataset.Dataset, args: argparse.Namespace) -> dict[str, Any]:
+    smart = sorted((g for g in data.groups if g.kind == "smart"), key=lambda g: g.members)
+    large, sparse = smart[-1], smart[0]
+    tiny = min(data.groups, key=lambda g: g.members)
+    headers = {"Authorization": f"Token {data.token}"}
+    with httpx.Client(base_url=server.base, headers=headers, timeout=120) as client:
+        first = f"{server.base}{LISTING}"
+        pages = data.contacts // PAGE_SIZE  # full pages of the whole listing
+        deep = min(DEEP_PAGE, pages)
+        cases = [Case("page1", first, 1)]
+        walked: dict[str, float] = {}
+        if deep >= 2:
+            log(f"walking to page {deep} of the listing")
+            deep_url, walked["listing"] = walk(client, first, deep)
+            cases.append(Case("page_deep", deep_url, deep))
+        group_first = f"{server.base}{LISTING}?group={large.uuid}"
+        cases.append(Case("group_page1", group_first, 1))
+        group_deep = min(DEEP_PAGE, large.members // PAGE_SIZE)
+        if group_deep >= 2:
+            log(f"walking to page {group_deep} of group {large.name!r}")
+            group_url, walked["group"] = walk(client, group_first, group_deep)
+            cases.append(Case("group_deep", group_url, group_deep))
+        cases.append(Case("sparse_group_page1", f"{server.base}{LISTING}?group={sparse.uuid}", 1))
+        cases.append(Case("tiny_group_page1", f"{server.base}{LISTING}?group={tiny.uuid}", 1))
+        log(f"timing {len(cases)} cases x {args.requests} requests")
+        results = measure(client, cases, args.requests, args.warmup)
+    page_ratio = ratio(results, "page_deep", "page1")
+    return {
+        "generate_s": round(data.seconds["total"], 2),
+        "dataset": data.summary(),
+        "groups": {
+            "group": {"name": large.name, "query": large.query, "members": large.members},
+            "sparse_group": {"name": sparse.name, "query": sparse.query, "members": sparse.members},
+            "tiny_group": {"name": tiny.name, "query": tiny.query, "members": tiny.members},
+        },
+        "walk_ms_per_page": {k: round(v * 1000, 2) for k, v in walked.items()},
+        "cases": results,
+        "ratios": {
+            "page_deep/page1": page_ratio,
+            "group_deep/group_page1": ratio(results, "group_deep", "group_page1"),
+            "sparse_group_page1/page1": ratio(results, "sparse_group_page1", "page1"),
+            "tiny_group_page1/page1": ratio(results, "tiny_group_page1", "page1"),
+        },
+        "goal_met": None if page_ratio is None else page_ratio <= RATIO_GOAL,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------- main
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.contacts", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contacts", type=int, default=100_000, help="contacts to list (default 100000)")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: sqlite,postgres")
+    parser.add_argument("--requests", type=int, default=60, help="timed requests per case (default 60)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed requests per case first (default 5)")
+    parser.add_argument("--seed", type=int, default=dataset.DEFAULT_SEED)
+    args = parser.parse_args(argv)
+    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = [b for b in args.backends if b not in BACKENDS]
+    if unknown or not args.backends:
+        parser.error(f"--backends takes {', '.join(BACKENDS)} (got {', '.join(unknown) or 'none'})")
+    if args.contacts < 1 or args.requests < 1 or args.warmup < 1:
+        parser.error("--contacts, --requests and --warmup must be at least 1")
+    return args
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds the with-blocks: the server and the cluster are stopped
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    started = time.perf_counter()
+    report: dict[str, Any] = {
+        "bench": "contacts",
+        "contacts": args.contacts,
+        "page_size": PAGE_SIZE,
+        "requests": args.requests,
+        "warmup": args.warmup,
+        "seed": args.seed,
+        "backends": {},
+    }
+    failed = False
+    with contextlib.redirect_stdout(sys.stderr):  # stdout carries the one JSON line and nothing else
+        for backend in args.backends:
+            try:
+                report["backends"][backend] = run_backend(backend, args)
+            except Exception as exc:  # one backend failing (e.g. no PostgreSQL here) still reports the other
+                log(f"{backend} failed: {exc!r}")
+                report["backends"][backend] = {"error": f"{type(exc).__name__}: {exc}"}
+                failed = True
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    sys.stdout.write(json.dumps(report) + "\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
