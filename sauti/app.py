@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from sauti import __version__
+from sauti.api import channel_callbacks
 from sauti.api.rapidpro import router as rapidpro
 from sauti.api.rapidpro.throttle import Throttle
 from sauti.db.engine import make_engine, make_sessionmaker
 from sauti.settings import Settings, get_settings
+from sauti.worker import Worker
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -24,9 +28,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.resolved_database_url)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.http_client = httpx.AsyncClient(timeout=settings.send_timeout)
+        stop = asyncio.Event()
+        task = None
+        if settings.embedded_worker:
+            worker = Worker(app.state.sessionmaker, settings, app.state.http_client)
+            task = asyncio.create_task(worker.run(stop))
         try:
             yield
         finally:
+            stop.set()
+            if task is not None:
+                await task
+            await app.state.http_client.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -48,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_exception_handler(Exception, server_error)
     rapidpro.mount(app, settings.brand)
+    channel_callbacks.mount(app)
     _add_security_scheme(app)
     return app
 

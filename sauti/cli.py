@@ -27,6 +27,8 @@ token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+channel_app = typer.Typer(help="Manage channels.", no_args_is_help=True)
+app.add_typer(channel_app, name="channel")
 console = Console()
 T = TypeVar("T")
 
@@ -192,6 +194,139 @@ def token_revoke(
 
 
 @app.command()
+def worker() -> None:
+    """Run the background worker alone (sending, broadcasts, recovery); run several against PostgreSQL."""
+    import signal
+
+    from sauti.worker import Worker
+
+    settings = get_settings()
+
+    async def go() -> None:
+        engine = make_engine(settings.resolved_database_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            w = Worker(make_sessionmaker(engine), settings)
+            console.print(f"worker {w.id} running")
+            await w.run(stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())
+
+
+def _config_pairs(pairs: list[str] | None) -> dict[str, object]:
+    import json
+
+    config: dict[str, object] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            console.print(f"[red]config must be key=value:[/red] {pair}")
+            raise typer.Exit(2)
+        try:
+            config[key] = json.loads(value) if value[:1] in "[{" else value
+        except ValueError:
+            config[key] = value
+    return config
+
+
+@channel_app.command("add")
+def channel_add(
+    channel_type: Annotated[str, typer.Argument(help="type code or slug: TST/test, EX/ex, T/t, TG/tg")],
+    name: str,
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+    address: Annotated[str, typer.Option(help="the channel's phone number, short code or bot name")] = "",
+    country: Annotated[str | None, typer.Option(help="country for reading local numbers")] = None,
+    scheme: Annotated[list[str] | None, typer.Option(help="URN scheme it reaches (repeatable)")] = None,
+    tps: Annotated[int | None, typer.Option(help="maximum messages per second")] = None,
+    config: Annotated[list[str] | None, typer.Option("--config", "-c", help="type setting key=value")] = None,
+) -> None:
+    """Add a channel; prints its UUID and the URLs providers should call."""
+    from sauti.channels import registry
+    from sauti.domain.channels import service as channels
+
+    async def go(session: AsyncSession) -> tuple[str, str]:
+        ws = await service.get_workspace(session, workspace)
+        channel = await channels.add(
+            session,
+            ws,
+            channel_type=channel_type,
+            name=name,
+            address=address,
+            country=country,
+            schemes=scheme,
+            tps=tps,
+            config=_config_pairs(config),
+        )
+        return channel.uuid, channel.channel_type
+
+    uuid, code = _db(go)
+    kind = registry.by_code(code)
+    base = get_settings().callback_base
+    console.print(f"channel {name!r} added: {uuid}")
+    if kind is not None:
+        console.print(f"providers call: {base}/c/{kind.slug}/{uuid}/<action>  (receive, status, ...)")
+
+
+@channel_app.command("list")
+def channel_list(workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """List a workspace's channels."""
+    from sauti.domain.channels import queries as channel_queries
+    from sauti.models import Channel
+
+    async def go(session: AsyncSession) -> list[tuple[str, str, str, str, str]]:
+        ws = await service.get_workspace(session, workspace)
+        rows = await session.execute(channel_queries.listing(ws).order_by(Channel.id))
+        return [(c.uuid, c.channel_type, c.name, c.address, ",".join(c.schemes or [])) for c in rows.scalars()]
+
+    table = Table("uuid", "type", "name", "address", "schemes")
+    for row in _db(go):
+        table.add_row(*row)
+    console.print(table)
+
+
+@channel_app.command("remove")
+def channel_remove(uuid: str, workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """Remove a channel: it sends and receives nothing more."""
+    from sauti.domain.channels import service as channels
+
+    async def go(session: AsyncSession) -> str:
+        ws = await service.get_workspace(session, workspace)
+        return (await channels.remove(session, ws, uuid)).name
+
+    console.print(f"channel {_db(go)!r} removed")
+
+
+@channel_app.command("receive")
+def channel_receive(
+    uuid: Annotated[str, typer.Argument(help="the test channel's UUID")],
+    sender: Annotated[str, typer.Option("--from", help="who writes, e.g. +250788123123")],
+    text: Annotated[str, typer.Option(help="what they write")],
+) -> None:
+    """Inject an incoming message into a test channel, as if a contact had written."""
+    from sauti.channels.base import Incoming
+    from sauti.domain.channels import queries as channel_queries
+    from sauti.domain.messages import receive
+    from sauti.models import Workspace
+
+    async def go(session: AsyncSession) -> str:
+        channel = await channel_queries.for_callback(session, "TST", uuid)
+        if channel is None:
+            raise NotFound(uuid)
+        ws = await session.get(Workspace, channel.workspace_id)
+        assert ws is not None
+        urn = sender if ":" in sender and not sender.startswith("+") else f"{channel.schemes[0]}:{sender}"
+        message, _ = await receive.receive(session, ws, channel, Incoming(urn=urn, text=text))
+        return message.uuid
+
+    console.print(f"received: {_db(go)}")
+
+
+@app.command()
 def demo() -> None:
     """Create (or reuse) the demo workspace, its admin user and API token, and print how to call the API.
 
@@ -213,6 +348,7 @@ def demo() -> None:
         except NotFound:
             user = await service.create_user(session, email=DEMO_EMAIL, first_name="Demo", last_name="Admin")
         await service.grant_role(session, ws, user, "administrator")
+        await _demo_channel(session, ws)
         if token_file.exists():
             key = token_file.read_text().strip()
             caller = await service.authenticate(session, key)
@@ -230,7 +366,20 @@ def demo() -> None:
     console.print(f"[bold]API token:[/bold] {key}")
     console.print("Try it:")
     console.print(f'  curl -s -H "Authorization: Token {key}" {base}/api/v2/workspace.json', soft_wrap=True)
-    console.print(f"Docs: {base}/api/v2/   Explorer: {base}/api/v2/explorer/\n")
+    console.print(f"Docs: {base}/api/v2/   Explorer: {base}/api/v2/explorer/")
+    console.print("A test channel is set up: messages to tel: contacts go sent then delivered at once.\n")
+
+
+async def _demo_channel(session: AsyncSession, ws: object) -> None:
+    """The demo workspace gets a test channel (no network), so messages can be sent and replies injected."""
+    from sauti.domain.channels import queries as channel_queries
+    from sauti.domain.channels import service as channels
+    from sauti.models import Channel, Workspace
+
+    assert isinstance(ws, Workspace)
+    existing = await session.execute(channel_queries.listing(ws).where(Channel.channel_type == "TST"))
+    if existing.scalar() is None:
+        await channels.add(session, ws, channel_type="TST", name="Test Channel", address="+250788000000")
 
 
 def main() -> None:

@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     # run the background worker loops inside the server process (the `make run` default)
     embedded_worker: bool = True
     brand: str = "Sauti"
+    # the public base URL providers call back (status callbacks, webhooks); default http://host:port
+    public_url: str | None = None
+    # where uploaded media are kept (under data_dir) and how many seconds a provider call may take
+    send_timeout: float = 30.0
+    # a worker whose heartbeat is older than this many seconds is dead: its claims are recovered
+    worker_stale_after: float = 30.0
+
+    @property
+    def callback_base(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
     def resolved_database_url(self) -> str:

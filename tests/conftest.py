@@ -86,7 +86,9 @@ async def _wipe(b: Backend) -> None:
 
 @pytest.fixture(scope="session")
 async def app_for(backend: Backend) -> AsyncIterator[Any]:
-    settings = Settings(database_url=backend.url, data_dir=Path(tempfile.mkdtemp(prefix="sauti-data-")))
+    settings = Settings(
+        database_url=backend.url, data_dir=Path(tempfile.mkdtemp(prefix="sauti-data-")), embedded_worker=False
+    )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         yield app
@@ -154,3 +156,27 @@ async def anon_client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 def db(backend: Backend) -> async_sessionmaker[AsyncSession]:
     """A session factory on the same database, to check what a request changed."""
     return backend.sessionmaker
+
+
+@pytest.fixture
+async def worker(app: Any, backend: Backend) -> AsyncIterator[Any]:
+    """A worker on the test database, driven step by step (``await worker.drain()``) by the test."""
+    from sauti.worker import Worker
+
+    w = Worker(backend.sessionmaker, app.state.settings, app.state.http_client)
+    await w.heartbeat(force=True)
+    yield w
+    await w.close()
+
+
+async def add_channel(backend: Backend, tenant: Tenant, channel_type: str = "TST", **kwargs: Any) -> Any:
+    from sauti.domain.channels import service as channels
+
+    async with backend.sessionmaker() as session:
+        ws = await session.get(Workspace, tenant.workspace.id)
+        assert ws is not None
+        kwargs.setdefault("name", "Test Channel")
+        kwargs.setdefault("address", "+250788000000")
+        channel = await channels.add(session, ws, channel_type=channel_type, **kwargs)
+        await session.commit()
+        return channel

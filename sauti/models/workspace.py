@@ -27,6 +27,8 @@ class Workspace(Base):
     api_rates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # per-kind limit overrides, e.g. {"fields": 500}
     limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # words that, sent alone by a contact, opt them out (status stopped); matched case-insensitively
+    opt_out_keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_on: Mapped[datetime] = mapped_column(UTCDateTime)
     modified_on: Mapped[datetime] = mapped_column(UTCDateTime)

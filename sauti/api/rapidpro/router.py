@@ -13,7 +13,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sauti.api.rapidpro import contact_actions, contacts, fields, globals, groups, users, workspace
+from sauti.api.rapidpro import (
+    broadcasts,
+    channels,
+    contact_actions,
+    contacts,
+    fields,
+    globals,
+    groups,
+    messages,
+    users,
+    workspace,
+)
 from sauti.api.rapidpro.docs import endpoint_page, root_page
 from sauti.api.rapidpro.endpoint import ALL_METHODS, Endpoint, run
 from sauti.api.rapidpro.errors import method_not_allowed
@@ -21,6 +32,9 @@ from sauti.api.render import JSONResponse
 
 # root listing order follows the dialect; endpoints of later issues are added here as they land
 ENDPOINTS: list[Endpoint] = [
+    broadcasts.endpoint,
+    channels.endpoint,
+    messages.endpoint,
     contacts.endpoint,
     contact_actions.endpoint,
     fields.endpoint,

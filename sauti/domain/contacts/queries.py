@@ -76,6 +76,21 @@ async def by_urn_identity(session: AsyncSession, workspace: Workspace, identity:
     return (await session.execute(stmt)).scalars().first()
 
 
+async def by_reference(session: AsyncSession, workspace: Workspace, ref: str) -> Contact | None:
+    """A live contact named in a body: by UUID, or by URN normalised WITHOUT the workspace country (so a
+    local number names nobody)."""
+    from sauti.kit import urns
+
+    if ":" in ref:
+        try:
+            identity = urns.identity(urns.parse_normalized(ref, None))
+        except urns.URNError:
+            return None
+        return await by_urn_identity(session, workspace, identity)
+    contact = await by_uuid(session, workspace, ref)
+    return contact if contact is not None and contact.is_active else None
+
+
 async def urns_by_identity(
     session: AsyncSession, workspace: Workspace, identities: Sequence[str]
 ) -> dict[str, ContactURN]:

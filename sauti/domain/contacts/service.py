@@ -385,3 +385,27 @@ async def get_live(session: AsyncSession, workspace: Workspace, uuid: str) -> Co
     if contact is None or not contact.is_active:
         raise NotFound(uuid)
     return contact
+
+
+async def get_or_create_by_urn(
+    session: AsyncSession,
+    workspace: Workspace,
+    urn: urns.URN,
+    *,
+    name: str | None = None,
+    channel_id: int | None = None,
+) -> tuple[Contact, ContactURN]:
+    """The live contact owning a (normalised) URN, created with it when nobody has it. An orphan URN row (its
+    contact was deleted) is claimed by the new contact."""
+    ident = urns.identity(urn)
+    row = (await queries.urns_by_identity(session, workspace, [ident])).get(ident)
+    if row is not None and row.contact_id is not None:
+        contact = await session.get(Contact, row.contact_id)
+        if contact is not None and contact.is_active:
+            if channel_id is not None and row.channel_id is None:
+                row.channel_id = channel_id
+            return contact, row
+    contact = await create(session, workspace, ContactInput(name=name, urns=[urns.to_string(urn)]))
+    row = (await queries.urns_by_identity(session, workspace, [ident]))[ident]
+    row.channel_id = channel_id
+    return contact, row

@@ -17,6 +17,8 @@ from sauti.models import APIToken, ContactField, ContactGroup, Membership, User,
 ROLES = ("administrator", "editor", "agent")
 TOKEN_ROLES = ("administrator", "editor")
 DATE_STYLES = ("day_first", "month_first", "year_first")
+# DECISION: the default opt-out words (a contact sending one of these alone is stopped); per workspace
+DEFAULT_OPT_OUT_KEYWORDS = ["stop", "stopall", "unsubscribe", "cancel", "end", "quit"]
 SYSTEM_FIELDS = (("created_on", "Created On"), ("last_seen_on", "Last Seen On"))
 OPEN_TICKETS = ("Open Tickets", "tickets > 0")
 
@@ -54,6 +56,7 @@ async def create_workspace(
         anon=anon,
         api_rates={},
         limits={},
+        opt_out_keywords=list(DEFAULT_OPT_OUT_KEYWORDS),
         is_active=True,
         created_on=now,
         modified_on=now,

@@ -1,0 +1,203 @@
+"""``messages.json``: list messages by folder, label, contact or broadcast; send one message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from sauti.api.rapidpro import body, params
+from sauti.api.rapidpro.contacts import Ref
+from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, empty_page, guarded_list, json, list_page
+from sauti.api.rapidpro.outgoing import (
+    MAX_ATTACHMENTS,
+    MAX_QUICK_REPLIES,
+    QuickReply,
+    check_quick_replies,
+    resolve_attachments,
+)
+from sauti.api.rapidpro.pagination import Ordering
+from sauti.domain.contacts.queries import by_reference as contact_by_reference
+from sauti.domain.errors import ErrorCollector
+from sauti.domain.messages import queries
+from sauti.domain.messages.send import Content, queue_one
+from sauti.kit.timefmt import format_utc
+from sauti.models import Message, Workspace
+
+STATUS_WORDS = {"pending": "queued", "initializing": "queued", "queued": "queued", "sending": "queued"}
+
+endpoint = Endpoint(
+    name="messages",
+    title="List or Send Messages",
+    scope="v2.messages",
+    description=(
+        "Messages sent and received. Filter by one of `folder` (inbox, flows, archived, outbox, sent, failed), "
+        "`contact`, `label` or `broadcast`. POST sends a message to one contact: it is queued at once and "
+        "delivered by the outbox."
+    ),
+    fields=(
+        ("uuid", "the UUID of the message"),
+        ("contact", "the contact ({uuid, name})"),
+        ("urn", "the URN it was sent to or received from"),
+        ("channel", "the channel ({uuid, name}) or null"),
+        ("direction", "in or out"),
+        ("type", "text"),
+        ("status", "queued, handled, wired, sent, delivered, read, errored or failed"),
+        ("visibility", "visible or archived"),
+        ("text", "the text"),
+        ("labels", "labels ({uuid, name}) on an incoming message"),
+        ("attachments", "list of {content_type, url}"),
+        ("quick_replies", "list of {type, text, extra}"),
+        ("created_on", "when it was created (datetime)"),
+        ("sent_on", "when it was sent (datetime or null)"),
+        ("modified_on", "when it last changed (datetime)"),
+        ("id", "deprecated integer id (message_actions accepts it)"),
+        ("broadcast", "deprecated broadcast id, or null"),
+    ),
+)
+
+
+class MessageBody(BaseModel):
+    contact: Ref = Field(description="a contact UUID or URN")
+    text: Annotated[body.Str, Field(max_length=4096)] | None = None
+    attachments: Annotated[list[body.Str], Field(max_length=MAX_ATTACHMENTS)] = Field(
+        default_factory=list, description="media UUIDs from media.json"
+    )
+    quick_replies: Annotated[list[QuickReply], Field(max_length=MAX_QUICK_REPLIES)] = Field(default_factory=list)
+
+
+def _attachment(a: str) -> dict[str, str]:
+    ctype, _, url = a.partition(":")
+    return {"content_type": ctype, "url": url}
+
+
+async def render_many(session: AsyncSession, ws: Workspace, rows: Sequence[Message]) -> list[dict[str, Any]]:
+    data = await queries.load_page(session, rows)
+    out = []
+    for m in rows:
+        contact = data.contacts.get(m.contact_id)
+        urn = data.urns.get(m.contact_urn_id) if m.contact_urn_id else None
+        channel = data.channels.get(m.channel_id) if m.channel_id else None
+        out.append(
+            {
+                "uuid": m.uuid,
+                "contact": {"uuid": contact.uuid, "name": contact.name} if contact else None,
+                "urn": None if ws.anon or urn is None else f"{urn.scheme}:{urn.path}",
+                "channel": {"uuid": channel.uuid, "name": channel.name} if channel else None,
+                "direction": m.direction,
+                "type": m.msg_type,
+                "status": STATUS_WORDS.get(m.status, m.status),
+                "archived": m.visibility == "archived",
+                "visibility": m.visibility,
+                "text": m.text,
+                "labels": [{"uuid": lb.uuid, "name": lb.name} for lb in data.labels.get(m.id, [])],
+                "flow": None,
+                "attachments": [_attachment(a) for a in m.attachments or []],
+                "quick_replies": list(m.quick_replies or []),
+                "created_on": format_utc(m.created_on),
+                "sent_on": format_utc(m.sent_on),
+                "modified_on": format_utc(m.modified_on),
+                "media": m.attachments[0] if m.attachments else None,
+                "id": m.id,
+                "broadcast": m.broadcast_id,
+            }
+        )
+    return out
+
+
+@endpoint.method(
+    "GET",
+    Doc(
+        summary="List messages, newest first",
+        params=(
+            Param("uuid", "a message UUID"),
+            Param("id", "a message id (deprecated)"),
+            Param("folder", "inbox, flows, archived, outbox, sent or failed"),
+            Param("contact", "a contact UUID"),
+            Param("label", "a label name or UUID"),
+            Param("broadcast", "a broadcast id (deprecated)"),
+            Param("before", "only messages created before this date, inclusive"),
+            Param("after", "only messages created after this date, inclusive"),
+        ),
+        example="GET /api/v2/messages.json?folder=inbox",
+    ),
+)
+async def get(ctx: Ctx) -> Response:
+    req = ctx.request
+    ws = ctx.workspace
+    params.exclusive(req, "contact", "folder", "label", "broadcast")
+    msg_id = params.int_value(req, "id")
+    broadcast = params.int_value(req, "broadcast")
+
+    async def build() -> Any:
+        folder = params.value(req, "folder")
+        ordering = Ordering(Message.created_on, Message.id)
+        if folder is not None:
+            stmt = queries.in_folder(ws, folder)
+            if stmt is None:
+                return empty_page()
+            if folder.lower() == "sent":
+                ordering = Ordering(Message.sent_on, Message.id)
+        else:
+            stmt = queries.listing(ws)
+        if (uuid := params.uuid_value(req, "uuid")) is not None:
+            stmt = stmt.where(Message.uuid == uuid)
+        if msg_id is not None:
+            stmt = stmt.where(Message.id == msg_id)
+        if broadcast is not None:
+            stmt = stmt.where(Message.broadcast_id == broadcast)
+        if (contact_ref := params.value(req, "contact")) is not None:
+            contact_id = await queries.contact_id(ctx.session, ws, contact_ref)
+            if contact_id is None:
+                return empty_page()
+            stmt = stmt.where(Message.contact_id == contact_id)
+        if (label_ref := params.value(req, "label")) is not None:
+            label = await queries.label_id(ctx.session, ws, label_ref)
+            if label is None:
+                return empty_page()
+            stmt = queries.with_label(stmt, label)
+        field = ordering.position
+        if (before := params.date_value(req, "before")) is not None:
+            stmt = stmt.where(Message.created_on <= before)
+        if (after := params.date_value(req, "after")) is not None:
+            stmt = stmt.where(Message.created_on >= after)
+        if field is Message.sent_on:
+            stmt = stmt.where(Message.sent_on.is_not(None))
+        return await list_page(ctx, stmt, ordering, render_many)
+
+    return await guarded_list(build)
+
+
+@endpoint.method(
+    "POST",
+    Doc(
+        summary="Send a message to one contact",
+        body=MessageBody,
+        example='POST /api/v2/messages.json {"contact": "tel:+250788123123", "text": "Hello"}',
+    ),
+)
+async def post(ctx: Ctx) -> Response:
+    ws = ctx.workspace
+    values, shape = body.validate(MessageBody, await body.read_object(ctx.request))
+    errors = ErrorCollector()
+    errors.merge(shape)
+    contact = None
+    if "contact" in values:
+        contact = await contact_by_reference(ctx.session, ws, values["contact"])
+        if contact is None:
+            errors.add("contact", f"No such object: {values['contact']}")
+    quick = check_quick_replies(values.get("quick_replies", []), errors)
+    attachments = await resolve_attachments(ctx.session, ws, values.get("attachments", []), errors)
+    errors.raise_if_any()
+    text = values.get("text") or ""
+    if not text and not attachments:
+        errors.add("non_field_errors", "Must provide either text or attachments.")
+        errors.raise_if_any()
+    assert contact is not None
+    message = await queue_one(
+        ctx.session, ws, contact, Content(text=text, attachments=attachments, quick_replies=quick)
+    )
+    return json((await render_many(ctx.session, ws, [message]))[0], 201)

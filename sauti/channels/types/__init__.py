@@ -1,0 +1,1 @@
+"""One module per channel type; each registers itself with ``sauti.channels.registry.register``."""

@@ -1,0 +1,1 @@
+"""Broadcasts: one message to many contacts, expanded into messages by the worker in batches."""

@@ -1,0 +1,31 @@
+"""Every select for channels."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.domain.scope import scoped
+from sauti.models import Channel, Workspace
+
+
+def listing(workspace: Workspace) -> Select[Channel]:
+    return scoped(Channel, workspace).where(Channel.is_active)
+
+
+async def by_uuid(session: AsyncSession, workspace: Workspace, uuid: str) -> Channel | None:
+    found: Channel | None = (await session.execute(listing(workspace).where(Channel.uuid == uuid))).scalar()
+    return found
+
+
+async def for_callback(session: AsyncSession, channel_type: str, uuid: str) -> Channel | None:
+    """The channel a provider's callback names (its UUID is the only credential some types have)."""
+    stmt = select(Channel).where(Channel.uuid == uuid, Channel.channel_type == channel_type, Channel.is_active)
+    found: Channel | None = (await session.execute(stmt)).scalar()
+    return found
+
+
+async def senders(session: AsyncSession, workspace: Workspace) -> list[Channel]:
+    """Enabled channels that can send, oldest first (the default choice for a URN scheme)."""
+    stmt = listing(workspace).where(Channel.is_enabled, Channel.role.contains("S")).order_by(Channel.id)
+    return list((await session.execute(stmt)).scalars())

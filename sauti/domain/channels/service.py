@@ -1,0 +1,94 @@
+"""Use cases for channels: add, remove, and the plain view a channel type gets of one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.channels import registry
+from sauti.channels.base import ChannelInfo
+from sauti.domain.channels import queries
+from sauti.domain.errors import Invalid, NotFound
+from sauti.kit import clock
+from sauti.kit.urns import PUBLIC_SCHEMES
+from sauti.models import Channel, Workspace
+
+MAX_CHANNELS = 10
+
+
+async def add(
+    session: AsyncSession,
+    workspace: Workspace,
+    *,
+    channel_type: str,
+    name: str,
+    address: str = "",
+    country: str | None = None,
+    schemes: list[str] | None = None,
+    role: str = "SR",
+    tps: int | None = None,
+    config: dict[str, Any] | None = None,
+) -> Channel:
+    kind = registry.by_code(channel_type.upper()) or registry.by_slug(channel_type.lower())
+    if kind is None:
+        known = ", ".join(f"{t.code} ({t.slug})" for t in registry.all_types())
+        raise Invalid.field("type", f"Unknown channel type: {channel_type}. Known: {known}")
+    config = dict(config or {})
+    problems = kind.check_config(config)
+    if problems:
+        raise Invalid({"config": problems})
+    schemes = list(schemes or kind.schemes)
+    bad = [s for s in schemes if s not in PUBLIC_SCHEMES]
+    if bad:
+        raise Invalid.field("schemes", f"Unknown URN schemes: {', '.join(bad)}")
+    if not name.strip() or len(name) > 64:
+        raise Invalid.field("name", "A name of 1 to 64 characters is required.")
+    if tps is not None and tps < 1:
+        raise Invalid.field("tps", "Must be at least 1.")
+    if not set(role) <= set("SRCAU") or not role:
+        raise Invalid.field("role", "Letters S (send) and R (receive).")
+    now = clock.now()
+    channel = Channel(
+        uuid=clock.new_uuid(),
+        workspace_id=workspace.id,
+        channel_type=kind.code,
+        name=name,
+        address=address,
+        country=country.upper() if country else workspace.country,
+        schemes=schemes,
+        role=role,
+        tps=tps,
+        config=config,
+        is_enabled=True,
+        is_active=True,
+        created_on=now,
+        modified_on=now,
+    )
+    session.add(channel)
+    await session.flush()
+    return channel
+
+
+async def remove(session: AsyncSession, workspace: Workspace, uuid: str) -> Channel:
+    channel = await queries.by_uuid(session, workspace, uuid)
+    if channel is None:
+        raise NotFound(uuid)
+    channel.is_active = False
+    channel.is_enabled = False
+    channel.modified_on = clock.now()
+    await session.flush()
+    return channel
+
+
+def info(channel: Channel, callback_base: str) -> ChannelInfo:
+    return ChannelInfo(
+        uuid=channel.uuid,
+        channel_type=channel.channel_type,
+        name=channel.name,
+        address=channel.address,
+        country=channel.country,
+        schemes=tuple(channel.schemes or ()),
+        config=dict(channel.config or {}),
+        callback_base=callback_base,
+    )

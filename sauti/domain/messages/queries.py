@@ -1,0 +1,111 @@
+"""Every select for messages: the listing, its folders, and batched loading for a page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.domain.scope import scoped
+from sauti.models import Channel, Contact, ContactURN, Label, Message, MessageLabel, Workspace
+
+FOLDERS: dict[str, Any] = {
+    "inbox": and_(
+        Message.direction == "in",
+        Message.visibility == "visible",
+        Message.status == "handled",
+        Message.flow_id.is_(None),
+    ),
+    "flows": and_(
+        Message.direction == "in",
+        Message.visibility == "visible",
+        Message.status == "handled",
+        Message.flow_id.is_not(None),
+    ),
+    "archived": and_(Message.direction == "in", Message.visibility == "archived", Message.status == "handled"),
+    "outbox": and_(
+        Message.direction == "out",
+        Message.visibility == "visible",
+        Message.status.in_(("initializing", "queued", "sending", "errored")),
+    ),
+    "sent": and_(
+        Message.direction == "out",
+        Message.visibility == "visible",
+        Message.status.in_(("wired", "sent", "delivered", "read")),
+    ),
+    "failed": and_(Message.direction == "out", Message.visibility == "visible", Message.status == "failed"),
+}
+
+
+def listing(workspace: Workspace) -> Select[Message]:
+    """Visible and archived messages, without incoming ones still pending."""
+    return scoped(Message, workspace).where(
+        Message.visibility.in_(("visible", "archived")),
+        ~and_(Message.direction == "in", Message.status == "pending"),
+    )
+
+
+def in_folder(workspace: Workspace, folder: str) -> Select[Message] | None:
+    cond = FOLDERS.get(folder.lower())
+    if cond is None:
+        return None
+    return scoped(Message, workspace).where(cond)
+
+
+async def contact_id(session: AsyncSession, workspace: Workspace, uuid: str) -> int | None:
+    stmt = scoped(Contact, workspace, Contact.id).where(Contact.uuid == uuid, Contact.is_active)
+    found: int | None = (await session.execute(stmt)).scalar()
+    return found
+
+
+async def label_id(session: AsyncSession, workspace: Workspace, ref: str) -> int | None:
+    stmt = scoped(Label, workspace, Label.id).where(Label.is_active, (Label.uuid == ref) | (Label.name == ref))
+    found: int | None = (await session.execute(stmt.limit(1))).scalar()
+    return found
+
+
+def with_label(stmt: Select[Message], label: int) -> Select[Message]:
+    tagged = select(MessageLabel.message_id).where(
+        MessageLabel.label_id == label, MessageLabel.message_id == Message.id
+    )
+    return stmt.where(tagged.exists())
+
+
+@dataclass
+class PageData:
+    contacts: dict[int, Contact] = field(default_factory=dict)
+    urns: dict[int, ContactURN] = field(default_factory=dict)
+    channels: dict[int, Channel] = field(default_factory=dict)
+    labels: dict[int, list[Label]] = field(default_factory=dict)
+
+
+async def load_page(session: AsyncSession, messages: Sequence[Message]) -> PageData:
+    """Contacts, URNs, channels and labels of a page of messages, in four queries."""
+    data = PageData()
+    if not messages:
+        return data
+    contact_ids = {m.contact_id for m in messages}
+    urn_ids = {m.contact_urn_id for m in messages if m.contact_urn_id}
+    channel_ids = {m.channel_id for m in messages if m.channel_id}
+    ids = [m.id for m in messages]
+    data.contacts = {
+        c.id: c for c in (await session.execute(select(Contact).where(Contact.id.in_(contact_ids)))).scalars()
+    }
+    if urn_ids:
+        rows = await session.execute(select(ContactURN).where(ContactURN.id.in_(urn_ids)))
+        data.urns = {u.id: u for u in rows.scalars()}
+    if channel_ids:
+        rows2 = await session.execute(select(Channel).where(Channel.id.in_(channel_ids)))
+        data.channels = {c.id: c for c in rows2.scalars()}
+    labelled = await session.execute(
+        select(MessageLabel.message_id, Label)
+        .join(Label, Label.id == MessageLabel.label_id)
+        .where(MessageLabel.message_id.in_(ids), Label.is_active)
+        .order_by(Label.name)
+    )
+    for message_id, label in labelled:
+        data.labels.setdefault(message_id, []).append(label)
+    return data

@@ -1,0 +1,120 @@
+"""What happens when a contact writes to us, or a provider tells us about a contact."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.channels.base import ContactEvent, Incoming
+from sauti.domain.contacts import service as contacts
+from sauti.domain.errors import Invalid
+from sauti.kit import clock, urns
+from sauti.models import Channel, Contact, Message, Workspace
+
+
+def read_urn(raw: str, channel: Channel) -> urns.URN:
+    """A sender's URN as the provider gave it, read with the channel's country (local numbers become E.164)."""
+    try:
+        urn = urns.parse_normalized(raw, channel.country)
+    except urns.URNError as exc:
+        raise Invalid.field("urn", f"Invalid URN: {raw}") from exc
+    if urn.scheme not in urns.PUBLIC_SCHEMES:
+        raise Invalid.field("urn", f"Invalid URN: {raw}")
+    return urn
+
+
+def is_opt_out(workspace: Workspace, text: str) -> bool:
+    words = {w.strip().casefold() for w in workspace.opt_out_keywords or []}
+    return text.strip().casefold() in words
+
+
+async def receive(
+    session: AsyncSession, workspace: Workspace, channel: Channel, incoming: Incoming
+) -> tuple[Message, bool]:
+    """Store an incoming message and handle it. Returns ``(message, created)``: a provider's second delivery
+    of the same message (same channel, sender and external id) returns the first one, ``created`` false.
+
+    An unknown sender becomes a contact. ``last_seen_on`` moves. A stopped contact who writes again is active
+    again, unless what they wrote is an opt-out word, which stops them. A blocked contact's message is kept
+    but not handled further.
+    """
+    urn = read_urn(incoming.urn, channel)
+    contact, urn_row = await contacts.get_or_create_by_urn(
+        session, workspace, urn, name=incoming.contact_name, channel_id=channel.id
+    )
+    if incoming.external_id:
+        existing = await _find_incoming(session, channel.id, urn_row.id, incoming.external_id)
+        if existing is not None:
+            return existing, False
+    now = clock.now()
+    message = Message(
+        uuid=clock.new_uuid(),
+        workspace_id=workspace.id,
+        contact_id=contact.id,
+        contact_urn_id=urn_row.id,
+        channel_id=channel.id,
+        direction="in",
+        msg_type="text",
+        status="pending",
+        visibility="visible",
+        text=incoming.text,
+        attachments=list(incoming.attachments),
+        quick_replies=[],
+        external_id=incoming.external_id,
+        created_on=incoming.received_on or now,
+        modified_on=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        # the same delivery arrived concurrently and won the race
+        assert incoming.external_id is not None
+        existing = await _find_incoming(session, channel.id, urn_row.id, incoming.external_id)
+        assert existing is not None
+        return existing, False
+    urn_row.channel_id = channel.id
+    channel.last_seen = now
+    await _handle(session, workspace, contact, message)
+    return message, True
+
+
+async def _find_incoming(session: AsyncSession, channel_id: int, urn_id: int, external_id: str) -> Message | None:
+    stmt = select(Message).where(
+        Message.channel_id == channel_id,
+        Message.contact_urn_id == urn_id,
+        Message.direction == "in",
+        Message.external_id == external_id,
+    )
+    found: Message | None = (await session.execute(stmt)).scalar()
+    return found
+
+
+async def _handle(session: AsyncSession, workspace: Workspace, contact: Contact, message: Message) -> None:
+    now = clock.now()
+    contact.last_seen_on = now
+    contact.modified_on = now
+    if contact.status == "blocked":
+        message.status = "handled"
+        await session.flush()
+        return
+    if is_opt_out(workspace, message.text):
+        await contacts.set_status(session, workspace, [contact], "stopped")
+    elif contact.status == "stopped":
+        await contacts.set_status(session, workspace, [contact], "active")
+    message.status = "handled"
+    await session.flush()
+
+
+async def contact_event(session: AsyncSession, workspace: Workspace, channel: Channel, event: ContactEvent) -> None:
+    """A provider says a contact opted out (``stop_contact``) or started a conversation."""
+    urn = read_urn(event.urn, channel)
+    contact, _ = await contacts.get_or_create_by_urn(
+        session, workspace, urn, name=event.contact_name, channel_id=channel.id
+    )
+    if event.kind == "stop_contact":
+        await contacts.set_status(session, workspace, [contact], "stopped")
+    elif event.kind == "new_conversation":
+        contact.last_seen_on = clock.now()
+    await session.flush()

@@ -1,0 +1,163 @@
+"""Creating outgoing messages: pick a URN and a channel able to reach it, and queue a row for the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.domain.channels import queries as channel_queries
+from sauti.kit import clock
+from sauti.models import Channel, Contact, ContactURN, Message, Workspace
+
+# failed_reason codes
+NO_DESTINATION = "D"
+CONTACT_INACTIVE = "C"
+
+
+@dataclass(frozen=True)
+class Route:
+    urn: ContactURN | None
+    channel: Channel | None
+
+
+def route(urns: Sequence[ContactURN], channels: Sequence[Channel]) -> Route:
+    """The contact's first URN (by priority) that some sending channel can reach; the URN's own channel
+    (where the contact last wrote from) is preferred, else the oldest channel for that scheme."""
+    by_id = {c.id: c for c in channels}
+    for urn in urns:
+        preferred = by_id.get(urn.channel_id) if urn.channel_id else None
+        if preferred is not None and urn.scheme in (preferred.schemes or []):
+            return Route(urn, preferred)
+        for channel in channels:
+            if urn.scheme in (channel.schemes or []):
+                return Route(urn, channel)
+    return Route(None, None)
+
+
+async def contact_urns(session: AsyncSession, contact_ids: Sequence[int]) -> dict[int, list[ContactURN]]:
+    out: dict[int, list[ContactURN]] = {cid: [] for cid in contact_ids}
+    if not contact_ids:
+        return out
+    rows = await session.execute(
+        select(ContactURN)
+        .where(ContactURN.contact_id.in_(list(contact_ids)))
+        .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
+    )
+    for urn in rows.scalars():
+        assert urn.contact_id is not None
+        out[urn.contact_id].append(urn)
+    return out
+
+
+@dataclass(frozen=True)
+class Content:
+    text: str = ""
+    attachments: Sequence[str] = ()
+    quick_replies: Sequence[Mapping[str, Any]] = ()
+
+
+def _row(
+    workspace: Workspace,
+    contact: Contact,
+    r: Route,
+    content: Content,
+    *,
+    now: datetime,
+    high_priority: bool,
+    due_on: datetime | None,
+    broadcast_id: int | None,
+) -> dict[str, Any]:
+    status, reason = "queued", None
+    if not contact.is_active or contact.status != "active":
+        status, reason = "failed", CONTACT_INACTIVE
+    elif r.channel is None:
+        status, reason = "failed", NO_DESTINATION
+    return {
+        "uuid": clock.new_uuid(),
+        "workspace_id": workspace.id,
+        "contact_id": contact.id,
+        "contact_urn_id": r.urn.id if r.urn is not None and status == "queued" else None,
+        "channel_id": r.channel.id if r.channel is not None and status == "queued" else None,
+        "broadcast_id": broadcast_id,
+        "direction": "out",
+        "msg_type": "text",
+        "status": status,
+        "visibility": "visible",
+        "text": content.text,
+        "attachments": list(content.attachments),
+        "quick_replies": [dict(q) for q in content.quick_replies],
+        "high_priority": high_priority,
+        "error_count": 0,
+        "next_attempt": due_on,
+        "failed_reason": reason,
+        "msg_count": 1,
+        "created_on": now,
+        "modified_on": now,
+    }
+
+
+async def queue_one(
+    session: AsyncSession,
+    workspace: Workspace,
+    contact: Contact,
+    content: Content,
+    *,
+    high_priority: bool = True,
+    due_on: datetime | None = None,
+) -> Message:
+    """One message to one contact (a reply or a single send: high priority by default). A contact that is not
+    active, or that no channel can reach, gets a failed message rather than none."""
+    channels = await channel_queries.senders(session, workspace)
+    urns = (await contact_urns(session, [contact.id]))[contact.id]
+    values = _row(
+        workspace,
+        contact,
+        route(urns, channels),
+        content,
+        now=clock.now(),
+        high_priority=high_priority,
+        due_on=due_on,
+        broadcast_id=None,
+    )
+    message = Message(**values)
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def queue_many(
+    session: AsyncSession,
+    workspace: Workspace,
+    contacts: Sequence[Contact],
+    content_for: Mapping[int, Content],
+    *,
+    broadcast_id: int | None,
+    high_priority: bool = False,
+) -> int:
+    """Bulk insert one message per contact (``content_for`` maps contact id to its content, e.g. by
+    language). Returns how many rows were created."""
+    if not contacts:
+        return 0
+    channels = await channel_queries.senders(session, workspace)
+    urns = await contact_urns(session, [c.id for c in contacts])
+    now = clock.now()
+    rows = [
+        _row(
+            workspace,
+            c,
+            route(urns[c.id], channels),
+            content_for[c.id],
+            now=now,
+            high_priority=high_priority,
+            due_on=None,
+            broadcast_id=broadcast_id,
+        )
+        for c in contacts
+    ]
+    await session.execute(insert(Message), rows)
+    return len(rows)

@@ -1,0 +1,108 @@
+"""The worker loop: heartbeat, recovery, then one round of each kind of work; sleep only when idle."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+
+import httpx
+from limits.aio.storage import MemoryStorage, Storage
+from limits.storage import storage_from_string
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sauti.kit import clock
+from sauti.models import Worker as WorkerRow
+from sauti.settings import Settings
+from sauti.worker import outbox, recovery, scheduler
+
+log = logging.getLogger("sauti.worker")
+
+
+class Worker:
+    HEARTBEAT_EVERY = 2.0
+    RECOVER_EVERY = 5.0
+    IDLE_SLEEP = 0.25
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        http_client: httpx.AsyncClient | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._own_client = http_client is None
+        self.http = http_client or httpx.AsyncClient(timeout=settings.send_timeout)
+        storage: object = storage_from_string(f"async+{settings.redis_url}") if settings.redis_url else MemoryStorage()
+        assert isinstance(storage, Storage)
+        self.tps_storage = storage
+        self._last_beat = 0.0
+        self._last_recover = 0.0
+        self.dialect = ""
+
+    async def heartbeat(self, force: bool = False) -> None:
+        if not force and time.monotonic() - self._last_beat < self.HEARTBEAT_EVERY:
+            return
+        now = clock.now()
+        async with self.sessionmaker() as session:
+            self.dialect = session.bind.dialect.name if session.bind is not None else ""
+            row = await session.get(WorkerRow, self.id)
+            if row is None:
+                session.add(
+                    WorkerRow(id=self.id, host=socket.gethostname(), pid=os.getpid(), started_on=now, heartbeat_on=now)
+                )
+            else:
+                row.heartbeat_on = now
+            await session.commit()
+        self._last_beat = time.monotonic()
+
+    async def tick(self) -> int:
+        """One round: returns how much work was done (0 means idle)."""
+        await self.heartbeat()
+        if time.monotonic() - self._last_recover >= self.RECOVER_EVERY:
+            await recovery.recover(self.sessionmaker, self.id, self.settings.worker_stale_after)
+            self._last_recover = time.monotonic()
+        done = await scheduler.expand_broadcasts(self.sessionmaker, self.dialect)
+        done += await outbox.send_due(self)
+        return done
+
+    async def drain(self, max_rounds: int = 1000) -> int:
+        """Work until idle (for tests and one-shot runs). Returns the total amount of work done."""
+        total = 0
+        for _ in range(max_rounds):
+            done = await self.tick()
+            total += done
+            if not done:
+                break
+        return total
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.heartbeat(force=True)
+        try:
+            while not stop.is_set():
+                try:
+                    done = await self.tick()
+                except Exception:  # a bad round must not kill the loop; it is logged and retried
+                    log.exception("worker round failed")
+                    done = 0
+                if not done:
+                    try:
+                        await asyncio.wait_for(stop.wait(), timeout=self.IDLE_SLEEP)
+                    except TimeoutError:
+                        pass
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        async with self.sessionmaker() as session:
+            await session.execute(delete(WorkerRow).where(WorkerRow.id == self.id))
+            await session.commit()
+        if self._own_client:
+            await self.http.aclose()

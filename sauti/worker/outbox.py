@@ -1,0 +1,224 @@
+"""The outbox: claim due outgoing messages, keep each channel under its TPS, send, record the outcome.
+
+Each message goes through two short transactions: ``queued`` → ``sending`` just before the provider call, and
+the result right after it (``wired`` and on, ``errored`` with a retry time, or ``failed``). Replies (high
+priority) go before bulk; a message's ``next_attempt`` is a not-before time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from limits import RateLimitItem, parse
+from limits.aio.strategies import MovingWindowRateLimiter
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.channels import registry
+from sauti.channels.base import ChannelInfo, ChannelType, Outgoing, ProviderHTTP, SendError, SendResult
+from sauti.domain.channels import logs
+from sauti.domain.channels.service import info
+from sauti.domain.contacts import service as contacts
+from sauti.domain.messages import status
+from sauti.kit import clock
+from sauti.models import Channel, Contact, ContactURN, Message, Workspace
+
+if TYPE_CHECKING:
+    from sauti.worker._loop import Worker
+
+log = logging.getLogger("sauti.outbox")
+BATCH = 200
+CONCURRENCY = 20
+CHANNEL_CONFIG = "R"  # failed_reason for a channel whose type is unknown or removed
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    outgoing: Outgoing
+
+
+def _due() -> Any:
+    now = clock.now()
+    return (
+        (Message.direction == "out")
+        & Message.status.in_(("queued", "errored"))
+        & Message.claimed_by.is_(None)
+        & Message.channel_id.is_not(None)
+        & or_(Message.next_attempt.is_(None), Message.next_attempt <= now)
+    )
+
+
+async def _channels_with_work(session: AsyncSession) -> list[Channel]:
+    ids = select(Message.channel_id).where(_due()).distinct()
+    rows = await session.execute(select(Channel).where(Channel.id.in_(ids), Channel.is_active))
+    return list(rows.scalars())
+
+
+async def _claim(worker: Worker, channel: Channel, limit: int) -> list[Claimed]:
+    async with worker.sessionmaker() as session:
+        pick = (
+            select(Message.id)
+            .where(_due(), Message.channel_id == channel.id)
+            .order_by(Message.high_priority.desc(), Message.created_on, Message.id)
+            .limit(limit)
+        )
+        if worker.dialect == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        ids = list((await session.execute(pick)).scalars())
+        if not ids:
+            return []
+        await session.execute(
+            update(Message).where(Message.id.in_(ids), Message.claimed_by.is_(None)).values(claimed_by=worker.id)
+        )
+        rows = await session.execute(
+            select(Message, ContactURN.scheme, ContactURN.path)
+            .outerjoin(ContactURN, ContactURN.id == Message.contact_urn_id)
+            .where(Message.id.in_(ids), Message.claimed_by == worker.id)
+            .order_by(Message.high_priority.desc(), Message.created_on, Message.id)
+        )
+        claimed = [
+            Claimed(
+                m.id,
+                Outgoing(
+                    uuid=m.uuid,
+                    text=m.text,
+                    urn_scheme=scheme or "",
+                    urn_path=path or "",
+                    attachments=tuple(m.attachments or ()),
+                    quick_replies=tuple(m.quick_replies or ()),
+                    high_priority=m.high_priority,
+                ),
+            )
+            for m, scheme, path in rows
+        ]
+        await session.commit()
+        return claimed
+
+
+async def _begin(worker: Worker, message_id: int) -> bool:
+    """queued/errored → sending, only while we still hold the claim."""
+    async with worker.sessionmaker() as session:
+        result = await session.execute(
+            update(Message)
+            .where(
+                Message.id == message_id,
+                Message.claimed_by == worker.id,
+                Message.status.in_(("queued", "errored")),
+            )
+            .values(status="sending", modified_on=clock.now())
+        )
+        await session.commit()
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _finish(
+    worker: Worker,
+    channel: Channel,
+    message_id: int,
+    http: ProviderHTTP,
+    result: SendResult | None,
+    error: SendError | None,
+) -> None:
+    async with worker.sessionmaker() as session:
+        message = await session.get(Message, message_id)
+        assert message is not None
+        errors: list[dict[str, Any]] = []
+        if result is not None:
+            if result.external_id:
+                message.external_id = result.external_id
+            status.advance(message, result.status)
+            for later in result.then:
+                status.advance(message, later)
+        else:
+            assert error is not None
+            errors.append({"code": error.code, "ext_code": error.ext_code, "message": error.message})
+            status.errored(message, permanent=not error.retryable, reason=None if error.retryable else "E")
+            if error.contact_stopped:
+                contact = await session.get(Contact, message.contact_id)
+                workspace = await session.get(Workspace, message.workspace_id)
+                if contact is not None and workspace is not None:
+                    await contacts.set_status(session, workspace, [contact], "stopped")
+                message.failed_reason = "C"
+        message.claimed_by = None
+        logs.record(session, channel, "msg_send", http.logs, errors, message.id)
+        await session.commit()
+
+
+async def _send_one(worker: Worker, channel: Channel, kind: ChannelType, chan: ChannelInfo, item: Claimed) -> None:
+    if not await _begin(worker, item.id):
+        return
+    http = ProviderHTTP(worker.http, kind.secrets(chan))
+    result: SendResult | None = None
+    error: SendError | None = None
+    try:
+        result = await asyncio.wait_for(kind.send(chan, item.outgoing, http), worker.settings.send_timeout)
+    except SendError as exc:
+        error = exc
+    except TimeoutError:
+        error = SendError("connection_failed", "the provider did not answer in time")
+    except Exception as exc:  # a defect in a channel type: retried, and logged for the operator
+        log.exception("channel type %s failed to send", kind.code)
+        error = SendError("connection_failed", f"unexpected error: {type(exc).__name__}")
+    await _finish(worker, channel, item.id, http, result, error)
+
+
+async def _fail_unsendable(worker: Worker, channel: Channel) -> int:
+    """Messages on a channel whose type is unknown fail rather than wait forever."""
+    async with worker.sessionmaker() as session:
+        result = await session.execute(
+            update(Message)
+            .where(_due(), Message.channel_id == channel.id)
+            .values(status="failed", failed_reason=CHANNEL_CONFIG, modified_on=clock.now())
+        )
+        await session.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def _pace(limiter: MovingWindowRateLimiter, rate: RateLimitItem, key: str) -> None:
+    """Wait for a slot in the channel's per-second window (shared across processes when Redis is used)."""
+    while not await limiter.hit(rate, "tps", key):
+        stats = await limiter.get_window_stats(rate, "tps", key)
+        await asyncio.sleep(min(1.0, max(0.001, stats.reset_time - time.time())))
+
+
+async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, claimed: list[Claimed]) -> None:
+    chan = info(channel, worker.settings.callback_base)
+    rate = parse(f"{channel.tps or kind.default_tps}/second")
+    limiter = MovingWindowRateLimiter(worker.tps_storage)
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def run(item: Claimed) -> None:
+        try:
+            await _send_one(worker, channel, kind, chan, item)
+        finally:
+            gate.release()
+
+    tasks: list[asyncio.Task[None]] = []
+    for item in claimed:
+        await _pace(limiter, rate, channel.uuid)
+        await gate.acquire()
+        tasks.append(asyncio.create_task(run(item)))
+    await asyncio.gather(*tasks)
+
+
+async def send_due(worker: Worker) -> int:
+    """Claim and send one batch per channel with due messages; returns how many were attempted."""
+    async with worker.sessionmaker() as session:
+        channels = await _channels_with_work(session)
+    total = 0
+    for channel in channels:
+        kind = registry.by_code(channel.channel_type)
+        if kind is None or not channel.is_enabled:
+            total += await _fail_unsendable(worker, channel)
+            continue
+        tps = channel.tps or kind.default_tps
+        claimed = await _claim(worker, channel, min(BATCH, max(tps * 2, 1)))
+        if claimed:
+            await _send_channel(worker, channel, kind, claimed)
+            total += len(claimed)
+    return total

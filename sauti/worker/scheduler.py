@@ -1,0 +1,33 @@
+"""Due broadcasts are expanded into messages, one batch per round so sending starts at once."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sauti.domain.broadcasts.service import expand
+from sauti.kit import clock
+from sauti.models import Broadcast
+
+
+async def expand_broadcasts(sessionmaker: async_sessionmaker[AsyncSession], dialect: str) -> int:
+    """Expand one batch of the oldest due broadcast; returns the messages created (0: nothing due)."""
+    async with sessionmaker() as session:
+        stmt = (
+            select(Broadcast)
+            .where(
+                Broadcast.is_active,
+                Broadcast.status.in_(("pending", "queued", "started")),
+                or_(Broadcast.due_on.is_(None), Broadcast.due_on <= clock.now()),
+            )
+            .order_by(Broadcast.id)
+            .limit(1)
+        )
+        if dialect == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        broadcast = (await session.execute(stmt)).scalar()
+        if broadcast is None:
+            return 0
+        created = await expand(session, broadcast)
+        await session.commit()
+        return max(created, 1)
