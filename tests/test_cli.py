@@ -83,3 +83,30 @@ async def test_demo_is_idempotent(backend: Backend, tmp_path: Path, db: Any) -> 
     async with db() as session:
         assert len((await session.execute(select(Workspace))).all()) == 1
         assert len((await session.execute(select(APIToken))).all()) == 1
+
+
+async def test_channel_commands(backend: Backend, tmp_path: Path, db: Any) -> None:
+    from sauti.models import Channel, Message
+
+    sauti(backend, tmp_path, "workspace", "create", "Acme", "--country", "RW")
+    added = sauti(
+        backend, tmp_path, "channel", "add", "test", "Demo", "--workspace", "Acme", "--address", "+250788000000"
+    )
+    assert added.returncode == 0, added.stdout + added.stderr
+    async with db() as session:
+        channel = (await session.execute(select(Channel))).scalar_one()
+    assert (channel.channel_type, channel.name, channel.country) == ("TST", "Demo", "RW")
+    assert f"/c/test/{channel.uuid}/" in added.stdout
+    listed = sauti(backend, tmp_path, "channel", "list", "--workspace", "Acme")
+    assert channel.uuid in listed.stdout and "TST" in listed.stdout
+    got = sauti(backend, tmp_path, "channel", "receive", channel.uuid, "--from", "0788123123", "--text", "hello")
+    assert got.returncode == 0, got.stdout + got.stderr
+    async with db() as session:
+        message = (await session.execute(select(Message))).scalar_one()
+    assert (message.direction, message.text, message.status) == ("in", "hello", "handled")
+    bad = sauti(backend, tmp_path, "channel", "add", "nope", "X", "--workspace", "Acme")
+    assert bad.returncode == 2 and "Unknown channel type" in bad.stdout
+    removed = sauti(backend, tmp_path, "channel", "remove", channel.uuid, "--workspace", "Acme")
+    assert removed.returncode == 0
+    async with db() as session:
+        assert (await session.execute(select(Channel.is_active))).scalar_one() is False
