@@ -13,24 +13,21 @@ from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, no_content
 from sauti.domain.contacts import service
 from sauti.domain.errors import ErrorCollector
 from sauti.domain.groups import queries as group_queries
+from sauti.domain.messages import inbox
 from sauti.domain.scope import scoped
 from sauti.kit import urns
 from sauti.models import Contact, ContactGroup, ContactURN
 
 GROUP_ACTIONS = ("add", "remove")
 # actions whose machinery arrives with later issues: refused with a clear 400, never a silent success
-NOT_YET = {
-    "interrupt": "flows",
-    "archive_messages": "messaging",
-    "archive": "messaging",
-}
+NOT_YET = {"interrupt": "flows"}
 
 endpoint = Endpoint(
     name="contact_actions",
     title="Bulk Contact Actions",
     description=(
         "Apply one action to up to 100 contacts: `add` or `remove` (with a manual `group`), `block`, "
-        "`unblock` or `delete`. Answers 204 with no body."
+        "`unblock`, `archive_messages` (archive their incoming messages) or `delete`. Answers 204 with no body."
     ),
 )
 
@@ -125,4 +122,6 @@ async def post(ctx: Ctx) -> Response:
         await service.set_status(ctx.session, ctx.workspace, contacts, "active")
     elif action == "delete":
         await service.delete_contacts(ctx.session, ctx.workspace, contacts)
+    elif action in ("archive_messages", "archive"):
+        await inbox.archive_all_incoming(ctx.session, ctx.workspace, [c.id for c in contacts])
     return no_content()

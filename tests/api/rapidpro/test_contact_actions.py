@@ -75,10 +75,6 @@ async def test_block_unblock_delete(client: httpx.AsyncClient, db: Any) -> None:
             {"contacts": ["{a}"], "action": "interrupt"},
             {"action": ['Action "interrupt" is not supported yet: it arrives with flows.']},
         ),
-        (
-            {"contacts": ["{a}"], "action": "archive_messages"},
-            {"action": ['Action "archive_messages" is not supported yet: it arrives with messaging.']},
-        ),
     ],
 )
 async def test_errors_change_nothing(
@@ -100,3 +96,33 @@ async def test_errors_change_nothing(
 async def test_get_not_allowed(client: httpx.AsyncClient) -> None:
     assert (await client.get(URL)).status_code == 405
     assert (await client.delete(URL)).status_code == 405
+
+
+async def test_archive_messages(client: httpx.AsyncClient, db: Any, backend: Any, tenant: Any) -> None:
+    from sqlalchemy import select
+
+    from sauti.models import Message
+    from tests.conftest import add_channel
+
+    channel = await add_channel(backend, tenant)
+    a = await create_contact(client, urns=["tel:+250788000001"])
+    b = await create_contact(client, urns=["tel:+250788000002"])
+    transport = client._transport
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as provider:
+        for sender in ("+250788000001", "+250788000001", "+250788000002"):
+            await provider.post(f"/c/test/{channel.uuid}/receive", data={"from": sender, "text": "hi"})
+    await client.post("/api/v2/messages.json", json={"contact": a["uuid"], "text": "outgoing stays"})
+    resp = await client.post(URL, json={"contacts": [a["uuid"]], "action": "archive_messages"})
+    assert resp.status_code == 204
+    async with db() as session:
+        rows = (await session.execute(select(Message.direction, Message.visibility, Message.contact_id))).all()
+    a_id = (await row(db, Contact, Contact.uuid == a["uuid"])).id
+    assert sorted((d, v) for d, v, c in rows if c == a_id) == [
+        ("in", "archived"),
+        ("in", "archived"),
+        ("out", "visible"),
+    ]
+    assert [v for d, v, c in rows if c != a_id] == ["visible"]
+    archived = (await client.get("/api/v2/messages.json", params={"folder": "archived"})).json()["results"]
+    assert len(archived) == 2 and all(m["archived"] for m in archived)
+    assert b["uuid"] not in {m["contact"]["uuid"] for m in archived}
