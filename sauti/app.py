@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from sauti import __version__
-from sauti.api import channel_callbacks
+from sauti.api import channel_callbacks, media_files
 from sauti.api.rapidpro import router as rapidpro
 from sauti.api.rapidpro.throttle import Throttle
 from sauti.db.engine import make_engine, make_sessionmaker
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(Exception, server_error)
     rapidpro.mount(app, settings.brand)
     channel_callbacks.mount(app)
+    media_files.mount(app)
     _add_security_scheme(app)
     return app
 

@@ -130,6 +130,7 @@ class Media(Base):
     filename: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(Integer)
     path: Mapped[str] = mapped_column(String(1024))  # relative to the data directory
+    url: Mapped[str] = mapped_column(String(2048))  # absolute public URL, fixed at upload
     created_on: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

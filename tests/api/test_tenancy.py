@@ -23,9 +23,14 @@ from sauti.models import (
     ContactValue,
     Global,
     GroupMember,
+    Label,
+    Media,
     Membership,
+    Message,
+    MessageLabel,
 )
 from tests.api.rapidpro.helpers import create_contact, create_field, create_group
+from tests.api.rapidpro.test_message_actions import make_message
 from tests.conftest import Tenant
 
 SECRET_URN = "tel:+250788999999"
@@ -94,10 +99,79 @@ CASES = [
     Case("users", "GET", "/api/v2/users.json?email=admin@nyaruka.com"),
     Case("workspace", "GET", "/api/v2/workspace.json"),
     Case("org", "GET", "/api/v2/org.json"),
+    Case("labels", "GET", "/api/v2/labels.json"),
+    Case("labels", "GET", "/api/v2/labels.json?uuid={label}"),
+    Case("labels", "GET", "/api/v2/labels.json?name=Secret Label"),
+    Case("labels", "POST", "/api/v2/labels.json?uuid={label}", {"name": "Hacked"}, 404),
+    Case("labels", "POST", "/api/v2/labels.json", {"name": "Secret Label"}, 201),
+    Case("labels", "DELETE", "/api/v2/labels.json?uuid={label}", None, 404),
+    Case(
+        "message_actions",
+        "POST",
+        "/api/v2/message_actions.json",
+        {"messages": ["{message_id}", "{message}"], "action": "delete"},
+        200,
+    ),
+    Case(
+        "message_actions", "POST", "/api/v2/message_actions.json", {"messages": ["{message_id}"], "action": "archive"}
+    ),
+    Case(
+        "message_actions",
+        "POST",
+        "/api/v2/message_actions.json",
+        {"messages": ["{message_id}"], "action": "label", "label": "{label}"},
+        400,
+    ),
+    Case(
+        "message_actions",
+        "POST",
+        "/api/v2/message_actions.json",
+        {"messages": ["{message}"], "action": "unlabel", "label": "Secret Label"},
+        400,
+    ),
+    Case(
+        "message_actions",
+        "POST",
+        "/api/v2/message_actions.json",
+        {"messages": ["{message_id}"], "action": "unlabel", "label_name": "Secret Label"},
+    ),
+    Case("media", "POST", "/api/v2/media.json", None, 400),
+    Case(
+        "messages",
+        "POST",
+        "/api/v2/messages.json",
+        {"contact": "{b_contact}", "text": "x", "attachments": ["{media}"]},
+        400,
+    ),
+    Case(
+        "messages",
+        "POST",
+        "/api/v2/messages.json",
+        {"contact": "{b_contact}", "text": "x", "attachments": ["image/jpeg:{media_url}"]},
+        400,
+    ),
+    Case("messages", "GET", "/api/v2/messages.json"),
+    Case("messages", "GET", "/api/v2/messages.json?uuid={message}"),
+    Case("messages", "GET", "/api/v2/messages.json?id={message_id}"),
+    Case("messages", "GET", "/api/v2/messages.json?contact={contact}"),
+    Case("messages", "GET", "/api/v2/messages.json?label={label}"),
+    Case("messages", "GET", "/api/v2/messages.json?label=Secret Label"),
+    Case("messages", "GET", "/api/v2/messages.json?folder=inbox"),
+    Case("broadcasts", "GET", "/api/v2/broadcasts.json"),
+    Case("broadcasts", "POST", "/api/v2/broadcasts.json", {"contacts": ["{contact}"], "text": "x"}, 400),
+    Case("broadcasts", "POST", "/api/v2/broadcasts.json", {"groups": ["Secret Group"], "text": "x"}, 400),
+    Case(
+        "broadcasts",
+        "POST",
+        "/api/v2/broadcasts.json",
+        {"contacts": ["{b_contact}"], "text": "x", "attachments": ["{media}"]},
+        400,
+    ),
+    Case("channels", "GET", "/api/v2/channels.json"),
 ]
 
-A_TABLES = (Contact, ContactURN, ContactField, ContactGroup, Global, Membership)
-A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote)
+A_TABLES = (Contact, ContactURN, ContactField, ContactGroup, Global, Membership, Label, Message, Media)
+A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote, MessageLabel)
 
 
 async def _snapshot(db: Any, workspace_id: int) -> list[tuple[str, tuple[Any, ...]]]:
@@ -106,6 +180,7 @@ async def _snapshot(db: Any, workspace_id: int) -> list[tuple[str, tuple[Any, ..
     async with db() as session:
         contact_ids = select(Contact.id).where(Contact.workspace_id == workspace_id)
         group_ids = select(ContactGroup.id).where(ContactGroup.workspace_id == workspace_id)
+        label_ids = select(Label.id).where(Label.workspace_id == workspace_id)
         for model in A_TABLES:
             result = await session.execute(select(model).where(model.workspace_id == workspace_id))
             rows += [(model.__name__, _values(r)) for r in result.scalars()]
@@ -113,6 +188,7 @@ async def _snapshot(db: Any, workspace_id: int) -> list[tuple[str, tuple[Any, ..
             (ContactValue, ContactValue.contact_id.in_(contact_ids)),
             (GroupMember, GroupMember.group_id.in_(group_ids)),
             (ContactNote, ContactNote.contact_id.in_(contact_ids)),
+            (MessageLabel, MessageLabel.label_id.in_(label_ids)),
         ):
             rows += [(model.__name__, _values(r)) for r in (await session.execute(select(model).where(cond))).scalars()]
     return sorted(rows, key=repr)
@@ -123,7 +199,7 @@ def _values(obj: Any) -> tuple[Any, ...]:
 
 
 @pytest.fixture
-async def secrets(app: Any, tenant: Tenant, other: Tenant, client: httpx.AsyncClient) -> dict[str, str]:
+async def secrets(app: Any, tenant: Tenant, other: Tenant, client: httpx.AsyncClient, db: Any) -> dict[str, str]:
     """Workspace A's rows, through A's own token; B gets one contact of its own."""
     await create_field(client, "Secret Field")
     group = await create_group(client, "Secret Group")
@@ -139,6 +215,17 @@ async def secrets(app: Any, tenant: Tenant, other: Tenant, client: httpx.AsyncCl
     resp = await client.post("/api/v2/globals.json", json={"name": "Secret Global", "value": "TopSecretValue"})
     assert resp.status_code == 201
     assert smart["count"] == 1
+    label = (await client.post("/api/v2/labels.json", json={"name": "Secret Label"})).json()
+    async with db() as session:
+        contact_id = (await session.execute(select(Contact.id).where(Contact.uuid == contact["uuid"]))).scalar_one()
+    message = await make_message(db, tenant.workspace.id, contact_id, text="Secret message text")
+    resp = await client.post(
+        "/api/v2/message_actions.json", json={"messages": [message.id], "action": "label", "label": label["uuid"]}
+    )
+    assert resp.status_code == 204
+    resp = await client.post("/api/v2/media.json", files={"file": ("secret.jpg", b"\xff\xd8secret", "image/jpeg")})
+    assert resp.status_code == 201
+    media = resp.json()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=other.headers) as b:
         b_contact = (await b.post("/api/v2/contacts.json", json={"name": "B person"})).json()
@@ -150,10 +237,17 @@ async def secrets(app: Any, tenant: Tenant, other: Tenant, client: httpx.AsyncCl
         "user": tenant.user.uuid,
         "b_contact": b_contact["uuid"],
         "workspace": tenant.workspace.uuid,
+        "label": label["uuid"],
+        "message": message.uuid,
+        "message_id": str(message.id),
+        "media": media["uuid"],
+        "media_url": media["url"],
     }
 
 
 def _fill(value: Any, secrets: dict[str, str]) -> Any:
+    if isinstance(value, str) and value.startswith("{") and value.endswith("_id}") and value[1:-1] in secrets:
+        return int(secrets[value[1:-1]])  # ids travel as JSON integers
     if isinstance(value, str):
         for k, v in secrets.items():
             value = value.replace("{" + k + "}", v)
@@ -185,6 +279,10 @@ async def test_workspace_b_cannot_touch_a(
             secrets["smart"],
             secrets["user"],
             secrets["workspace"],
+            secrets["label"],
+            secrets["message"],
+            secrets["media"],
+            "Secret message text",
             "Secret Person",
             "classified",
             "TopSecretValue",

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.api.rapidpro import body
 from sauti.domain.errors import ErrorCollector
+from sauti.domain.media import service as media_service
 from sauti.models import Workspace
 
 MAX_ATTACHMENTS = 10
@@ -55,15 +56,11 @@ async def resolve_attachments(
     session: AsyncSession, workspace: Workspace, refs: Sequence[str], errors: ErrorCollector, field: str = "attachments"
 ) -> list[str]:
     """Media UUIDs (or ``type:url`` strings naming one of our media) → ``content/type:url`` attachments."""
-    if not refs:
-        return []
-    from sauti.domain.media import service as media
-
     out: list[str] = []
     for ref in refs:
-        found = await media.resolve(session, workspace, ref)
+        found = await media_service.resolve(session, workspace, ref)
         if found is None:
             errors.add(field, f"No such object: {ref}")
         else:
-            out.append(media.attachment(found))
+            out.append(media_service.attachment(found))
     return out

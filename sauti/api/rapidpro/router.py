@@ -21,6 +21,9 @@ from sauti.api.rapidpro import (
     fields,
     globals,
     groups,
+    labels,
+    media,
+    message_actions,
     messages,
     users,
     workspace,
@@ -43,6 +46,9 @@ ENDPOINTS: list[Endpoint] = [
     users.endpoint,
     workspace.endpoint,
     workspace.org_endpoint,
+    labels.endpoint,
+    message_actions.endpoint,
+    media.endpoint,
 ]
 
 ROOT_ORDER = (

@@ -207,6 +207,10 @@ class ExternalType(ChannelType):
 
     def secrets(self, channel: ChannelInfo) -> list[str]:
         out = super().secrets(channel)
+        authorization = str(channel.config.get("send_authorization") or "")
+        scheme, _, credential = authorization.partition(" ")
+        if scheme and credential.strip():
+            out.append(credential.strip())  # masked alone too, should the gateway echo it without "Token "
         headers = channel.config.get("headers")
         if isinstance(headers, Mapping):
             out += [str(v) for k, v in headers.items() if v and _SECRET_HEADER.search(str(k))]

@@ -193,7 +193,10 @@ async def test_docs_pages_and_root(anon_client: httpx.AsyncClient) -> None:
     listing = await anon_client.get("/api/v2/.json")
     assert listing.status_code == 200
     assert listing.json()["contacts"] == "http://testserver/api/v2/contacts"
-    assert list(listing.json()) == ["contacts", "contact_actions", "fields", "globals", "groups", "users", "workspace"]
+    assert list(listing.json()) == [
+        "broadcasts", "channels", "contacts", "contact_actions", "fields", "globals", "groups", "labels", "media",
+        "messages", "message_actions", "users", "workspace",
+    ]  # fmt: skip
     redirect = await anon_client.get("/api/")
     assert redirect.status_code == 302 and redirect.headers["location"] == "/api/v2/"
     assert (await anon_client.get("/api/v2/contacts/")).status_code == 404

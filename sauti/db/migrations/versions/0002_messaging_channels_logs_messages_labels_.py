@@ -118,6 +118,7 @@ def upgrade() -> None:
         sa.Column("filename", sa.String(length=255), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("path", sa.String(length=1024), nullable=False),
+        sa.Column("url", sa.String(length=2048), nullable=False),
         sa.Column("created_on", sauti.db.base.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["workspace_id"], ["workspaces.id"], name=op.f("fk_media_workspace_id_workspaces"), ondelete="CASCADE"
