@@ -7,13 +7,18 @@ format. Every request is kept in a channel log (secrets masked), including the o
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from sauti.channels import registry
 from sauti.channels.base import (
+    MASK,
     ContactEvent,
     HandlerError,
     HTTPLog,
@@ -22,12 +27,14 @@ from sauti.channels.base import (
     Outcome,
     ProviderHTTP,
     Reply,
+    SendError,
     StatusUpdate,
 )
 from sauti.domain.channels import logs
 from sauti.domain.channels import queries as channel_queries
 from sauti.domain.channels.service import info
 from sauti.domain.errors import Invalid
+from sauti.domain.media import service as media_service
 from sauti.domain.messages import receive, status
 from sauti.models import Workspace
 
@@ -53,9 +60,13 @@ def _response(reply: Reply) -> Response:
     return Response(content=reply.body, status_code=reply.status, media_type=reply.content_type)
 
 
+# inbound headers whose values are credentials whatever they hold (a wrong secret may be a near miss)
+SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "x-telegram-bot-api-secret-token"})
+
+
 def _dump(inbound: InboundRequest) -> str:
-    head = f"{inbound.method} {inbound.url}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in inbound.headers.items())
-    return head + "\r\n" + inbound.body.decode("utf-8", "replace")
+    lines = [f"{k}: {MASK if k in SENSITIVE_HEADERS else v}\r\n" for k, v in inbound.headers.items()]
+    return f"{inbound.method} {inbound.url}\r\n" + "".join(lines) + "\r\n" + inbound.body.decode("utf-8", "replace")
 
 
 async def handle(request: Request) -> Response:
@@ -82,6 +93,8 @@ async def handle(request: Request) -> Response:
             items = await kind.receive(info(channel, state.settings.callback_base), action, inbound, http)
             for item in items:
                 if isinstance(item, Incoming):
+                    if kind.fetch_attachments and item.attachments:
+                        item = await _fetch_attachments(session, workspace, item, http, state, errors)
                     message, _ = await receive.receive(session, workspace, channel, item)
                     outcome.message_uuids.append(message.uuid)
                 elif isinstance(item, StatusUpdate):
@@ -95,13 +108,22 @@ async def handle(request: Request) -> Response:
             reply = kind.reply(items, outcome)
         except HandlerError as exc:
             await session.rollback()
+            await session.refresh(channel)  # the rollback expired it; the log below reads it
             errors.append({"code": "handler", "message": exc.message})
             reply = kind.error_reply(exc)
         except Invalid as exc:
             await session.rollback()
+            await session.refresh(channel)
             problem = "; ".join(str(m) for msgs in exc.errors.values() for m in msgs)
             errors.append({"code": "invalid", "message": problem})
             reply = kind.error_reply(HandlerError(problem))
+        except SendError as exc:
+            # the type could not reach its provider while reading the request (e.g. a file lookup): ask the
+            # provider to deliver again later
+            await session.rollback()
+            await session.refresh(channel)
+            errors.append({"code": exc.code, "message": exc.message})
+            reply = kind.error_reply(HandlerError(exc.message, status=503))
         body = reply.body if isinstance(reply.body, str) else reply.body.decode("utf-8", "replace")
         exchange = HTTPLog(
             url=http.mask(inbound.url),
@@ -114,6 +136,36 @@ async def handle(request: Request) -> Response:
         logs.record(session, channel, log_type, [exchange, *http.logs], errors)
         await session.commit()
     return _response(reply)
+
+
+async def _fetch_attachments(
+    session: AsyncSession, workspace: Workspace, incoming: Incoming, http: ProviderHTTP, state: Any, errors: list[Any]
+) -> Incoming:
+    """Download each attachment from the provider into our media storage and keep only our URL. One that cannot
+    be fetched is dropped (its URL carries credentials) and the failure is logged."""
+    kept: list[str] = []
+    for attachment in incoming.attachments:
+        ctype, _, url = attachment.partition(":")
+        try:
+            response = await http.request("GET", url)
+        except SendError as exc:
+            errors.append({"code": "attachment_fetch", "message": exc.message})
+            continue
+        if response.status_code != 200:
+            errors.append({"code": "attachment_fetch", "message": f"provider answered {response.status_code}"})
+            continue
+        media = await media_service.create(
+            session,
+            workspace,
+            data_dir=Path(state.settings.data_dir),
+            base_url=state.settings.callback_base,
+            filename=url.rsplit("/", 1)[-1].split("?")[0] or None,
+            content_type=response.headers.get("content-type", ctype).split(";")[0] or ctype,
+            content=response.content,
+            checked=False,
+        )
+        kept.append(media_service.attachment(media))
+    return replace(incoming, attachments=tuple(kept))
 
 
 def mount(app: FastAPI) -> None:

@@ -276,6 +276,9 @@ class ChannelType(ABC):
     required_config: ClassVar[tuple[str, ...]] = ()
     secret_config: ClassVar[tuple[str, ...]] = ()  # config values masked in channel logs
     default_tps: ClassVar[int] = 10
+    # received attachment URLs carry credentials (e.g. a bot token): the platform fetches them into its own
+    # media storage and keeps only its own URL
+    fetch_attachments: ClassVar[bool] = False
 
     def secrets(self, channel: ChannelInfo) -> list[str]:
         return [str(channel.config[k]) for k in self.secret_config if channel.config.get(k)]

@@ -107,7 +107,8 @@ class Broadcast(Base):
     translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     base_language: Mapped[str] = mapped_column(String(3))
     urns: Mapped[list[str]] = mapped_column(JSON, default=list)  # as requested (normalised)
-    contact_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    contact_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # as requested
+    urn_contact_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # the requested URNs' contacts
     group_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     high_priority: Mapped[bool] = mapped_column(Boolean, default=False)
     total: Mapped[int] = mapped_column(Integer, default=-1)  # recipient count, -1 until known

@@ -121,6 +121,7 @@ def _check(response: httpx.Response) -> str:
 
 @register
 class TelegramType(ChannelType):
+    fetch_attachments = True
     code = "TG"
     slug = "tg"
     api_type = "telegram"

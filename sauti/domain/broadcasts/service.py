@@ -39,6 +39,7 @@ async def create(
         base_language=base_language,
         urns=list(urn_list),
         contact_ids=list(contact_ids),
+        urn_contact_ids=[],
         group_ids=list(group_ids),
         high_priority=False,
         total=-1,
@@ -58,8 +59,9 @@ async def create(
 def _recipients(broadcast: Broadcast) -> Any:
     """Active contacts among the broadcast's contacts and the members of its groups."""
     conds: list[Any] = []
-    if broadcast.contact_ids:
-        conds.append(Contact.id.in_(list(broadcast.contact_ids)))
+    explicit = [*broadcast.contact_ids, *broadcast.urn_contact_ids]
+    if explicit:
+        conds.append(Contact.id.in_(explicit))
     if broadcast.group_ids:
         members = select(GroupMember.contact_id).where(
             GroupMember.group_id.in_(list(broadcast.group_ids)), GroupMember.contact_id == Contact.id
@@ -87,14 +89,15 @@ def content_for(broadcast: Broadcast, contact: Contact) -> Content:
 
 
 async def _resolve_urns(session: AsyncSession, workspace: Workspace, broadcast: Broadcast) -> None:
-    """URNs named in the request become contacts (created when new), recorded as the broadcast's contacts."""
-    ids = list(broadcast.contact_ids)
+    """URNs named in the request become contacts (created when new); they are kept apart from the contacts
+    the request named, which is what the API shows."""
+    ids: list[int] = []
     for text in broadcast.urns:
         urn = urns.parse_normalized(text, workspace.country)
         contact, _ = await contacts.get_or_create_by_urn(session, workspace, urn)
         if contact.id not in ids:
             ids.append(contact.id)
-    broadcast.contact_ids = ids
+    broadcast.urn_contact_ids = ids
 
 
 async def expand(session: AsyncSession, broadcast: Broadcast, batch: int = BATCH) -> int:

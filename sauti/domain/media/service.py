@@ -109,11 +109,13 @@ async def create(
     filename: str | None,
     content_type: str | None,
     content: bytes,
+    checked: bool = True,
 ) -> Media:
     """Check and store an upload, and record it. The file is written before the row is flushed; a failed
     transaction can leave an orphan file behind but never a row without its file."""
     ctype = normalise_type(content_type, filename)
-    check(ctype, len(content))
+    if checked:  # uploads are checked; media a contact sent us are kept whatever their type
+        check(ctype, len(content))
     media_uuid = clock.new_uuid()
     name = clean_filename(filename, ctype)
     rel = relative_path(workspace.id, media_uuid, name)

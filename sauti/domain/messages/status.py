@@ -60,14 +60,12 @@ def errored(message: Message, permanent: bool, reason: str | None = None) -> Non
 async def report(session: AsyncSession, channel_id: int, update: StatusUpdate) -> Message | None:
     """A provider's delivery report: found by our UUID when echoed, else by the provider's id on this
     channel. Unknown messages are ignored (``None``)."""
-    stmt = select(Message).where(Message.channel_id == channel_id, Message.direction == "out")
+    base = select(Message).where(Message.channel_id == channel_id, Message.direction == "out")
+    message: Message | None = None
     if update.msg_uuid:
-        stmt = stmt.where(Message.uuid == update.msg_uuid)
-    elif update.external_id:
-        stmt = stmt.where(Message.external_id == update.external_id)
-    else:
-        return None
-    message: Message | None = (await session.execute(stmt.limit(1))).scalar()
+        message = (await session.execute(base.where(Message.uuid == update.msg_uuid).limit(1))).scalar()
+    if message is None and update.external_id:
+        message = (await session.execute(base.where(Message.external_id == update.external_id).limit(1))).scalar()
     if message is None:
         return None
     if update.status == "errored":

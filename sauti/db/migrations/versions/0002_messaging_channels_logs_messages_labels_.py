@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("base_language", sa.String(length=3), nullable=False),
         sa.Column("urns", sa.JSON(), nullable=False),
         sa.Column("contact_ids", sa.JSON(), nullable=False),
+        sa.Column("urn_contact_ids", sa.JSON(), nullable=False),
         sa.Column("group_ids", sa.JSON(), nullable=False),
         sa.Column("high_priority", sa.Boolean(), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
