@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +28,7 @@ from sauti.channels.base import (
     StatusUpdate,
 )
 from sauti.channels.types.external import ExternalType
-from tests.support.fake_provider import FakeProvider, assert_request, fake_provider
+from tests.support.fake_provider import FakeProvider, assert_request
 from tests.support.postgres import free_port
 
 CHANNEL_UUID = "8eb23e93-5ecb-45ba-b726-3b064e0c56ab"
@@ -53,18 +53,6 @@ def outgoing(text: str = "Simple message", **kwargs: Any) -> Outgoing:
     values: dict[str, Any] = {"uuid": MSG_UUID, "text": text, "urn_scheme": "tel", "urn_path": "+250788383383"}
     values.update(kwargs)
     return Outgoing(**values)
-
-
-@pytest.fixture
-def provider() -> Iterator[FakeProvider]:
-    with fake_provider() as p:
-        yield p
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5) as c:
-        yield c
 
 
 def test_registered() -> None:

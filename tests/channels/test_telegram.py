@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +26,7 @@ from sauti.channels.base import (
     SendResult,
 )
 from sauti.channels.types.telegram import TelegramType
-from tests.support.fake_provider import FakeProvider, assert_request, fake_provider
+from tests.support.fake_provider import FakeProvider, assert_request
 
 CHANNEL_UUID = "d1f0c1a2-3b4c-4d5e-8f90-a1b2c3d4e5f6"
 MSG_UUID = "0191e2a4-7d7e-7c1b-a7d0-3c5b1e7f2a10"
@@ -60,18 +59,6 @@ def outgoing(text: str = "Simple message", **kwargs: Any) -> Outgoing:
 
 def ok(message_id: int) -> tuple[int, Any]:
     return 200, {"ok": True, "result": {"message_id": message_id, "chat": {"id": 12345}, "date": 1700000000}}
-
-
-@pytest.fixture
-def provider() -> Iterator[FakeProvider]:
-    with fake_provider() as p:
-        yield p
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5) as c:
-        yield c
 
 
 def test_registered() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -30,7 +30,7 @@ from sauti.channels.base import (
     StatusUpdate,
 )
 from sauti.channels.types.twilio import TwilioType
-from tests.support.fake_provider import FakeProvider, assert_request, fake_provider
+from tests.support.fake_provider import FakeProvider, assert_request
 
 CHANNEL_UUID = "4c5d7a10-1b6e-4e62-9d4f-0e8f5a1b2c3d"
 MSG_UUID = "0191e2a4-7d7e-7c1b-a7d0-3c5b1e7f2a10"
@@ -60,18 +60,6 @@ def outgoing(text: str = "Simple message", **kwargs: Any) -> Outgoing:
     values: dict[str, Any] = {"uuid": MSG_UUID, "text": text, "urn_scheme": "tel", "urn_path": "+250788383383"}
     values.update(kwargs)
     return Outgoing(**values)
-
-
-@pytest.fixture
-def provider() -> Iterator[FakeProvider]:
-    with fake_provider() as p:
-        yield p
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5) as c:
-        yield c
 
 
 def test_registered() -> None:

@@ -17,6 +17,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from starlette.requests import Request
 
 from sauti.api.rapidpro.errors import APIError
+from sauti.domain.errors import Invalid
 
 
 async def read_object(request: Request) -> dict[str, Any]:
@@ -151,3 +152,11 @@ def _shape(errs: list[ErrorDetails]) -> Any:
 def validator(fn: Callable[[Any], Any]) -> BeforeValidator:
     """Wrap a plain check as a before-validator (for readability in schemas)."""
     return BeforeValidator(fn)
+
+
+async def parse(model: type[BaseModel], request: Request) -> dict[str, Any]:
+    """Read and validate a body whose checks are all of shape: the values, or ``Invalid`` with every error."""
+    values, errors = validate(model, await read_object(request))
+    if errors:
+        raise Invalid(errors)
+    return values

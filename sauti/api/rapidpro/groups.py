@@ -13,7 +13,6 @@ from starlette.responses import Response
 from sauti.api.rapidpro import body, params
 from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, json, list_page, no_content
 from sauti.api.rapidpro.pagination import Ordering
-from sauti.domain.errors import Invalid
 from sauti.domain.groups import queries, service
 from sauti.models import ContactGroup, Workspace
 
@@ -95,9 +94,7 @@ async def post(ctx: Ctx) -> Response:
     lookup = params.lookup(ctx.request, "uuid")
     if lookup is not None:
         await service.get(ctx.session, ctx.workspace, lookup[1])
-    values, errors = body.validate(GroupBody, await body.read_object(ctx.request))
-    if errors:
-        raise Invalid(errors)
+    values = await body.parse(GroupBody, ctx.request)
     if lookup is None:
         group = await service.create(ctx.session, ctx.workspace, name=values["name"], query=values.get("query"))
         return json(render(group), 201)
