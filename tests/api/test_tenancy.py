@@ -15,6 +15,8 @@ from sqlalchemy import inspect, select
 
 from sauti.api.rapidpro.router import ENDPOINTS
 from sauti.models import (
+    Broadcast,
+    Channel,
     Contact,
     ContactField,
     ContactGroup,
@@ -31,7 +33,7 @@ from sauti.models import (
 )
 from tests.api.rapidpro.helpers import create_contact, create_field, create_group
 from tests.api.rapidpro.test_message_actions import make_message
-from tests.conftest import Tenant
+from tests.conftest import Backend, Tenant, add_channel
 
 SECRET_URN = "tel:+250788999999"
 
@@ -168,9 +170,19 @@ CASES = [
         400,
     ),
     Case("channels", "GET", "/api/v2/channels.json"),
+    Case("channels", "GET", "/api/v2/channels.json?uuid={channel}"),
+    Case("channels", "GET", "/api/v2/channels.json?address=%2B250788777777"),
+    Case("messages", "POST", "/api/v2/messages.json", {"contact": "{contact}", "text": "x"}, 400),
+    Case("messages", "POST", "/api/v2/messages.json", {"contact": SECRET_URN, "text": "x"}, 400),
+    Case("messages", "POST", "/api/v2/messages.json", {"contact": "{b_contact}", "attachments": ["{media}"]}, 400),
+    Case("messages", "GET", "/api/v2/messages.json?broadcast={broadcast_id}"),
+    Case("broadcasts", "GET", "/api/v2/broadcasts.json?uuid={broadcast}"),
+    Case("broadcasts", "GET", "/api/v2/broadcasts.json?id={broadcast_id}"),
 ]
 
-A_TABLES = (Contact, ContactURN, ContactField, ContactGroup, Global, Membership, Label, Message, Media)
+A_TABLES = (
+    Contact, ContactURN, ContactField, ContactGroup, Global, Membership, Label, Message, Media, Channel, Broadcast
+)  # fmt: skip
 A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote, MessageLabel)
 
 
@@ -199,7 +211,9 @@ def _values(obj: Any) -> tuple[Any, ...]:
 
 
 @pytest.fixture
-async def secrets(app: Any, tenant: Tenant, other: Tenant, client: httpx.AsyncClient, db: Any) -> dict[str, str]:
+async def secrets(
+    app: Any, tenant: Tenant, other: Tenant, client: httpx.AsyncClient, db: Any, backend: Backend
+) -> dict[str, str]:
     """Workspace A's rows, through A's own token; B gets one contact of its own."""
     await create_field(client, "Secret Field")
     group = await create_group(client, "Secret Group")
@@ -226,6 +240,12 @@ async def secrets(app: Any, tenant: Tenant, other: Tenant, client: httpx.AsyncCl
     resp = await client.post("/api/v2/media.json", files={"file": ("secret.jpg", b"\xff\xd8secret", "image/jpeg")})
     assert resp.status_code == 201
     media = resp.json()
+    channel = await add_channel(backend, tenant, name="Secret Channel", address="+250788777777")
+    resp = await client.post(
+        "/api/v2/broadcasts.json", json={"text": "Secret broadcast", "contacts": [contact["uuid"]]}
+    )
+    assert resp.status_code == 201
+    broadcast = resp.json()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=other.headers) as b:
         b_contact = (await b.post("/api/v2/contacts.json", json={"name": "B person"})).json()
@@ -242,6 +262,9 @@ async def secrets(app: Any, tenant: Tenant, other: Tenant, client: httpx.AsyncCl
         "message_id": str(message.id),
         "media": media["uuid"],
         "media_url": media["url"],
+        "channel": channel.uuid,
+        "broadcast": broadcast["uuid"],
+        "broadcast_id": str(broadcast["id"]),
     }
 
 
@@ -282,6 +305,11 @@ async def test_workspace_b_cannot_touch_a(
             secrets["label"],
             secrets["message"],
             secrets["media"],
+            secrets["channel"],
+            secrets["broadcast"],
+            "Secret Channel",
+            "+250788777777",
+            "Secret broadcast",
             "Secret message text",
             "Secret Person",
             "classified",
