@@ -118,6 +118,22 @@ def workspace_create(
     console.print(f"workspace {name!r} created: {_db(go)}")
 
 
+@workspace_app.command("opt-out-words")
+def workspace_opt_out_words(
+    workspace: Annotated[str, typer.Argument(help="workspace name or UUID")],
+    words: Annotated[list[str] | None, typer.Argument(help="the new words; none to show the current ones")] = None,
+) -> None:
+    """Show or replace the words that, sent alone by a contact, opt them out (their status becomes stopped)."""
+
+    async def go(session: AsyncSession) -> list[str]:
+        ws = await service.get_workspace(session, workspace)
+        if words:
+            ws.opt_out_keywords = sorted({w.strip().casefold() for w in words if w.strip()})
+        return list(ws.opt_out_keywords or [])
+
+    console.print(", ".join(_db(go)) or "(none)")
+
+
 @user_app.command("create")
 def user_create(
     email: str,

@@ -110,3 +110,25 @@ async def test_channel_commands(backend: Backend, tmp_path: Path, db: Any) -> No
     assert removed.returncode == 0
     async with db() as session:
         assert (await session.execute(select(Channel.is_active))).scalar_one() is False
+
+
+async def test_opt_out_words(app: Any, backend: Backend, tmp_path: Path, db: Any) -> None:
+    from sauti.channels.base import Incoming
+    from sauti.domain.messages import receive
+    from sauti.models import Contact
+    from tests.conftest import Tenant, add_channel, make_tenant
+
+    tenant: Tenant = await make_tenant(backend, "Acme", "a@acme.org", country="RW")
+    shown = sauti(backend, tmp_path, "workspace", "opt-out-words", "Acme")
+    assert "stop" in shown.stdout and "unsubscribe" in shown.stdout
+    changed = sauti(backend, tmp_path, "workspace", "opt-out-words", "Acme", "HAGARIKA", "Acha")
+    assert changed.returncode == 0 and changed.stdout.strip() == "acha, hagarika"
+    channel = await add_channel(backend, tenant)
+    async with db() as session:
+        ws = await session.get(Workspace, tenant.workspace.id)
+        ch = await session.get(type(channel), channel.id)
+        await receive.receive(session, ws, ch, Incoming(urn="tel:+250788000001", text="stop"))
+        await receive.receive(session, ws, ch, Incoming(urn="tel:+250788000002", text=" Hagarika "))
+        await session.commit()
+        rows = (await session.execute(select(Contact.status).order_by(Contact.id))).scalars().all()
+    assert list(rows) == ["active", "stopped"]  # "stop" is no longer an opt-out word here; "hagarika" is
