@@ -39,8 +39,9 @@ unit: $(TEST_STAMP)
 
 test: lint types unit
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.contacts
+	$(BIN)/python -m bench.messaging
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache
