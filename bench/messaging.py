@@ -1,0 +1,548 @@
+"""How fast a broadcast is queued and how fast the worker sends, over real processes, on SQLite and PostgreSQL.
+
+For each backend: generate the contacts dataset (``bench.dataset``) into a fresh database, make a manual group of
+exactly ``--contacts`` active contacts that have a phone number, and start a fast fake provider (an asyncio HTTP
+server on loopback answering every request 200 at once, keep-alive). Then:
+
+- ``broadcast``: the real server runs (uvicorn, one process, embedded worker on) with one EX channel at the fake
+  provider (TPS 100000). Timed: from ``POST /api/v2/broadcasts.json`` to the group until the broadcast reads
+  ``completed`` (every message created, queued), polled through the API. The worker sends while it expands, as
+  it would in production: how many it had sent by then is reported, not waited for. The server is stopped and
+  the messages it did not send are set aside (failed) so they do not weigh on what follows.
+- ``send``: a new EX channel (TPS 100000), ``--messages`` messages queued, then one ``sauti worker`` process.
+  Timed at the provider, from the first request it receives to the last (so process start-up is not counted):
+  messages per second. Every message must arrive exactly once.
+- ``tps``: on the same worker, a new EX channel with TPS ``--tps`` and ``--tps-messages`` messages: the rate
+  achieved against the one configured, and the most requests seen in any one-second window (must not exceed
+  the configured TPS).
+
+The broadcast takes most of a default run (100,000 recipients, both backends); ``--broadcast-timeout`` bounds
+it, reporting what was queued by then. Exactly one JSON line goes to stdout; progress goes to stderr::
+
+    python -m bench.messaging --contacts 5000 --messages 1000 --backends sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+from sqlalchemy import func, insert, select, update
+
+from bench import dataset
+from bench.contacts import API_RATES, BACKENDS, REPO, Server, database, log
+from sauti.db.engine import make_engine, make_sessionmaker
+from sauti.domain.channels import service as channels
+from sauti.domain.groups import service as group_service
+from sauti.domain.messages.send import Content, queue_many
+from sauti.models import Broadcast, Channel, Contact, ContactURN, GroupMember, Message, Workspace
+
+UNLIMITED_TPS = 100_000
+# active contacts with a tel URN among the generated ones: 96.5% active x 94% with a phone number, rounded down
+ELIGIBLE_SHARE = 0.89
+BROADCAST_TEXT = "Murakoze! Your monthly reminder: the clinic is open Monday to Friday."
+POLL = 0.25  # seconds between looks at the broadcast's status
+
+
+# --------------------------------------------------------------------------------------------- fake provider
+
+
+@dataclass
+class Hit:
+    at: float  # time.perf_counter() when the request was read
+    path: str
+    body: bytes
+
+
+@dataclass
+class Provider:
+    """An HTTP/1.1 server answering ``200 {}`` to everything, in its own thread and event loop."""
+
+    hits: list[Hit] = field(default_factory=list)
+    port: int = 0
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: threading.Thread | None = None
+
+    RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                body = await reader.readexactly(length) if length else b""
+                self.hits.append(Hit(time.perf_counter(), head.split(b" ", 2)[1].decode(), body))
+                writer.write(self.RESPONSE)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    def start(self) -> Provider:
+        ready = threading.Event()
+
+        def serve() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            server = loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0, backlog=512))
+            self.port = server.sockets[0].getsockname()[1]
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                server.close()
+                loop.run_until_complete(server.wait_closed())
+                loop.close()
+
+        self._thread = threading.Thread(target=serve, name="fake-provider", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("the fake provider did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def on(self, path: str) -> list[Hit]:
+        return [h for h in list(self.hits) if h.path == path]
+
+    def count(self, path: str) -> int:
+        return sum(1 for h in list(self.hits) if h.path == path)
+
+
+@contextlib.contextmanager
+def fake_provider() -> Iterator[Provider]:
+    provider = Provider().start()
+    try:
+        yield provider
+    finally:
+        provider.stop()
+
+
+# ------------------------------------------------------------------------------------------------ processes
+
+
+class WorkerProcess:
+    """``python -m sauti.cli worker`` in its own process group, killed with it on exit."""
+
+    def __init__(self, url: str, workdir: Path) -> None:
+        self.log_path = workdir / "worker.log"
+        self.env = {
+            **os.environ,
+            "SAUTI_DATABASE_URL": url,
+            "SAUTI_DATA_DIR": str(workdir / "data"),
+            "SAUTI_EMBEDDED_WORKER": "false",
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> WorkerProcess:
+        with open(self.log_path, "wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "sauti.cli", "worker"],
+                cwd=REPO,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    def check(self) -> None:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            tail = self.log_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"the worker exited ({self.process.returncode}): {tail}")
+
+    def __exit__(self, *exc: object) -> None:
+        stop_group(self.process)
+
+
+def stop_group(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM to the process's own group, SIGKILL if it lingers."""
+    if process is None or process.poll() is not None:
+        return
+    for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def wait_until(what: str, done: Any, timeout: float, alive: Any = None, every: float = 0.05) -> float:
+    """Poll ``done()`` until true; returns the seconds waited. ``alive()`` raises if a process died."""
+    started = time.perf_counter()
+    while not done():
+        if alive is not None:
+            alive()
+        if time.perf_counter() - started > timeout:
+            raise RuntimeError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(every)
+    return time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------------------------- database setup
+
+
+async def _make_group(url: str, workspace_uuid: str, size: int, wanted: int) -> tuple[str, list[int]]:
+    """The first ``wanted`` active contacts with a tel URN, and a manual group of the first ``size`` of them
+    (members written in bulk)."""
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            ws = (await session.execute(select(Workspace).where(Workspace.uuid == workspace_uuid))).scalar_one()
+            group = await group_service.create(session, ws, name="Broadcast Audience")
+            has_tel = select(ContactURN.id).where(ContactURN.contact_id == Contact.id, ContactURN.scheme == "tel")
+            ids = list(
+                (
+                    await session.execute(
+                        select(Contact.id)
+                        .where(
+                            Contact.workspace_id == ws.id,
+                            Contact.is_active,
+                            Contact.status == "active",
+                            has_tel.exists(),
+                        )
+                        .order_by(Contact.id)
+                        .limit(max(size, wanted))
+                    )
+                ).scalars()
+            )
+            if len(ids) < max(size, wanted):
+                raise RuntimeError(f"only {len(ids)} active contacts with a phone number, {max(size, wanted)} wanted")
+            for start in range(0, size, 10_000):
+                chunk = ids[start : min(size, start + 10_000)]
+                await session.execute(insert(GroupMember), [{"group_id": group.id, "contact_id": c} for c in chunk])
+            group.member_count = size
+            await session.commit()
+            return group.uuid, ids
+    finally:
+        await engine.dispose()
+
+
+async def _add_channel(url: str, workspace_uuid: str, name: str, send_url: str, tps: int) -> str:
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            ws = (await session.execute(select(Workspace).where(Workspace.uuid == workspace_uuid))).scalar_one()
+            channel = await channels.add(
+                session,
+                ws,
+                channel_type="EX",
+                name=name,
+                address="+250788000000",
+                tps=tps,
+                config={"send_url": send_url, "method": "POST"},
+            )
+            await session.commit()
+            return channel.uuid
+    finally:
+        await engine.dispose()
+
+
+async def _retire_channel(url: str, workspace_uuid: str, channel_uuid: str) -> int:
+    """Remove the channel, fail what it left queued and interrupt an unfinished broadcast (bench housekeeping, so
+    nothing of this measure is sent or expanded during the next); returns how many messages were failed."""
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            ws = (await session.execute(select(Workspace).where(Workspace.uuid == workspace_uuid))).scalar_one()
+            channel = await channels.remove(session, ws, channel_uuid)
+            result = await session.execute(
+                update(Message)
+                .where(Message.channel_id == channel.id, Message.status.in_(("queued", "errored", "sending")))
+                .values(status="failed", failed_reason="R", claimed_by=None)
+            )
+            await session.execute(
+                update(Broadcast)
+                .where(Broadcast.workspace_id == ws.id, Broadcast.status.in_(("pending", "queued", "started")))
+                .values(status="interrupted")
+            )
+            await session.commit()
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
+
+
+async def _queue(url: str, workspace_uuid: str, contact_ids: Sequence[int], text: str) -> list[str]:
+    """One queued message to each contact (through the workspace's only sending channel); returns their UUIDs."""
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            ws = (await session.execute(select(Workspace).where(Workspace.uuid == workspace_uuid))).scalar_one()
+            people = list((await session.execute(select(Contact).where(Contact.id.in_(contact_ids)))).scalars())
+            before = int((await session.execute(select(func.max(Message.id)))).scalar() or 0)
+            await queue_many(session, ws, people, {c.id: Content(text=text) for c in people}, broadcast_id=None)
+            await session.commit()
+            rows = await session.execute(select(Message.uuid, Message.status).where(Message.id > before))
+            found = {uuid: status for uuid, status in rows}
+    finally:
+        await engine.dispose()
+    if len(found) != len(contact_ids) or set(found.values()) != {"queued"}:
+        raise RuntimeError(f"queued {Counter(found.values())}, wanted {len(contact_ids)} queued")
+    return list(found)
+
+
+async def _unfinished(url: str, channel_uuid: str) -> int:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            channel_id = select(Channel.id).where(Channel.uuid == channel_uuid).scalar_subquery()
+            pending = Message.status.in_(("queued", "sending", "errored")) | Message.claimed_by.is_not(None)
+            stmt = select(func.count()).where(Message.channel_id == channel_id, pending)
+            return int((await conn.execute(stmt)).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+# ------------------------------------------------------------------------------------------------- measures
+
+
+def uuids_of(hits: Sequence[Hit]) -> list[str]:
+    return [parse_qs(h.body.decode())["uuid"][0] for h in hits]
+
+
+def check_once(hits: Sequence[Hit], expected: Sequence[str]) -> dict[str, int]:
+    counts = Counter(uuids_of(hits))
+    return {
+        "duplicates": sum(n - 1 for n in counts.values() if n > 1),
+        "missing": len(set(expected) - set(counts)),
+        "unexpected": len(set(counts) - set(expected)),
+    }
+
+
+def rate(hits: Sequence[Hit]) -> float | None:
+    if len(hits) < 2:
+        return None
+    span = hits[-1].at - hits[0].at
+    return round((len(hits) - 1) / span, 1) if span > 0 else None
+
+
+def busiest_second(hits: Sequence[Hit]) -> int:
+    """The most requests in any one-second window."""
+    times = [h.at for h in hits]
+    best, start = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def per_second(hits: Sequence[Hit]) -> list[int]:
+    """Requests in each whole second from the first one (the last, partial second left out)."""
+    if not hits:
+        return []
+    first = hits[0].at
+    bins = Counter(int(h.at - first) for h in hits)
+    return [bins[n] for n in range(int(hits[-1].at - first))]
+
+
+def measure_broadcast(
+    url: str, workdir: Path, data: dataset.Dataset, provider: Provider, group_uuid: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    size = args.contacts
+    channel = asyncio.run(
+        _add_channel(url, data.workspace_uuid, "Broadcast Gateway", provider.url("/a"), UNLIMITED_TPS)
+    )
+    server = Server(url, workdir)
+    server.env["SAUTI_EMBEDDED_WORKER"] = "true"
+    server.env["SAUTI_API_RATES"] = API_RATES
+    with server:
+        server.wait_ready(data.token)
+        headers = {"Authorization": f"Token {data.token}"}
+        with httpx.Client(base_url=server.base, headers=headers, timeout=60) as client:
+            log(f"broadcasting to {size} contacts")
+            started = time.perf_counter()
+            response = client.post("/api/v2/broadcasts.json", json={"text": BROADCAST_TEXT, "groups": [group_uuid]})
+            posted = time.perf_counter() - started
+            if response.status_code != 201:
+                raise RuntimeError(f"POST broadcasts.json answered {response.status_code}: {response.text[:500]}")
+            broadcast = response.json()
+            while True:
+                assert server.process is not None
+                if server.process.poll() is not None:
+                    raise RuntimeError(f"the server exited: {server.tail()}")
+                seen = client.get("/api/v2/broadcasts.json", params={"uuid": broadcast["uuid"]}).json()["results"][0]
+                seconds = time.perf_counter() - started
+                if seen["status"] == "completed" or seconds > args.broadcast_timeout:
+                    break
+                time.sleep(POLL)
+            sent_by_then = provider.count("/a")
+    left = asyncio.run(_retire_channel(url, data.workspace_uuid, channel))
+    created = int(seen["progress"]["started"])
+    completed = seen["status"] == "completed"
+    if completed and created != size:
+        raise RuntimeError(f"the broadcast created {seen['progress']} messages, {size} expected")
+    if not completed:
+        log(f"the broadcast was not completed after {args.broadcast_timeout:.0f}s ({created} of {size} queued)")
+    return {
+        "recipients": size,
+        "completed": completed,
+        "post_ms": round(posted * 1000, 1),
+        "queued_s": round(seconds, 2) if completed else None,
+        "queued": created,
+        "queued_per_s": round(created / seconds, 1),
+        "sent_meanwhile": sent_by_then,
+        "set_aside_unsent": left,
+    }
+
+
+def measure_sending(
+    url: str, workdir: Path, data: dataset.Dataset, provider: Provider, ids: Sequence[int], args: argparse.Namespace
+) -> dict[str, Any]:
+    ws = data.workspace_uuid
+    fast = asyncio.run(_add_channel(url, ws, "Fast Gateway", provider.url("/b"), UNLIMITED_TPS))
+    expected = asyncio.run(_queue(url, ws, ids[: args.messages], "Fast send"))
+    out: dict[str, Any] = {}
+    with WorkerProcess(url, workdir) as worker:
+        log(f"sending {args.messages} messages at unlimited TPS")
+        wait_until(
+            "the fast sends", lambda: provider.count("/b") >= args.messages, max(60.0, args.messages / 20), worker.check
+        )
+        last_hit = provider.on("/b")[-1].at
+        wait_until(
+            "the fast sends to be recorded", lambda: asyncio.run(_unfinished(url, fast)) == 0, 60.0, worker.check, 0.2
+        )
+        hits = provider.on("/b")
+        out["send"] = {
+            "messages": args.messages,
+            "tps": UNLIMITED_TPS,
+            "msgs_per_s": rate(hits),
+            "seconds": round(hits[-1].at - hits[0].at, 2),
+            "recorded_after_last_s": round(time.perf_counter() - last_hit, 2),
+            **check_once(hits, expected),
+        }
+        asyncio.run(_retire_channel(url, ws, fast))
+
+        asyncio.run(_add_channel(url, ws, "Paced Gateway", provider.url("/c"), args.tps))
+        paced = asyncio.run(_queue(url, ws, ids[args.messages : args.messages + args.tps_messages], "Paced send"))
+        log(f"sending {args.tps_messages} messages at TPS {args.tps}")
+        wait_until(
+            "the paced sends",
+            lambda: provider.count("/c") >= args.tps_messages,
+            args.tps_messages / args.tps * 3 + 60,
+            worker.check,
+        )
+        hits = provider.on("/c")
+        seconds = per_second(hits)
+        achieved = round(sum(seconds) / len(seconds), 1) if seconds else None
+        out["tps"] = {
+            "messages": args.tps_messages,
+            "configured": args.tps,
+            "achieved_per_s": achieved,  # the mean of the whole seconds
+            "achieved/configured": None if achieved is None else round(achieved / args.tps, 3),
+            "per_second": seconds,
+            "busiest_second": busiest_second(hits),  # the most in any one-second window: the limit is --tps
+            **check_once(hits, paced),
+        }
+    return out
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix=f"sauti-bench-msg-{backend}-") as tmp:
+        workdir = Path(tmp)
+        with database(backend, workdir) as url, fake_provider() as provider:
+            needed = args.messages + args.tps_messages
+            generate = math.ceil(max(args.contacts, needed) / ELIGIBLE_SHARE)
+            log(f"{backend}: generating {generate} contacts")
+            data = dataset.build(url, contacts=generate, seed=args.seed)
+            group_uuid, ids = asyncio.run(_make_group(url, data.workspace_uuid, args.contacts, needed))
+            log(f"{backend}: generated in {data.seconds['total']:.1f}s")
+            result: dict[str, Any] = {"generated_contacts": generate, "generate_s": round(data.seconds["total"], 1)}
+            if args.contacts:
+                result["broadcast"] = measure_broadcast(url, workdir, data, provider, group_uuid, args)
+            result.update(measure_sending(url, workdir, data, provider, ids, args))
+            return result
+
+
+# ---------------------------------------------------------------------------------------------------- main
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.messaging", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contacts", type=int, default=100_000, help="broadcast recipients (default 100000)")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: sqlite,postgres")
+    parser.add_argument("--messages", type=int, default=5_000, help="messages sent at unlimited TPS (default 5000)")
+    parser.add_argument("--tps", type=int, default=50, help="the paced channel's TPS (default 50)")
+    parser.add_argument("--tps-messages", type=int, default=500, help="messages sent at --tps (default 500)")
+    parser.add_argument(
+        "--broadcast-timeout",
+        type=float,
+        default=900.0,
+        help="seconds the broadcast gets before it is reported unfinished, with what it queued (default 900)",
+    )
+    parser.add_argument("--seed", type=int, default=dataset.DEFAULT_SEED)
+    args = parser.parse_args(argv)
+    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = [b for b in args.backends if b not in BACKENDS]
+    if unknown or not args.backends:
+        parser.error(f"--backends takes {', '.join(BACKENDS)} (got {', '.join(unknown) or 'none'})")
+    if args.contacts < 0 or args.messages < 2 or args.tps < 1 or args.tps_messages < 2:
+        parser.error("--contacts must be at least 0, --messages and --tps-messages at least 2, --tps at least 1")
+    return args
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds the with-blocks: processes, provider and cluster are stopped
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    started = time.perf_counter()
+    report: dict[str, Any] = {
+        "bench": "messaging",
+        "contacts": args.contacts,
+        "messages": args.messages,
+        "tps": args.tps,
+        "tps_messages": args.tps_messages,
+        "seed": args.seed,
+        "cpus": os.cpu_count(),
+        "backends": {},
+    }
+    failed = False
+    with contextlib.redirect_stdout(sys.stderr):  # stdout carries the one JSON line and nothing else
+        for backend in args.backends:
+            try:
+                report["backends"][backend] = run_backend(backend, args)
+            except Exception as exc:  # one backend failing (e.g. no PostgreSQL here) still reports the other
+                log(f"{backend} failed: {exc!r}")
+                report["backends"][backend] = {"error": f"{type(exc).__name__}: {exc}"}
+                failed = True
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    sys.stdout.write(json.dumps(report) + "\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
