@@ -97,7 +97,7 @@ def _read_string(source: str, start: int) -> tuple[str, int]:
 
 
 def _read_hex4(source: str, i: int) -> int | None:
-    """The code unit of the ``\\uXXXX`` escape at ``i``, or ``None`` if there is none there."""
+    """The code unit of the backslash-u escape (four hex digits) at ``i``, or ``None`` if there is none there."""
     digits = source[i + 2 : i + 6]
     if source[i : i + 2] != "\\u" or len(digits) != 4 or not regex.fullmatch(r"[0-9A-Fa-f]{4}", digits):
         return None
