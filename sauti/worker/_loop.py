@@ -64,14 +64,28 @@ class Worker:
         self._last_beat = time.monotonic()
 
     async def tick(self) -> int:
-        """One round: returns how much work was done (0 means idle)."""
+        """One round: returns how much work was done (0 means idle). Broadcast expansion and sending run side
+        by side, so a slow channel never holds up the queuing of a broadcast."""
         await self.heartbeat()
         if time.monotonic() - self._last_recover >= self.RECOVER_EVERY:
             await recovery.recover(self.sessionmaker, self.id, self.settings.worker_stale_after)
             self._last_recover = time.monotonic()
-        done = await scheduler.expand_broadcasts(self.sessionmaker, self.dialect)
-        done += await outbox.send_due(self)
-        return done
+        expanded, sent = await asyncio.gather(
+            scheduler.expand_broadcasts(self.sessionmaker, self.dialect), outbox.send_due(self)
+        )
+        return expanded + sent
+
+    async def _beat_forever(self, stop: asyncio.Event) -> None:
+        """Heartbeats from their own task, so a round busy with slow provider calls never looks dead."""
+        while not stop.is_set():
+            try:
+                await self.heartbeat(force=True)
+            except Exception:
+                log.exception("heartbeat failed")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=self.HEARTBEAT_EVERY)
+            except TimeoutError:
+                pass
 
     async def drain(self, max_rounds: int = 1000) -> int:
         """Work until idle (for tests and one-shot runs). Returns the total amount of work done."""
@@ -85,6 +99,7 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.heartbeat(force=True)
+        beats = asyncio.create_task(self._beat_forever(stop))
         try:
             while not stop.is_set():
                 try:
@@ -98,6 +113,8 @@ class Worker:
                     except TimeoutError:
                         pass
         finally:
+            stop.set()
+            await beats
             await self.close()
 
     async def close(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,9 @@ log = logging.getLogger("sauti.outbox")
 BATCH = 200
 CONCURRENCY = 20
 CHANNEL_CONFIG = "R"  # failed_reason for a channel whose type is unknown or removed
+
+
+Pacer = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,11 @@ async def _finish(
 ) -> None:
     async with worker.sessionmaker() as session:
         message = await session.get(Message, message_id)
-        assert message is not None
+        if message is None or message.claimed_by != worker.id:
+            # recovery took it back (our heartbeat looked stale): its record stands, we only log the exchange
+            logs.record(session, channel, "msg_send", http.logs, [{"code": "claim_lost", "message": "recovered"}])
+            await session.commit()
+            return
         errors: list[dict[str, Any]] = []
         if result is not None:
             if result.external_id:
@@ -149,9 +157,12 @@ async def _finish(
         await session.commit()
 
 
-async def _send_one(worker: Worker, channel: Channel, kind: ChannelType, chan: ChannelInfo, item: Claimed) -> None:
+async def _send_one(
+    worker: Worker, channel: Channel, kind: ChannelType, chan: ChannelInfo, item: Claimed, pace: Pacer
+) -> None:
     if not await _begin(worker, item.id):
         return
+    await pace()  # the channel's rate slot is taken just before the provider call, so calls never bunch up
     http = ProviderHTTP(worker.http, kind.secrets(chan))
     result: SendResult | None = None
     error: SendError | None = None
@@ -192,15 +203,17 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
     limiter = MovingWindowRateLimiter(worker.tps_storage)
     gate = asyncio.Semaphore(CONCURRENCY)
 
+    async def pace() -> None:
+        await _pace(limiter, rate, channel.uuid)
+
     async def run(item: Claimed) -> None:
         try:
-            await _send_one(worker, channel, kind, chan, item)
+            await _send_one(worker, channel, kind, chan, item, pace)
         finally:
             gate.release()
 
     tasks: list[asyncio.Task[None]] = []
     for item in claimed:
-        await _pace(limiter, rate, channel.uuid)
         await gate.acquire()
         tasks.append(asyncio.create_task(run(item)))
     await asyncio.gather(*tasks)

@@ -172,3 +172,45 @@ async def _logs(db: Any, message_id: int) -> list[ChannelLog]:
             select(ChannelLog).where(ChannelLog.message_id == message_id).order_by(ChannelLog.id)
         )
         return list(rows.scalars())
+
+
+async def test_removing_a_channel_fails_what_waits_for_it(
+    client: httpx.AsyncClient, scripted: Any, db: Any, tenant: Tenant
+) -> None:
+    from sauti.domain.channels import service as channels
+    from sauti.models import Workspace
+
+    joe = await create_contact(client, urns=["tel:+250788123123"])
+    uuid = await _send(client, "never", joe)
+    async with db() as session:
+        ws = await session.get(Workspace, tenant.workspace.id)
+        await channels.remove(session, ws, scripted.uuid)
+        await session.commit()
+    msg = await row(db, Message, Message.uuid == uuid)
+    assert (msg.status, msg.failed_reason) == ("failed", "R")
+
+
+async def test_a_recovered_claim_is_not_overwritten(
+    client: httpx.AsyncClient, scripted: Any, worker: Any, db: Any
+) -> None:
+    from sauti.channels.base import ProviderHTTP as HTTP
+
+    joe = await create_contact(client, urns=["tel:+250788123123"])
+    uuid = await _send(client, "x", joe)
+    claimed = await outbox._claim(worker, scripted, 10)
+    assert await outbox._begin(worker, claimed[0].id)
+    # meanwhile another worker decided we were dead and recovered the message as in doubt
+    async with db() as session:
+        await session.execute(update(Message).values(status="wired", claimed_by=None))
+        await session.commit()
+    error = SendError("connection_failed", "late failure")
+    await outbox._finish(worker, scripted, claimed[0].id, HTTP(worker.http), None, error)
+    msg = await row(db, Message, Message.uuid == uuid)
+    assert (msg.status, msg.error_count, msg.claimed_by) == ("wired", 0, None)
+    assert [log.errors[0]["code"] for log in await _logs_for_channel(db, scripted.id)] == ["claim_lost"]
+
+
+async def _logs_for_channel(db: Any, channel_id: int) -> list[ChannelLog]:
+    async with db() as session:
+        rows = await session.execute(select(ChannelLog).where(ChannelLog.channel_id == channel_id))
+        return list(rows.scalars())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.channels import registry
@@ -12,7 +13,7 @@ from sauti.domain.channels import queries
 from sauti.domain.errors import Invalid, NotFound
 from sauti.kit import clock
 from sauti.kit.urns import PUBLIC_SCHEMES
-from sauti.models import Channel, Workspace
+from sauti.models import Channel, Message, Workspace
 
 MAX_CHANNELS = 10
 
@@ -74,9 +75,21 @@ async def remove(session: AsyncSession, workspace: Workspace, uuid: str) -> Chan
     channel = await queries.by_uuid(session, workspace, uuid)
     if channel is None:
         raise NotFound(uuid)
+    now = clock.now()
     channel.is_active = False
     channel.is_enabled = False
-    channel.modified_on = clock.now()
+    channel.modified_on = now
+    # what was waiting to go out through it fails now (reason R: channel removed) instead of waiting forever
+    await session.execute(
+        sql_update(Message)
+        .where(
+            Message.channel_id == channel.id,
+            Message.direction == "out",
+            Message.status.in_(("initializing", "queued", "errored")),
+            Message.claimed_by.is_(None),
+        )
+        .values(status="failed", failed_reason="R", modified_on=now)
+    )
     await session.flush()
     return channel
 
