@@ -7,7 +7,6 @@ stay absent (updates change only what was sent), and every message is the one AP
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any
 
@@ -147,11 +146,6 @@ def _shape(errs: list[ErrorDetails]) -> Any:
         else:
             top.append(_message(err))
     return top if top else nested
-
-
-def validator(fn: Callable[[Any], Any]) -> BeforeValidator:
-    """Wrap a plain check as a before-validator (for readability in schemas)."""
-    return BeforeValidator(fn)
 
 
 async def parse(model: type[BaseModel], request: Request) -> dict[str, Any]:
