@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -297,27 +297,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _terminate(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)  # unwinds the with-blocks: the server and the cluster are stopped
+    raise SystemExit(128 + signum)  # unwinds the with-blocks: servers, processes and clusters are stopped
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+def run_report(
+    header: dict[str, Any],
+    backends: Sequence[str],
+    run_backend: Callable[[str], dict[str, Any]],
+) -> int:
+    """Run every backend and print ONE JSON line: ``header`` plus each backend's figures (or its error) and the
+    total seconds. Shared by the benchmarks; returns the exit status."""
     signal.signal(signal.SIGTERM, _terminate)
     started = time.perf_counter()
-    report: dict[str, Any] = {
-        "bench": "contacts",
-        "contacts": args.contacts,
-        "page_size": PAGE_SIZE,
-        "requests": args.requests,
-        "warmup": args.warmup,
-        "seed": args.seed,
-        "backends": {},
-    }
+    report: dict[str, Any] = {**header, "backends": {}}
     failed = False
     with contextlib.redirect_stdout(sys.stderr):  # stdout carries the one JSON line and nothing else
-        for backend in args.backends:
+        for backend in backends:
             try:
-                report["backends"][backend] = run_backend(backend, args)
+                report["backends"][backend] = run_backend(backend)
             except Exception as exc:  # one backend failing (e.g. no PostgreSQL here) still reports the other
                 log(f"{backend} failed: {exc!r}")
                 report["backends"][backend] = {"error": f"{type(exc).__name__}: {exc}"}
@@ -325,6 +322,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["seconds"] = round(time.perf_counter() - started, 1)
     sys.stdout.write(json.dumps(report) + "\n")
     return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    header = {
+        "bench": "contacts",
+        "contacts": args.contacts,
+        "page_size": PAGE_SIZE,
+        "requests": args.requests,
+        "warmup": args.warmup,
+        "seed": args.seed,
+    }
+    return run_report(header, args.backends, lambda backend: run_backend(backend, args))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import math
 import os
 import signal
@@ -47,7 +46,7 @@ import httpx
 from sqlalchemy import func, insert, select, update
 
 from bench import dataset
-from bench.contacts import API_RATES, BACKENDS, REPO, Server, database, log
+from bench.contacts import API_RATES, BACKENDS, REPO, Server, database, log, run_report
 from sauti.db.engine import make_engine, make_sessionmaker
 from sauti.domain.channels import service as channels
 from sauti.domain.groups import service as group_service
@@ -512,15 +511,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def _terminate(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)  # unwinds the with-blocks: processes, provider and cluster are stopped
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
-    started = time.perf_counter()
-    report: dict[str, Any] = {
+    header = {
         "bench": "messaging",
         "contacts": args.contacts,
         "messages": args.messages,
@@ -528,20 +521,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "tps_messages": args.tps_messages,
         "seed": args.seed,
         "cpus": os.cpu_count(),
-        "backends": {},
     }
-    failed = False
-    with contextlib.redirect_stdout(sys.stderr):  # stdout carries the one JSON line and nothing else
-        for backend in args.backends:
-            try:
-                report["backends"][backend] = run_backend(backend, args)
-            except Exception as exc:  # one backend failing (e.g. no PostgreSQL here) still reports the other
-                log(f"{backend} failed: {exc!r}")
-                report["backends"][backend] = {"error": f"{type(exc).__name__}: {exc}"}
-                failed = True
-    report["seconds"] = round(time.perf_counter() - started, 1)
-    sys.stdout.write(json.dumps(report) + "\n")
-    return 1 if failed else 0
+    return run_report(header, args.backends, lambda backend: run_backend(backend, args))
 
 
 if __name__ == "__main__":
