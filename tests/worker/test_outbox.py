@@ -37,11 +37,12 @@ class Scripted(ChannelType):
     slug = "scripted"
     api_type = "scripted"
     title = "Scripted"
-    script: ClassVar[list[str]] = []
+    script: ClassVar[list[str]] = []  # outcomes in send order (for one message at a time)
+    by_text: ClassVar[dict[str, str]] = {}  # outcomes by message text (sends run concurrently)
     sent: ClassVar[list[str]] = []
 
     async def send(self, channel: ChannelInfo, msg: Outgoing, http: ProviderHTTP) -> SendResult:
-        outcome = self.script.pop(0) if self.script else "ok"
+        outcome = self.by_text.get(msg.text) or (self.script.pop(0) if self.script else "ok")
         if outcome == "retry":
             raise SendError("connection_failed", "provider down")
         if outcome == "fail":
@@ -61,6 +62,7 @@ class Scripted(ChannelType):
 async def scripted(backend: Backend, tenant: Tenant) -> Any:
     registry.register(Scripted)
     Scripted.script = []
+    Scripted.by_text = {}
     Scripted.sent = []
     return await add_channel(backend, tenant, "SCR", name="Scripted", schemes=["tel"])
 
@@ -102,7 +104,7 @@ async def test_permanent_failure_and_stopped_contact(
     ann = await create_contact(client, urns=["tel:+250788000002"])
     first = await _send(client, "a", joe)
     second = await _send(client, "b", ann)
-    Scripted.script = ["fail", "stopped"]
+    Scripted.by_text = {"a": "fail", "b": "stopped"}
     await worker.drain()
     assert (await row(db, Message, Message.uuid == first)).status == "failed"
     stopped = await row(db, Message, Message.uuid == second)
