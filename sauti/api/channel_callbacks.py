@@ -36,6 +36,7 @@ from sauti.domain.channels.service import info
 from sauti.domain.errors import Invalid
 from sauti.domain.media import service as media_service
 from sauti.domain.messages import receive, status
+from sauti.kit.text import has_nul, scrubbed
 from sauti.models import Workspace
 
 
@@ -73,7 +74,7 @@ async def handle(request: Request) -> Response:
     slug = request.path_params["slug"]
     kind = registry.by_slug(slug)
     not_found = Reply(404, b'{"message":"Error","data":[{"type":"error","error":"channel not found"}]}')
-    if kind is None:
+    if kind is None or has_nul(request.path_params["uuid"]) or has_nul(request.path_params["action"]):
         return _response(not_found)
     started = time.monotonic()
     state = request.app.state
@@ -91,7 +92,7 @@ async def handle(request: Request) -> Response:
         errors: list[dict[str, str]] = []
         try:
             items = await kind.receive(info(channel, state.settings.callback_base), action, inbound, http)
-            for item in items:
+            for item in map(scrubbed, items):
                 if isinstance(item, Incoming):
                     if kind.fetch_attachments and item.attachments:
                         item = await _fetch_attachments(session, workspace, item, http, state, errors)

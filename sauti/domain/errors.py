@@ -58,22 +58,43 @@ class Forbidden(DomainError):
 
 
 class ErrorCollector:
-    """Gathers field errors from several checks so a request reports all of them at once."""
+    """Gathers field errors from several checks so a request reports all of them at once.
+
+    A field's errors are a list of messages, or a mapping of item (list index or dict key) to messages. When a
+    field gets both, the mapping wins and the field's own messages go under ``non_field_errors`` inside it,
+    as nested objects report theirs; no combination of shapes is refused.
+    """
 
     def __init__(self) -> None:
         self.errors: dict[str, Any] = {}
 
     def add(self, name: str, message: str) -> None:
-        self.errors.setdefault(name, []).append(message)
+        current = self.errors.get(name)
+        if current is None:
+            self.errors[name] = [message]
+        elif isinstance(current, list):
+            current.append(message)
+        else:
+            current.setdefault("non_field_errors", []).append(message)
 
     def add_item(self, name: str, key: str | int, message: str) -> None:
-        bucket = self.errors.setdefault(name, {})
-        bucket.setdefault(str(key), []).append(message)
+        current = self.errors.get(name)
+        if current is None:
+            current = self.errors[name] = {}
+        elif isinstance(current, list):
+            current = self.errors[name] = {"non_field_errors": current}
+        current.setdefault(str(key), []).append(message)
 
     def merge(self, errors: dict[str, Any]) -> None:
+        """Add errors of either shape (as :func:`body.validate` returns them)."""
         for name, value in errors.items():
-            if name not in self.errors:
-                self.errors[name] = value
+            if isinstance(value, dict):
+                for key, messages in value.items():
+                    for message in messages if isinstance(messages, list) else [messages]:
+                        self.add_item(name, key, str(message))
+            else:
+                for message in value if isinstance(value, list) else [value]:
+                    self.add(name, str(message))
 
     def has(self, name: str) -> bool:
         return name in self.errors

@@ -59,7 +59,9 @@ class Message(Base):
     high_priority: Mapped[bool] = mapped_column(Boolean, default=False)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # not before this
+    # RapidPro's one-letter codes (S C L E O D R), plus X: Sauti could not process the row (see ``failure``)
     failed_reason: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    failure: Mapped[str | None] = mapped_column(Text, nullable=True)  # why it failed, in words, for operators
     external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     msg_count: Mapped[int] = mapped_column(Integer, default=1)
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the worker sending it
@@ -116,6 +118,7 @@ class Broadcast(Base):
     expand_cursor: Mapped[int] = mapped_column(BigID, default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     due_on: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # not before this
+    failure: Mapped[str | None] = mapped_column(Text, nullable=True)  # why it failed, in words, for operators
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_on: Mapped[datetime] = mapped_column(UTCDateTime)
     modified_on: Mapped[datetime] = mapped_column(UTCDateTime)

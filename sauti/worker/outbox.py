@@ -27,6 +27,7 @@ from sauti.domain.contacts import service as contacts
 from sauti.domain.messages import status
 from sauti.kit import clock
 from sauti.models import Channel, Contact, ContactURN, Message, Workspace
+from sauti.worker.failures import describe
 
 if TYPE_CHECKING:
     from sauti.worker._loop import Worker
@@ -35,6 +36,7 @@ log = logging.getLogger("sauti.outbox")
 BATCH = 200
 CONCURRENCY = 20
 CHANNEL_CONFIG = "R"  # failed_reason for a channel whose type is unknown or removed
+UNPROCESSABLE = "X"  # failed_reason for a row Sauti could not read or record (``failure`` says why)
 
 
 Pacer = Callable[[], Awaitable[None]]
@@ -85,23 +87,50 @@ async def _claim(worker: Worker, channel: Channel, limit: int) -> list[Claimed]:
             .where(Message.id.in_(ids), Message.claimed_by == worker.id)
             .order_by(Message.high_priority.desc(), Message.created_on, Message.id)
         )
-        claimed = [
-            Claimed(
-                m.id,
-                Outgoing(
-                    uuid=m.uuid,
-                    text=m.text,
-                    urn_scheme=scheme or "",
-                    urn_path=path or "",
-                    attachments=tuple(m.attachments or ()),
-                    quick_replies=tuple(m.quick_replies or ()),
-                    high_priority=m.high_priority,
-                ),
-            )
-            for m, scheme, path in rows
-        ]
+        claimed: list[Claimed] = []
+        unusable: dict[int, str] = {}
+        for m, scheme, path in rows:
+            try:
+                claimed.append(Claimed(m.id, _outgoing(m, scheme, path)))
+            except Exception as exc:  # a row we cannot read must not hold up the rest of the batch
+                log.exception("message %s cannot be sent; marked failed", m.id)
+                unusable[m.id] = describe(exc)
+        for message_id, reason in unusable.items():
+            await session.execute(_failed(message_id, worker.id, reason))
         await session.commit()
         return claimed
+
+
+def _outgoing(m: Message, scheme: str | None, path: str | None) -> Outgoing:
+    if not isinstance(m.attachments or [], list) or not isinstance(m.quick_replies or [], list):
+        raise TypeError("attachments and quick replies must be lists")
+    return Outgoing(
+        uuid=m.uuid,
+        text=m.text,
+        urn_scheme=scheme or "",
+        urn_path=path or "",
+        attachments=tuple(str(a) for a in m.attachments or ()),
+        quick_replies=tuple(m.quick_replies or ()),
+        high_priority=m.high_priority,
+    )
+
+
+def _failed(message_id: int, worker_id: str, reason: str) -> Any:
+    """The statement that fails a message we hold the claim of because Sauti could not process it."""
+    return (
+        update(Message)
+        .where(Message.id == message_id, Message.claimed_by == worker_id)
+        .values(status="failed", failed_reason=UNPROCESSABLE, failure=reason, claimed_by=None, modified_on=clock.now())
+    )
+
+
+async def _fail(worker: Worker, message_id: int, reason: str) -> None:
+    try:
+        async with worker.sessionmaker() as session:
+            await session.execute(_failed(message_id, worker.id, reason))
+            await session.commit()
+    except Exception:  # the database itself is failing: recovery frees the claim once we are gone
+        log.exception("could not mark message %s failed", message_id)
 
 
 async def _begin(worker: Worker, message_id: int) -> bool:
@@ -158,6 +187,16 @@ async def _finish(
 
 
 async def _send_one(
+    worker: Worker, channel: Channel, kind: ChannelType, chan: ChannelInfo, item: Claimed, pace: Pacer
+) -> None:
+    try:
+        await _attempt(worker, channel, kind, chan, item, pace)
+    except Exception as exc:  # one message that cannot be recorded must not stop its batch or the loop
+        log.exception("message %s could not be processed; marked failed", item.id)
+        await _fail(worker, item.id, describe(exc))
+
+
+async def _attempt(
     worker: Worker, channel: Channel, kind: ChannelType, chan: ChannelInfo, item: Claimed, pace: Pacer
 ) -> None:
     if not await _begin(worker, item.id):
@@ -225,13 +264,25 @@ async def send_due(worker: Worker) -> int:
         channels = await _channels_with_work(session)
     total = 0
     for channel in channels:
-        kind = registry.by_code(channel.channel_type)
-        if kind is None or not channel.is_enabled:
-            total += await _fail_unsendable(worker, channel)
-            continue
-        tps = channel.tps or kind.default_tps
-        claimed = await _claim(worker, channel, min(BATCH, max(tps * 2, 1)))
-        if claimed:
-            await _send_channel(worker, channel, kind, claimed)
-            total += len(claimed)
+        try:
+            total += await _send_batch(worker, channel)
+        except Exception:  # one channel's trouble (say, a broken configuration) must not stop the others
+            log.exception("channel %s: sending round failed", channel.uuid)
     return total
+
+
+async def _send_batch(worker: Worker, channel: Channel) -> int:
+    kind = registry.by_code(channel.channel_type)
+    if kind is None or not channel.is_enabled:
+        return await _fail_unsendable(worker, channel)
+    tps = channel.tps or kind.default_tps
+    claimed = await _claim(worker, channel, min(BATCH, max(tps * 2, 1)))
+    if not claimed:
+        return 0
+    try:
+        await _send_channel(worker, channel, kind, claimed)
+    except Exception as exc:
+        log.exception("channel %s cannot send; its claimed messages are marked failed", channel.uuid)
+        for item in claimed:
+            await _fail(worker, item.id, describe(exc))
+    return len(claimed)

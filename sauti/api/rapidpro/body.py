@@ -16,7 +16,8 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from starlette.requests import Request
 
 from sauti.api.rapidpro.errors import APIError
-from sauti.domain.errors import Invalid
+from sauti.domain.errors import ErrorCollector, Invalid
+from sauti.kit.text import NUL_MESSAGE, nul_paths
 
 
 async def read_object(request: Request) -> dict[str, Any]:
@@ -33,7 +34,22 @@ async def read_object(request: Request) -> dict[str, Any]:
         raise APIError.detail(400, f"JSON parse error - {exc}") from exc
     if not isinstance(data, dict):
         raise APIError(400, {"non_field_errors": ["Request body should be a single JSON object"]})
+    refuse_nul(data)
     return data
+
+
+def refuse_nul(data: dict[str, Any]) -> None:
+    """Text with NUL characters is refused wherever it sits in the body (see ``kit.text``): each place is
+    reported as its field, or its field's item, would report any other bad value."""
+    errors = ErrorCollector()
+    for place in dict.fromkeys(path[:2] for path in nul_paths(data)):
+        if not place:
+            errors.add("non_field_errors", NUL_MESSAGE)
+        elif len(place) == 1:
+            errors.add(str(place[0]), NUL_MESSAGE)
+        else:
+            errors.add_item(str(place[0]), place[1], NUL_MESSAGE)
+    errors.raise_if_any()
 
 
 def fail(message: str) -> PydanticCustomError:

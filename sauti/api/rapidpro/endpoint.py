@@ -18,10 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sauti.api.rapidpro import auth
+from sauti.api.rapidpro import auth, params
 from sauti.api.rapidpro.errors import APIError, method_not_allowed, render
 from sauti.api.rapidpro.pagination import Ordering, paginate
-from sauti.api.rapidpro.params import Unsatisfiable
 from sauti.api.render import JSONResponse
 from sauti.domain.errors import DomainError
 from sauti.domain.workspaces.service import Caller
@@ -108,6 +107,7 @@ async def run(request: Request, endpoint: Endpoint, verb: str) -> Response:
             workspace_uuid = caller.workspace.uuid
             throttle: Throttle = state.throttle
             await throttle.check(caller.workspace, endpoint.scope)
+            params.refuse_nul(request)
             response = await handler(Ctx(request=request, session=session, caller=caller))
             await session.commit()
         except (APIError, DomainError) as exc:
@@ -149,5 +149,5 @@ async def guarded_list(build: Callable[[], Awaitable[JSONResponse]]) -> JSONResp
     """Run a listing whose filters may be unsatisfiable (e.g. an unparseable date): then the page is empty."""
     try:
         return await build()
-    except Unsatisfiable:
+    except params.Unsatisfiable:
         return empty_page()

@@ -8,6 +8,7 @@ from datetime import datetime
 from starlette.requests import Request
 
 from sauti.api.rapidpro.errors import bad_request
+from sauti.kit.text import NUL_MESSAGE, has_nul, without_nul
 from sauti.kit.timefmt import parse_iso
 
 TRUE_WORDS = frozenset({"true", "y", "yes", "1"})
@@ -16,6 +17,13 @@ MAX_REPEATS = 100
 
 class Unsatisfiable(Exception):
     """A filter value can match nothing (e.g. an unparseable date): the listing is empty, not an error."""
+
+
+def refuse_nul(request: Request) -> None:
+    """A query string with a NUL character anywhere is refused (see ``kit.text``)."""
+    for name, raw in request.query_params.multi_items():
+        if has_nul(name) or has_nul(raw):
+            raise bad_request(f"Param '{without_nul(name)}': {NUL_MESSAGE}")
 
 
 def value(request: Request, name: str) -> str | None:

@@ -125,11 +125,7 @@ async def _prepare(
             if fld is None:
                 errors.add("fields", f"Invalid contact field key: {key}")
                 continue
-            written = field_values.to_text(raw)
-            if written is not None and "\x00" in written:
-                errors.add_item("fields", key, "Null characters are not allowed.")
-                continue
-            out.values[fld.id] = (fld, written)
+            out.values[fld.id] = (fld, field_values.to_text(raw))
     return out
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sauti.domain.errors import Invalid
 from sauti.domain.scope import scoped
 from sauti.kit import clock
+from sauti.kit.text import has_nul
 from sauti.models import Media, Workspace
 
 MAX_UPLOAD_SIZE = 25 * 1024 * 1024
@@ -165,6 +166,8 @@ async def find_file(session: AsyncSession, data_dir: Path, path: str) -> StoredF
     Only paths recorded for an upload are served, and only when the file is still where it was put: nothing
     outside the media folder can be reached, whatever the path says.
     """
+    if has_nul(path):
+        return None
     parts = PurePosixPath(path).parts
     if len(parts) != 4 or not parts[0].isdigit() or len(parts[0]) > 18:  # ids are 64-bit
         return None
