@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return PlainTextResponse("Server Error. Site administrators have been notified.", status_code=500)
 
     app.add_exception_handler(Exception, server_error)
-    rapidpro.mount(app, settings.brand)
+    rapidpro.mount(app, settings.brand, app.state.throttle)
     channel_callbacks.mount(app)
     media_files.mount(app)
     _add_security_scheme(app)

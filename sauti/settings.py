@@ -5,14 +5,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# the seeds: "The rate limit for all endpoints is 2,500 requests per hour" (per workspace, per scope)
 DEFAULT_API_RATES = {
-    "v2": "3600/hour",
-    "v2.contacts": "3600/hour",
-    "v2.messages": "3600/hour",
-    "v2.runs": "3600/hour",
+    "v2": "2500/hour",
+    "v2.contacts": "2500/hour",
+    "v2.messages": "2500/hour",
+    "v2.runs": "2500/hour",
 }
 
 
@@ -39,6 +40,12 @@ class Settings(BaseSettings):
     # a worker whose heartbeat is older than this many seconds is dead: its claims are recovered. Heartbeats
     # come every 2 seconds from their own task, so this needs only a margin over that
     worker_stale_after: float = 30.0
+
+    @field_validator("api_rates", mode="after")
+    @classmethod
+    def _over_the_defaults(cls, rates: dict[str, str]) -> dict[str, str]:
+        """``SAUTI_API_RATES`` changes only the scopes it names; every other scope keeps its default."""
+        return {**DEFAULT_API_RATES, **rates}
 
     @property
     def callback_base(self) -> str:

@@ -16,11 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sauti.settings import DEFAULT_API_RATES
 from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # throttle counters live in the server process and survive the tables being wiped between tests
-GENEROUS_RATES = {"v2": "100000/hour", "v2.contacts": "100000/hour"}
+GENEROUS_RATES = dict.fromkeys(DEFAULT_API_RATES, "100000/hour")
 
 # Runs uvicorn's command line exactly as ``python -m uvicorn`` would, after asking Linux to SIGKILL the server
 # when the test process dies without running its finalizers (kill -9, a CI timeout). Done in the child itself

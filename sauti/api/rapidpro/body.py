@@ -7,6 +7,7 @@ stay absent (updates change only what was sent), and every message is the one AP
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Annotated, Any
 
@@ -32,10 +33,28 @@ async def read_object(request: Request) -> dict[str, Any]:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise APIError.detail(400, f"JSON parse error - {exc}") from exc
+    if _lost_integers(data):
+        # orjson reads integers past 64 bits as floats; the standard parser keeps every integer exact, so what
+        # a caller sent (an id, say) is what a failure list echoes back
+        data = json.loads(raw, parse_constant=_no_constants)
     if not isinstance(data, dict):
         raise APIError(400, {"non_field_errors": ["Request body should be a single JSON object"]})
     refuse_nul(data)
     return data
+
+
+def _lost_integers(value: Any) -> bool:
+    if isinstance(value, float):
+        return value.is_integer() and abs(value) >= 2**53
+    if isinstance(value, dict):
+        return any(_lost_integers(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_lost_integers(v) for v in value)
+    return False
+
+
+def _no_constants(name: str) -> Any:
+    raise APIError.detail(400, f"JSON parse error - {name} is not valid JSON")
 
 
 def refuse_nul(data: dict[str, Any]) -> None:

@@ -6,7 +6,11 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from limits import RateLimitItem
+
 from sauti.api.rapidpro.endpoint import Endpoint
+from sauti.api.rapidpro.throttle import Throttle
+from sauti.models import Workspace
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2733;background:#f7f8fa}
@@ -60,7 +64,7 @@ def endpoint_page(ep: Endpoint, brand: str) -> str:
     sections = [f"<section><h2>{escape(ep.title)}</h2><p>{_md(ep.description)}</p>"]
     sections.append(f"<p>URL: <code>/api/v2/{escape(ep.name)}.json</code></p></section>")
     for verb, doc in ep.docs.items():
-        parts = [f"<section><h3><span class='verb'>{verb}</span>{_md(doc.summary)}</h3>"]
+        parts = [f"<section><h3><span class='verb'>{verb}</span> {_md(doc.summary)}</h3>"]
         if doc.description:
             parts.append(f"<p>{_md(doc.description)}</p>")
         if doc.params:
@@ -84,7 +88,25 @@ def endpoint_page(ep: Endpoint, brand: str) -> str:
     return _page(f"{brand} API v2: {ep.name}", brand, "".join(sections))
 
 
-def root_page(endpoints: Sequence[Endpoint], brand: str) -> str:
+def rate_sentence(endpoints: Sequence[Endpoint], throttle: Throttle) -> str:
+    """What the throttle allows, as the seeds say it: one sentence when every endpoint has the same limit."""
+    probe = Workspace(api_rates={})
+    limits: dict[str, list[str]] = {}
+    for ep in endpoints:
+        item = throttle.rate_for(probe, ep.scope)
+        text = "no limit" if item is None else f"{item.amount:,} requests per {_per(item)}"
+        limits.setdefault(text, []).append(ep.name)
+    if len(limits) == 1:
+        return f"The rate limit for all endpoints is {next(iter(limits))}"
+    return "Rate limits: " + "; ".join(f"{', '.join(names)}: {text}" for text, names in limits.items())
+
+
+def _per(item: RateLimitItem) -> str:
+    unit = item.GRANULARITY.name
+    return unit if item.multiples == 1 else f"{item.multiples} {unit}s"
+
+
+def root_page(endpoints: Sequence[Endpoint], brand: str, throttle: Throttle) -> str:
     rows = "".join(
         f"<tr><td><a href='/api/v2/{escape(e.name)}'><code>/api/v2/{escape(e.name)}</code></a></td>"
         f"<td>{escape(e.title)}</td></tr>"
@@ -95,6 +117,8 @@ def root_page(endpoints: Sequence[Endpoint], brand: str) -> str:
         f"<section><h2>{escape(brand)} API v2</h2><p>A REST API over your workspace's data. Append "
         "<code>.json</code> to an endpoint's URL for the data; the URL without it shows this documentation. "
         "Authenticate with <code>Authorization: Token &lt;your token&gt;</code>.</p>"
+        f"<p>{escape(rate_sentence(endpoints, throttle))}, counted per workspace. A request over the limit is "
+        "answered <code>429</code> with a <code>Retry-After</code> header saying how many seconds to wait.</p>"
         f"<table><tr><th>endpoint</th><th>what it does</th></tr>{rows}</table></section>"
     )
     return _page(f"{brand} API v2", brand, content)

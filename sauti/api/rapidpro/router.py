@@ -31,6 +31,7 @@ from sauti.api.rapidpro import (
 from sauti.api.rapidpro.docs import endpoint_page, root_page
 from sauti.api.rapidpro.endpoint import ALL_METHODS, Endpoint, run
 from sauti.api.rapidpro.errors import method_not_allowed
+from sauti.api.rapidpro.throttle import Throttle
 from sauti.api.render import JSONResponse
 
 # root listing order follows the dialect; endpoints of later issues are added here as they land
@@ -140,13 +141,13 @@ def _mount_endpoint(router: APIRouter, ep: Endpoint, brand: str) -> None:
     )
 
 
-def mount(app: FastAPI, brand: str) -> None:
+def mount(app: FastAPI, brand: str, throttle: Throttle) -> None:
     router = APIRouter()
     for ep in ENDPOINTS:
         _mount_endpoint(router, ep, brand)
     known = {e.name for e in ENDPOINTS if e.listed}
     listed = sorted((e for e in ENDPOINTS if e.listed), key=lambda e: ROOT_ORDER.index(e.name))
-    root_html = root_page(listed, brand)
+    root_html = root_page(listed, brand, throttle)
 
     async def root(request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):

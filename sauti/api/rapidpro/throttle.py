@@ -26,7 +26,13 @@ class Throttle:
         self._parsed: dict[str, RateLimitItem] = {}
 
     def rate_for(self, workspace: Workspace, scope: str) -> RateLimitItem | None:
-        text = (workspace.api_rates or {}).get(scope) or self.default_rates.get(scope)
+        """The workspace's own rate for the scope, else the configured one; a scope nobody named (``v2.x``)
+        counts under its dialect's base scope (``v2``), so no endpoint is ever left unlimited by omission."""
+        overrides = workspace.api_rates or {}
+        base = scope.split(".", 1)[0]
+        text = (
+            overrides.get(scope) or self.default_rates.get(scope) or overrides.get(base) or self.default_rates.get(base)
+        )
         if not text:
             return None
         item = self._parsed.get(text)

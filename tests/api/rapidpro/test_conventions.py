@@ -231,3 +231,44 @@ async def test_server_error_is_plain_text(app: Any, backend: Backend) -> None:
         resp = await c.post("/api/v2/contacts.json", json={})
     assert resp.status_code == 500
     assert resp.text == "Server Error. Site administrators have been notified."
+
+
+def test_every_scope_defaults_to_the_seeds_limit_and_the_setting_overrides_only_what_it_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sauti.api.rapidpro.throttle import Throttle
+    from sauti.settings import Settings
+
+    assert set(Settings().api_rates.values()) == {"2500/hour"}
+    monkeypatch.setenv("SAUTI_API_RATES", '{"v2": "100/minute"}')
+    rates = Settings().api_rates
+    assert rates["v2"] == "100/minute" and rates["v2.contacts"] == rates["v2.messages"] == "2500/hour"
+    throttle = Throttle(rates)
+    probe = Workspace(api_rates={})
+    limits = {scope: str(throttle.rate_for(probe, scope)) for scope in ("v2", "v2.contacts", "v2.messages")}
+    assert limits == {"v2": "100 per 1 minute", "v2.contacts": "2500 per 1 hour", "v2.messages": "2500 per 1 hour"}
+    # a scope nobody named is counted under its dialect's base scope, never left unlimited
+    assert str(throttle.rate_for(probe, "v2.somewhere")) == "100 per 1 minute"
+
+
+async def test_the_root_page_states_the_rate_limit(anon_client: httpx.AsyncClient) -> None:
+    page = (await anon_client.get("/api/v2/")).text
+    assert "The rate limit for all endpoints is 2,500 requests per hour, counted per workspace." in page
+    assert "Retry-After" in page
+
+
+async def test_contacts_are_throttled_on_their_own_scope(client: httpx.AsyncClient, tenant: Tenant, db: Any) -> None:
+    async with db() as session:
+        await session.execute(
+            update(Workspace).where(Workspace.id == tenant.workspace.id).values(api_rates={"v2.contacts": "2/hour"})
+        )
+        await session.commit()
+    assert [(await client.get("/api/v2/contacts.json")).status_code for _ in range(3)] == [200, 200, 429]
+    assert (await client.get("/api/v2/messages.json")).status_code == 200
+
+
+async def test_a_docs_page_reads_as_words(anon_client: httpx.AsyncClient) -> None:
+    import re
+
+    text = re.sub(r"<[^>]+>", "", (await anon_client.get("/api/v2/contacts")).text)
+    assert "DELETE Delete a contact" in text and "POST Create a contact" in text

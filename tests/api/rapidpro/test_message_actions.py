@@ -331,3 +331,12 @@ async def test_modified_on_moves_forward(client: httpx.AsyncClient, tenant: Tena
     assert resp.status_code == 204
     after = await row(db, Message, Message.id == message.id)
     assert after.modified_on > recent and after.created_on == recent
+
+
+async def test_integer_ids_of_any_size_are_echoed_as_sent(client: httpx.AsyncClient) -> None:
+    huge = [2**53 + 1, 2**63, 2**64 + 5, -(2**70)]
+    raw = '{"messages": [%s], "action": "archive"}' % ", ".join(str(i) for i in huge)
+    resp = await client.post(URL, content=raw, headers={"Content-Type": "application/json"})
+    assert resp.status_code == 200, resp.text
+    assert resp.text == '{"failures":[%s]}' % ",".join(str(i) for i in huge)
+    assert resp.json() == {"failures": huge}
