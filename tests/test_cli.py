@@ -59,15 +59,28 @@ async def test_workspace_user_and_token_lifecycle(app: Any, backend: Backend, tm
     assert again.returncode == 2
 
 
+def said(result: subprocess.CompletedProcess[str]) -> str:
+    """What a failed command told the operator, as one line (errors go to stderr)."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    return " ".join(result.stderr.split())
+
+
 async def test_bad_input_is_a_clear_error(backend: Backend, tmp_path: Path, db: Any) -> None:
     bad = sauti(backend, tmp_path, "workspace", "create", "Nowhere", "--country", "XX")
-    assert bad.returncode == 2 and "country" in bad.stdout
+    assert said(bad) == "error: country 'XX' is not an ISO 3166 alpha-2 code such as RW or KE"
     missing = sauti(backend, tmp_path, "user", "create", "a@b.org", "--workspace", "No Such Workspace")
-    assert missing.returncode == 2 and "not found" in missing.stdout
+    assert said(missing) == (
+        "error: no workspace is named or has the UUID 'No Such Workspace': `sauti workspace list` shows them"
+    )
     sauti(backend, tmp_path, "workspace", "create", "Acme")
+    role = sauti(backend, tmp_path, "user", "create", "x@acme.org", "--workspace", "Acme", "--role", "admin")
+    assert said(role) == 'error: role "admin" is not valid: use administrator, editor or agent'
     sauti(backend, tmp_path, "user", "create", "agent@acme.org", "--workspace", "Acme", "--role", "agent")
     agent = sauti(backend, tmp_path, "token", "create", "agent@acme.org", "--workspace", "Acme")
-    assert agent.returncode == 2 and "administrators and editors" in agent.stdout
+    assert "only administrators and editors can hold API tokens" in said(agent)
+    nobody = sauti(backend, tmp_path, "token", "create", "ghost@acme.org", "--workspace", "Acme")
+    assert said(nobody).startswith("error: no user has the email 'ghost@acme.org'")
     async with db() as session:
         assert (await session.execute(select(APIToken))).first() is None
         assert [w.name for w in (await session.execute(select(Workspace))).scalars()] == ["Acme"]
@@ -105,7 +118,7 @@ async def test_channel_commands(backend: Backend, tmp_path: Path, db: Any) -> No
         message = (await session.execute(select(Message))).scalar_one()
     assert (message.direction, message.text, message.status) == ("in", "hello", "handled")
     bad = sauti(backend, tmp_path, "channel", "add", "nope", "X", "--workspace", "Acme")
-    assert bad.returncode == 2 and "Unknown channel type" in bad.stdout
+    assert said(bad) == "error: unknown channel type 'nope': use EX (ex), T (t), TG (tg) or TST (test)"
     removed = sauti(backend, tmp_path, "channel", "remove", channel.uuid, "--workspace", "Acme")
     assert removed.returncode == 0
     async with db() as session:
@@ -132,3 +145,78 @@ async def test_opt_out_words(app: Any, backend: Backend, tmp_path: Path, db: Any
         await session.commit()
         rows = (await session.execute(select(Contact.status).order_by(Contact.id))).scalars().all()
     assert list(rows) == ["active", "stopped"]  # "stop" is no longer an opt-out word here; "hagarika" is
+
+
+async def test_workspace_names_are_unique_and_listed(backend: Backend, tmp_path: Path, db: Any) -> None:
+    assert sauti(backend, tmp_path, "workspace", "create", "Acme").returncode == 0
+    again = sauti(backend, tmp_path, "workspace", "create", "ACME")
+    assert said(again) == (
+        "error: a workspace called 'ACME' already exists (names are unique whatever their case): pick another"
+    )
+    sauti(backend, tmp_path, "workspace", "create", "Beta Org", "--country", "KE", "--language", "swa")
+    listed = sauti(backend, tmp_path, "workspace", "list")
+    async with db() as session:
+        rows = (await session.execute(select(Workspace).order_by(Workspace.id))).scalars().all()
+    assert [w.name for w in rows] == ["Acme", "Beta Org"]
+    # piped output is tab-separated and complete: every UUID whole
+    assert listed.stdout.splitlines() == [
+        "uuid\tname\tcountry\ttimezone\tlanguages",
+        f"{rows[0].uuid}\tAcme\t\tUTC\t",
+        f"{rows[1].uuid}\tBeta Org\tKE\tUTC\tswa",
+    ]
+    # names are matched whatever their case
+    found = sauti(backend, tmp_path, "workspace", "opt-out-words", "beta org")
+    assert found.returncode == 0 and "stop" in found.stdout
+
+
+async def test_a_name_two_older_workspaces_share_asks_for_the_uuid(backend: Backend, tmp_path: Path, db: Any) -> None:
+    from sauti.kit import clock
+
+    async with db() as session:
+        for _ in range(2):  # as a database from before names were unique may hold them
+            now = clock.now()
+            session.add(Workspace(uuid=clock.new_uuid(), name="Twin", created_on=now, modified_on=now))
+        await session.commit()
+        uuids = [w.uuid for w in (await session.execute(select(Workspace).order_by(Workspace.id))).scalars()]
+    twin = sauti(backend, tmp_path, "channel", "list", "--workspace", "Twin")
+    assert said(twin) == f"error: 2 workspaces are called 'Twin': name one by its UUID ({uuids[0]}, {uuids[1]})"
+    by_uuid = sauti(backend, tmp_path, "channel", "list", "--workspace", uuids[1])
+    assert by_uuid.returncode == 0 and by_uuid.stdout.splitlines() == ["uuid\ttype\tname\taddress\tschemes"]
+
+
+async def test_channel_output_is_whole_and_uses_the_public_url(backend: Backend, tmp_path: Path, db: Any) -> None:
+    from sauti.models import Channel
+
+    sauti(backend, tmp_path, "workspace", "create", "Acme", "--country", "RW")
+    env_url = {"SAUTI_PUBLIC_URL": "https://sms.example.org/"}
+    added = run_with(backend, tmp_path, env_url, "channel", "add", "EX", "Gateway with a long name for the table",
+                     "--workspace", "Acme", "-c", "send_url=https://gateway.example/send")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    async with db() as session:
+        channel = (await session.execute(select(Channel))).scalar_one()
+    for action in ("receive", "sent", "delivered", "failed", "stopped"):
+        assert f"  {action}: https://sms.example.org/c/ex/{channel.uuid}/{action}" in added.stdout.splitlines()
+    listed = sauti(backend, tmp_path, "channel", "list", "--workspace", "Acme")
+    assert listed.stdout.splitlines()[1] == f"{channel.uuid}\tEX\tGateway with a long name for the table\t\ttel"
+    other = sauti(backend, tmp_path, "channel", "receive", channel.uuid, "--from", "+250788123123", "--text", "hi")
+    assert said(other).startswith(f"error: channel {channel.uuid} is not a test channel")
+
+
+async def test_migrate_says_what_it_did_and_the_demo_banner_does_not_wrap(backend: Backend, tmp_path: Path) -> None:
+    fresh = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    first = run_with(backend, tmp_path, {"SAUTI_DATABASE_URL": fresh}, "migrate")
+    assert first.returncode == 0 and first.stdout.startswith("created the database schema at revision ")
+    second = run_with(backend, tmp_path, {"SAUTI_DATABASE_URL": fresh}, "migrate")
+    assert second.stdout.startswith("database is up to date at revision ")
+    demo = run_with(backend, tmp_path, {"SAUTI_DATABASE_URL": fresh, "COLUMNS": "40"}, "demo")
+    key = (tmp_path / "demo-token").read_text().strip()
+    lines = demo.stdout.splitlines()
+    assert f"API token: {key}" in lines
+    assert f'  curl -s -H "Authorization: Token {key}" http://127.0.0.1:8000/api/v2/workspace.json' in lines
+
+
+def run_with(backend: Backend, tmp_path: Path, extra: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SAUTI_DATABASE_URL": backend.url, "SAUTI_DATA_DIR": str(tmp_path), **extra}
+    return subprocess.run(
+        [sys.executable, "-m", "sauti.cli", *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )

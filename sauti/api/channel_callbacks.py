@@ -33,7 +33,7 @@ from sauti.channels.base import (
 from sauti.domain.channels import logs
 from sauti.domain.channels import queries as channel_queries
 from sauti.domain.channels.service import info
-from sauti.domain.errors import Invalid
+from sauti.domain.errors import Invalid, Problem
 from sauti.domain.media import service as media_service
 from sauti.domain.messages import receive, status
 from sauti.kit.text import has_nul, scrubbed
@@ -55,6 +55,13 @@ async def _inbound(request: Request) -> InboundRequest:
         form=form,
         body=body,
     )
+
+
+def _words(problem: Problem) -> str:
+    """What a provider (and the channel log) is told about a request we could not take."""
+    if problem.code == "invalid_urn":
+        return f"invalid URN: {problem.params.get('value')}"
+    return f"invalid {problem.field or 'request'}: {problem.code}"
 
 
 def _response(reply: Reply) -> Response:
@@ -115,7 +122,7 @@ async def handle(request: Request) -> Response:
         except Invalid as exc:
             await session.rollback()
             await session.refresh(channel)
-            problem = "; ".join(str(m) for msgs in exc.errors.values() for m in msgs)
+            problem = "; ".join(_words(p) for p in exc.problems)
             errors.append({"code": "invalid", "message": problem})
             reply = kind.error_reply(HandlerError(problem))
         except SendError as exc:

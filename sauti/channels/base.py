@@ -276,6 +276,8 @@ class ChannelType(ABC):
     required_config: ClassVar[tuple[str, ...]] = ()
     secret_config: ClassVar[tuple[str, ...]] = ()  # config values masked in channel logs
     default_tps: ClassVar[int] = 10
+    # the actions a provider calls at /c/<slug>/<uuid>/<action> (what `sauti channel add` tells the operator)
+    actions: ClassVar[tuple[str, ...]] = ("receive",)
     # received attachment URLs carry credentials (e.g. a bot token): the platform fetches them into its own
     # media storage and keeps only its own URL
     fetch_attachments: ClassVar[bool] = False

@@ -1,104 +1,207 @@
-"""Errors a user can cause. Each dialect renders them in its own shape."""
+"""Errors a user can cause, in the domain's own terms: a field, a stable code and its parameters.
+
+The domain never writes a dialect's sentences or field names. Each dialect (and the CLI) owns the table that
+turns a code into its wire field and its words: ``api/rapidpro/errors.py`` for API v2, ``cli.py`` for the
+command line. A code, once used, keeps its meaning; the parameters a code carries are listed in ``CODES``.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
+
+GENERAL = ""  # the field of a problem with the request as a whole
+
+# code -> the parameters it carries (documentation, and a check that every raise site names a known code)
+CODES: Mapping[str, tuple[str, ...]] = {
+    # any field
+    "required": (),
+    "blank": (),
+    "null": (),
+    "too_long": ("max",),
+    "unique": (),
+    "invalid_choice": ("value", "choices"),
+    "no_such_object": ("ref",),  # a reference (UUID, name, URN) that names nothing in the workspace
+    # names of groups, labels, fields, globals
+    "name_character": ("character",),
+    "name_whitespace": (),
+    "field_name_characters": (),
+    "field_key_invalid": ("key",),
+    "global_name_characters": (),
+    "global_key_invalid": ("key",),
+    # contacts
+    "invalid_language": ("value",),
+    "invalid_urn": ("value",),
+    "urn_taken": ("value",),
+    "urn_from_lookup": (),  # urns in the body while the contact is looked up by URN
+    "urns_anonymous": (),  # changing URNs in an anonymous workspace
+    "group_is_smart": ("ref",),
+    "inactive_contact_groups": (),  # a non-active contact added to groups
+    "inactive_contacts_groups": ("uuids",),
+    "unknown_field": ("key",),
+    "contact_deleted": (),
+    "contacts_empty": (),
+    # smart groups
+    "query_invalid": ("query_code", "message", "extra"),
+    "query_not_for_groups": (),
+    "query_on_manual_group": (),
+    # outgoing messages and broadcasts
+    "language_not_allowed": ("value",),
+    "translations_empty": (),
+    "missing_content": (),
+    "missing_recipients": (),
+    "base_language_missing": ("part",),  # part: text, attachments or quick_replies
+    "quick_reply_text": (),
+    "quick_reply_text_extra": ("type",),
+    "quick_reply_location_extra": (),
+    # bulk actions
+    "not_incoming": ("ref",),
+    "label_and_label_name": (),
+    "label_required": ("action",),
+    "label_not_allowed": ("action",),
+    "group_required": ("action",),
+    "group_not_allowed": ("action",),
+    "action_unsupported": ("action", "feature"),
+    # media
+    "file_not_a_file": (),
+    "file_missing": (),
+    "file_empty": (),
+    "file_type": (),
+    "file_too_big": ("limit_mb",),
+    # workspaces, users, tokens, channels (the CLI's door)
+    "invalid_country": ("value",),
+    "invalid_timezone": ("value",),
+    "invalid_date_style": ("value", "choices"),
+    "invalid_email": ("value",),
+    "email_taken": ("value",),
+    "workspace_name_taken": ("value",),
+    "token_role": (),
+    "channel_type_unknown": ("value", "choices"),
+    "channel_config": ("key", "problem"),
+    "schemes_unknown": ("values",),
+    "channel_name": (),
+    "channel_tps": (),
+    "channel_role": (),
+    "not_a_test_channel": ("ref",),
+    # a workspace limit (``Conflict``) and a system object (``Forbidden``)
+    "limit_reached": ("kind", "limit"),
+    "system_object": ("action",),
+    # a name that names several workspaces (``Ambiguous``)
+    "ambiguous_workspace": ("value", "uuids"),
+    # query-string lookups and filters (``BadParameter``)
+    "urn_lookup_anonymous": (),
+    "invalid_urn_lookup": ("value",),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request: ``field`` (``GENERAL`` for the whole request), ``item`` (an index or a
+    key inside the field, for lists and mappings), a ``code`` of :data:`CODES` and its ``params``."""
+
+    field: str
+    code: str
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    item: str | int | None = None
+
+    def __post_init__(self) -> None:
+        assert self.code in CODES, f"unknown error code {self.code!r}"
 
 
 class DomainError(Exception):
     """Base of every user-caused error."""
 
 
-class NotFound(DomainError):
-    """The object does not exist in the caller's workspace."""
-
-
 class Invalid(DomainError):
-    """Input failed validation.
+    """Input failed validation: every problem found, so a request reports all of them at once."""
 
-    ``errors`` maps a field name (or ``non_field_errors``) to a list of messages, or, for list items and dict
-    values, to a mapping of item index / key to a list of messages.
-    """
-
-    def __init__(self, errors: dict[str, Any]) -> None:
-        super().__init__(errors)
-        self.errors = errors
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(self.problems)
 
     @classmethod
-    def field(cls, name: str, message: str) -> Invalid:
-        return cls({name: [message]})
+    def field(cls, name: str, code: str, item: str | int | None = None, **params: Any) -> Invalid:
+        return cls([Problem(name, code, params, item)])
 
     @classmethod
-    def general(cls, message: str) -> Invalid:
-        return cls({"non_field_errors": [message]})
+    def general(cls, code: str, **params: Any) -> Invalid:
+        return cls([Problem(GENERAL, code, params)])
+
+    def renamed(self, names: Mapping[str, str]) -> Invalid:
+        """The same problems under other field names (a dialect whose caller used an alias for a field)."""
+        return Invalid(Problem(names.get(p.field, p.field), p.code, p.params, p.item) for p in self.problems)
 
 
-class BadRequest(DomainError):
-    """A problem with the request as a whole (its query string or lookups), not one body field."""
+class BadParameter(DomainError):
+    """A lookup or filter of the request (its query string, not its body) that cannot be used."""
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, name: str, code: str, **params: Any) -> None:
+        assert code in CODES, code
+        super().__init__(name, code, params)
+        self.name = name
+        self.code = code
+        self.params = params
+
+
+class NotFound(DomainError):
+    """The object does not exist in the caller's workspace. ``kind`` names what was looked for."""
+
+    def __init__(self, kind: str, ref: str) -> None:
+        super().__init__(kind, ref)
+        self.kind = kind
+        self.ref = ref
+
+
+class Ambiguous(DomainError):
+    """A name that names several objects where exactly one was meant."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        assert code in CODES, code
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
 
 
 class Conflict(DomainError):
-    """A workspace limit was reached."""
+    """A workspace limit was reached (``limit_reached``)."""
 
-    def __init__(self, detail: str = "Cannot create object because workspace has reached limit.") -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, code: str, **params: Any) -> None:
+        assert code in CODES, code
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
 
 
 class Forbidden(DomainError):
-    """The caller may not do this to this object (e.g. change a system object)."""
+    """The caller may not do this to this object (``system_object``: change or delete a system object)."""
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, code: str, **params: Any) -> None:
+        assert code in CODES, code
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
 
 
 class ErrorCollector:
-    """Gathers field errors from several checks so a request reports all of them at once.
-
-    A field's errors are a list of messages, or a mapping of item (list index or dict key) to messages. When a
-    field gets both, the mapping wins and the field's own messages go under ``non_field_errors`` inside it,
-    as nested objects report theirs; no combination of shapes is refused.
-    """
+    """Gathers problems from several checks so a request reports all of them at once."""
 
     def __init__(self) -> None:
-        self.errors: dict[str, Any] = {}
+        self.problems: list[Problem] = []
 
-    def add(self, name: str, message: str) -> None:
-        current = self.errors.get(name)
-        if current is None:
-            self.errors[name] = [message]
-        elif isinstance(current, list):
-            current.append(message)
-        else:
-            current.setdefault("non_field_errors", []).append(message)
+    def add(self, name: str, code: str, item: str | int | None = None, **params: Any) -> None:
+        self.problems.append(Problem(name, code, params, item))
 
-    def add_item(self, name: str, key: str | int, message: str) -> None:
-        current = self.errors.get(name)
-        if current is None:
-            current = self.errors[name] = {}
-        elif isinstance(current, list):
-            current = self.errors[name] = {"non_field_errors": current}
-        current.setdefault(str(key), []).append(message)
-
-    def merge(self, errors: dict[str, Any]) -> None:
-        """Add errors of either shape (as :func:`body.validate` returns them)."""
-        for name, value in errors.items():
-            if isinstance(value, dict):
-                for key, messages in value.items():
-                    for message in messages if isinstance(messages, list) else [messages]:
-                        self.add_item(name, key, str(message))
-            else:
-                for message in value if isinstance(value, list) else [value]:
-                    self.add(name, str(message))
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
 
     def has(self, name: str) -> bool:
-        return name in self.errors
+        return any(p.field == name for p in self.problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
 
     def raise_if_any(self) -> None:
-        if self.errors:
-            raise Invalid(self.errors)
+        if self.problems:
+            raise Invalid(self.problems)

@@ -23,4 +23,4 @@ async def check(session: AsyncSession, workspace: Workspace, kind: str, model: A
     """409 when the workspace already has as many active objects of ``kind`` as it may."""
     count = (await session.execute(scoped(model, workspace, func.count()).where(model.is_active, *conds))).scalar_one()
     if count >= limit_for(workspace, kind):
-        raise Conflict()
+        raise Conflict("limit_reached", kind=kind, limit=limit_for(workspace, kind))

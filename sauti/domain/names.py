@@ -11,17 +11,17 @@ def check_name(name: str, errors: ErrorCollector, field: str = "name") -> bool:
     """No ``"`` or ``\\``, no leading/trailing whitespace, at most 64 characters (NULs never get this far: the
     request boundary refuses them, see ``kit.text``)."""
     if not name.strip():
-        errors.add(field, "This field may not be blank.")
+        errors.add(field, "blank")
         return False
     if len(name) > MAX_NAME_LENGTH:
-        errors.add(field, f"Ensure this field has no more than {MAX_NAME_LENGTH} characters.")
+        errors.add(field, "too_long", max=MAX_NAME_LENGTH)
         return False
     for ch in ('"', "\\"):
         if ch in name:
-            errors.add(field, f"Cannot contain the character: {ch}")
+            errors.add(field, "name_character", character=ch)
             return False
     if name != name.strip():
-        errors.add(field, "Cannot begin or end with whitespace.")
+        errors.add(field, "name_whitespace")
         return False
     return True
 

@@ -16,8 +16,7 @@ from pydantic import BaseModel, BeforeValidator, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 from starlette.requests import Request
 
-from sauti.api.rapidpro.errors import APIError
-from sauti.domain.errors import ErrorCollector, Invalid
+from sauti.api.rapidpro.errors import NON_FIELD, APIError, DRFErrors, refuse
 from sauti.kit.text import NUL_MESSAGE, nul_paths
 
 
@@ -60,10 +59,10 @@ def _no_constants(name: str) -> Any:
 def refuse_nul(data: dict[str, Any]) -> None:
     """Text with NUL characters is refused wherever it sits in the body (see ``kit.text``): each place is
     reported as its field, or its field's item, would report any other bad value."""
-    errors = ErrorCollector()
+    errors = DRFErrors()
     for place in dict.fromkeys(path[:2] for path in nul_paths(data)):
         if not place:
-            errors.add("non_field_errors", NUL_MESSAGE)
+            errors.add(NON_FIELD, NUL_MESSAGE)
         elif len(place) == 1:
             errors.add(str(place[0]), NUL_MESSAGE)
         else:
@@ -186,6 +185,5 @@ def _shape(errs: list[ErrorDetails]) -> Any:
 async def parse(model: type[BaseModel], request: Request) -> dict[str, Any]:
     """Read and validate a body whose checks are all of shape: the values, or ``Invalid`` with every error."""
     values, errors = validate(model, await read_object(request))
-    if errors:
-        raise Invalid(errors)
+    refuse(errors)
     return values

@@ -5,33 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-import pycountry
 from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from sauti.api.rapidpro import body, params
 from sauti.api.rapidpro.contacts import Ref
 from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, guarded_list, json, list_page
-from sauti.api.rapidpro.outgoing import (
-    MAX_ATTACHMENTS,
-    MAX_QUICK_REPLIES,
-    QuickReply,
-    check_quick_replies,
-    resolve_attachments,
-)
+from sauti.api.rapidpro.errors import refuse
+from sauti.api.rapidpro.outgoing import MAX_ATTACHMENTS, MAX_QUICK_REPLIES, QuickReplyBody, quick_replies
 from sauti.api.rapidpro.pagination import Ordering
 from sauti.domain.broadcasts import queries, service
-from sauti.domain.contacts.queries import by_reference as contact_by_reference
-from sauti.domain.errors import ErrorCollector
-from sauti.domain.groups import queries as group_queries
-from sauti.kit import clock, urns
 from sauti.kit.timefmt import format_utc
 from sauti.models import Broadcast, Contact, ContactGroup, Workspace
 
 MAX_LANGUAGES = 50
-NOT_ALLOWED = "Not an allowed ISO 639-3 language code."
 
 endpoint = Endpoint(
     name="broadcasts",
@@ -85,7 +73,7 @@ def _translatable(item: TypeAdapter[Any], what: str) -> BeforeValidator:
 
 _TEXT = TypeAdapter(Annotated[str, Field(max_length=4096)])
 _ATTACHMENTS = TypeAdapter(Annotated[list[str], Field(max_length=MAX_ATTACHMENTS)])
-_QUICK = TypeAdapter(Annotated[list[QuickReply], Field(max_length=MAX_QUICK_REPLIES)])
+_QUICK = TypeAdapter(Annotated[list[QuickReplyBody], Field(max_length=MAX_QUICK_REPLIES)])
 
 
 class BroadcastBody(BaseModel):
@@ -106,12 +94,6 @@ class BroadcastBody(BaseModel):
         default=None, description="quick replies, or translations of them"
     )
     base_language: Annotated[body.Str, Field(min_length=3, max_length=3)] | None = None
-
-
-def allowed_language(code: str) -> bool:
-    """ISO 639-3 codes that have an ISO 639-1 equivalent."""
-    lang = pycountry.languages.get(alpha_3=code) if len(code) == 3 else None
-    return lang is not None and hasattr(lang, "alpha_2")
 
 
 def render_many_sync(
@@ -142,16 +124,7 @@ def render_many_sync(
 
 
 async def render_many(session: AsyncSession, ws: Workspace, rows: Sequence[Broadcast]) -> list[dict[str, Any]]:
-    contact_ids = {i for b in rows for i in b.contact_ids or []}
-    group_ids = {i for b in rows for i in b.group_ids or []}
-    contacts: dict[int, Contact] = {}
-    groups: dict[int, ContactGroup] = {}
-    if contact_ids:
-        found = await session.execute(select(Contact).where(Contact.id.in_(contact_ids)))
-        contacts = {c.id: c for c in found.scalars()}
-    if group_ids:
-        found_groups = await session.execute(select(ContactGroup).where(ContactGroup.id.in_(group_ids)))
-        groups = {g.id: g for g in found_groups.scalars()}
+    contacts, groups = await queries.load_page(session, rows)
     return render_many_sync(rows, contacts, groups, ws)
 
 
@@ -173,17 +146,13 @@ async def get(ctx: Ctx) -> Response:
     broadcast_id = params.int_value(req, "id")
 
     async def build() -> Any:
-        stmt = queries.listing(ctx.workspace).where(
-            or_(Broadcast.due_on.is_(None), Broadcast.due_on <= clock.now(), Broadcast.status != "pending")
+        wanted = queries.BroadcastFilter(
+            uuid=params.uuid_value(req, "uuid"),
+            id=broadcast_id,
+            created_before=params.date_value(req, "before"),
+            created_after=params.date_value(req, "after"),
         )
-        if (uuid := params.uuid_value(req, "uuid")) is not None:
-            stmt = stmt.where(Broadcast.uuid == uuid)
-        if broadcast_id is not None:
-            stmt = stmt.where(Broadcast.id == broadcast_id)
-        if (before := params.date_value(req, "before")) is not None:
-            stmt = stmt.where(Broadcast.created_on <= before)
-        if (after := params.date_value(req, "after")) is not None:
-            stmt = stmt.where(Broadcast.created_on >= after)
+        stmt = queries.select_broadcasts(ctx.workspace, wanted)
         return await list_page(ctx, stmt, Ordering(Broadcast.created_on, Broadcast.id), render_many)
 
     return await guarded_list(build)
@@ -207,78 +176,19 @@ def _by_language(value: Any, primary: str) -> dict[str, Any]:
 async def post(ctx: Ctx) -> Response:
     ws = ctx.workspace
     values, shape = body.validate(BroadcastBody, await body.read_object(ctx.request))
-    errors = ErrorCollector()
-    errors.merge(shape)
-    primary = ws.languages[0] if ws.languages else "eng"
-    texts = _by_language(values.get("text"), primary)
-    atts = _by_language(values.get("attachments"), primary)
-    quicks = _by_language(values.get("quick_replies"), primary)
-    for name, tr in (("text", texts), ("attachments", atts), ("quick_replies", quicks)):
-        for lang in tr:
-            if not allowed_language(lang):
-                errors.add_item(name, lang, NOT_ALLOWED)
-    base = values.get("base_language")
-    if base is not None and not allowed_language(base):
-        errors.add("base_language", NOT_ALLOWED)
-    urn_list: list[str] = []
-    for i, text in enumerate(values.get("urns", [])):
-        try:
-            urn = urns.parse_normalized(text, ws.country)
-            if urn.scheme not in urns.PUBLIC_SCHEMES:
-                raise urns.URNError(text, "internal scheme")
-            urn_list.append(urns.to_string(urn))
-        except urns.URNError:
-            errors.add_item("urns", i, f"Invalid URN: {text}. Ensure phone numbers contain country codes.")
-    contact_ids: list[int] = []
-    for ref in values.get("contacts", []):
-        contact = await contact_by_reference(ctx.session, ws, ref)
-        if contact is None:
-            errors.add("contacts", f"No such object: {ref}")
-        elif contact.id not in contact_ids:
-            contact_ids.append(contact.id)
-    group_ids: list[int] = []
-    for ref in values.get("groups", []):
-        group = await group_queries.by_reference(ctx.session, ws, ref)
-        if group is None:
-            errors.add("groups", f"No such object: {ref}")
-        elif group.id not in group_ids:
-            group_ids.append(group.id)
-    resolved_atts = {lang: await resolve_attachments(ctx.session, ws, refs, errors) for lang, refs in atts.items()}
-    resolved_quick = {lang: check_quick_replies(q, errors) for lang, q in quicks.items()}
-    errors.raise_if_any()
-
-    if not any(texts.values()) and not any(resolved_atts.values()):
-        errors.add("non_field_errors", "Must provide either text or attachments.")
-    elif not (urn_list or contact_ids or group_ids):
-        errors.add("non_field_errors", "Must provide either urns, contacts or groups.")
-    elif base is not None:
-        if base not in texts:
-            errors.add("non_field_errors", "No text translation provided in base language.")
-        elif atts and base not in atts:
-            errors.add("non_field_errors", "No attachment translations provided in base language.")
-        elif quicks and base not in quicks:
-            errors.add("non_field_errors", "No quick_replies translations provided in base language.")
-    errors.raise_if_any()
-
-    languages = list(dict.fromkeys([*texts, *resolved_atts, *resolved_quick]))
-    translations: dict[str, dict[str, Any]] = {}
-    for lang in languages:
-        entry: dict[str, Any] = {}
-        if lang in texts:
-            entry["text"] = texts[lang]
-        if lang in resolved_atts:
-            entry["attachments"] = resolved_atts[lang]
-        if lang in resolved_quick:
-            entry["quick_replies"] = resolved_quick[lang]
-        translations[lang] = entry
-    broadcast = await service.create(
-        ctx.session,
-        ws,
-        translations=translations,
-        base_language=base or languages[0],
-        urn_list=urn_list,
-        contact_ids=contact_ids,
-        group_ids=group_ids,
-        user=ctx.caller.user,
+    primary = service.primary_language(ws)
+    request = service.BroadcastRequest(
+        texts=_by_language(values.get("text"), primary),
+        attachments=_by_language(values.get("attachments"), primary),
+        quick_replies={
+            lang: quick_replies(replies) for lang, replies in _by_language(values.get("quick_replies"), primary).items()
+        },
+        base_language=values.get("base_language"),
+        urns=values.get("urns", []),
+        contacts=values.get("contacts", []),
+        groups=values.get("groups", []),
     )
+    if shape:
+        refuse(shape, await service.check(ctx.session, ws, request))
+    broadcast = await service.send(ctx.session, ws, request, ctx.caller.user)
     return json((await render_many(ctx.session, ws, [broadcast]))[0], 201)

@@ -22,14 +22,12 @@ from sauti.api.rapidpro.endpoint import (
     list_page,
     no_content,
 )
-from sauti.api.rapidpro.errors import APIError, bad_request, not_found
+from sauti.api.rapidpro.errors import not_found, refuse
 from sauti.api.rapidpro.pagination import Ordering
 from sauti.domain.contacts import queries, service
 from sauti.domain.contacts.service import UNSET, ContactInput
-from sauti.domain.errors import ErrorCollector
 from sauti.domain.fields import queries as field_queries
 from sauti.domain.fields import values as field_values
-from sauti.kit import urns
 from sauti.kit.timefmt import format_utc
 from sauti.models import Contact, ContactField, ContactURN, Workspace
 
@@ -180,15 +178,6 @@ async def _render_one(ctx: Ctx, contact: Contact, status: int = 200) -> Response
     return json((await render_many(ctx.session, ctx.workspace, [contact]))[0], status)
 
 
-def _normalized_urn(ctx: Ctx, raw: str) -> str:
-    if ctx.workspace.anon:
-        raise bad_request("URN lookups not allowed for anonymous organizations")
-    try:
-        return urns.identity(urns.parse_normalized(raw, ctx.workspace.country))
-    except urns.URNError as exc:
-        raise bad_request(f"Invalid URN: {raw}") from exc
-
-
 @endpoint.method(
     "GET",
     Doc(
@@ -211,23 +200,17 @@ async def get(ctx: Ctx) -> Response:
     ws = ctx.workspace
 
     async def build() -> Any:
-        urn = params.value(req, "urn")
-        group = None
-        if (group_ref := params.value(req, "group")) is not None:
-            group = await queries.group_for_filter(ctx.session, ws, group_ref)
-            if group is None:
-                return empty_page()
-        stmt = queries.filtered(
-            ws,
+        wanted = queries.ContactFilter(
             deleted=params.flag(req, "deleted"),
             uuid=params.uuid_value(req, "uuid"),
-            urn_identity=_normalized_urn(ctx, urn) if urn is not None else None,
-            group_id=group,
+            urn=params.value(req, "urn"),
+            group=params.value(req, "group"),
+            modified_before=params.date_value(req, "before"),
+            modified_after=params.date_value(req, "after"),
         )
-        if (before := params.date_value(req, "before")) is not None:
-            stmt = stmt.where(Contact.modified_on <= before)
-        if (after := params.date_value(req, "after")) is not None:
-            stmt = stmt.where(Contact.modified_on >= after)
+        stmt = await queries.select_contacts(ctx.session, ws, wanted)
+        if stmt is None:
+            return empty_page()
         ordering = Ordering(Contact.modified_on, Contact.id, descending=not params.flag(req, "reverse"))
         expand = params.flag(req, "expand_urns")
 
@@ -265,37 +248,17 @@ def _input(values: dict[str, Any]) -> ContactInput:
 )
 async def post(ctx: Ctx) -> Response:
     ws = ctx.workspace
-    lookup = params.lookup(ctx.request, "uuid", "urn")
-    contact: Contact | None = None
-    urn_identity: str | None = None
-    if lookup is not None:
-        kind, raw = lookup
-        if kind == "uuid":
-            contact = await queries.by_uuid(ctx.session, ws, raw)
-            if contact is None:
-                raise not_found()
-        else:
-            urn_identity = _normalized_urn(ctx, raw)
-            contact = await queries.by_urn_identity(ctx.session, ws, urn_identity)
+    lookup = dict([found]) if (found := params.lookup(ctx.request, "uuid", "urn")) is not None else {}
+    contact = await service.find(ctx.session, ws, uuid=lookup.get("uuid"), urn=lookup.get("urn"))
     data = await body.read_object(ctx.request)
     values, shape = body.validate(ContactBody, data)
-    errors = ErrorCollector()
-    errors.merge(shape)
-    if urn_identity is not None and "urns" in data:
-        errors.errors["urns"] = ["Field not allowed when using URN in URL"]
-    elif contact is not None and ws.anon and "urns" in data:
-        errors.errors["urns"] = ["Updating URNs not allowed for anonymous organizations"]
-    errors.raise_if_any()
-    if contact is not None and not contact.is_active:
-        raise APIError(400, {"non_field_errors": ["Deleted contacts can't be modified."]})
-    data_in = _input(values)
-    if contact is None:
-        if urn_identity is not None:
-            data_in.urns = [urn_identity]
-        created = await service.create(ctx.session, ws, data_in, ctx.caller.user)
-        return await _render_one(ctx, created, 201)
-    updated = await service.update(ctx.session, ws, contact, data_in, ctx.caller.user)
-    return await _render_one(ctx, updated)
+    if shape:
+        by_urn, urns_sent = "urn" in lookup, "urns" in data
+        refuse(shape, service.lookup_problems(ws, contact, by_urn=by_urn, urns_sent=urns_sent))
+    saved, created = await service.upsert(
+        ctx.session, ws, _input(values), uuid=lookup.get("uuid"), urn=lookup.get("urn"), user=ctx.caller.user
+    )
+    return await _render_one(ctx, saved, 201 if created else 200)
 
 
 @endpoint.method(
@@ -309,11 +272,7 @@ async def post(ctx: Ctx) -> Response:
 async def delete(ctx: Ctx) -> Response:
     lookup = params.lookup(ctx.request, "uuid", "urn", required=True)
     assert lookup is not None
-    kind, raw = lookup
-    if kind == "uuid":
-        contact = await queries.by_uuid(ctx.session, ctx.workspace, raw)
-    else:
-        contact = await queries.by_urn_identity(ctx.session, ctx.workspace, _normalized_urn(ctx, raw))
+    contact = await service.find(ctx.session, ctx.workspace, **{lookup[0]: lookup[1]})
     if contact is None:
         raise not_found()
     await service.delete_contacts(ctx.session, ctx.workspace, [contact])

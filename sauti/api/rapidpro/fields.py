@@ -11,9 +11,9 @@ from starlette.responses import Response
 
 from sauti.api.rapidpro import body, params
 from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, json, list_page
-from sauti.api.rapidpro.errors import APIError, not_found
+from sauti.api.rapidpro.errors import APIError, DRFErrors, not_found
 from sauti.api.rapidpro.pagination import Ordering
-from sauti.domain.errors import ErrorCollector
+from sauti.domain.errors import Invalid
 from sauti.domain.fields import queries, service
 from sauti.domain.groups import smart
 from sauti.models import ContactField, Workspace
@@ -115,20 +115,22 @@ async def post(ctx: Ctx) -> Response:
         raise APIError(400, {"non_field_errors": ["Field 'name' is required."]})
     if value_type is None and type_key not in shape:
         raise APIError(400, {"non_field_errors": ["Field 'type' is required."]})
-    errors = ErrorCollector()
-    errors.merge(shape)
-    if name is not None:
-        await service.check_name(
-            ctx.session, ctx.workspace, name, errors, name_key, exclude_id=existing.id if existing else None
+    aliases = {"name": name_key}
+    if shape:
+        problems = (
+            await service.name_problems(ctx.session, ctx.workspace, name, existing.id if existing else None)
+            if name is not None
+            else []
         )
-    errors.raise_if_any()
+        DRFErrors(shape).problems(problems, aliases).raise_if_any()
     assert name is not None and value_type is not None
     value_type = LEGACY_TYPES.get(value_type, value_type)
-    if lookup is None:
-        created = await service.create(ctx.session, ctx.workspace, name=name, value_type=value_type, name_key=name_key)
-        return json(render(created), 201)
-    updated = await service.update(
-        ctx.session, ctx.workspace, lookup[1], name=name, value_type=value_type, name_key=name_key
-    )
+    try:
+        if lookup is None:
+            created = await service.create(ctx.session, ctx.workspace, name=name, value_type=value_type)
+            return json(render(created), 201)
+        updated = await service.update(ctx.session, ctx.workspace, lookup[1], name=name, value_type=value_type)
+    except Invalid as exc:
+        raise exc.renamed(aliases) from exc
     usage = await smart.field_usage(ctx.session, ctx.workspace)
     return json(render(updated, usage.get(updated.key, 0)))

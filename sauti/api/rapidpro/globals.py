@@ -11,9 +11,8 @@ from starlette.responses import Response
 
 from sauti.api.rapidpro import body, params
 from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, guarded_list, json, list_page
-from sauti.api.rapidpro.errors import APIError, not_found
+from sauti.api.rapidpro.errors import APIError, not_found, refuse
 from sauti.api.rapidpro.pagination import Ordering
-from sauti.domain.errors import ErrorCollector
 from sauti.domain.globals import queries, service
 from sauti.kit.timefmt import format_utc
 from sauti.models import Global, Workspace
@@ -88,18 +87,14 @@ async def post(ctx: Ctx) -> Response:
         raise not_found()
     data = await body.read_object(ctx.request)
     values, shape = body.validate(GlobalBody, data)
-    errors = ErrorCollector()
-    errors.merge(shape)
+    name = values.get("name")
+    if lookup is None and name is None and "name" not in shape:
+        raise APIError(400, {"non_field_errors": ["Name is required when creating new global."]})
+    if shape:
+        refuse(shape, service.name_problems(name) if name is not None else [])
     if lookup is None:
-        if values.get("name") is None and "name" not in shape:
-            raise APIError(400, {"non_field_errors": ["Name is required when creating new global."]})
-        if "name" in values:
-            service.check_name(values["name"], errors)
-        errors.raise_if_any()
-        created = await service.create(ctx.session, ctx.workspace, name=values["name"], value=values["value"])
+        assert name is not None
+        created = await service.create(ctx.session, ctx.workspace, name=name, value=values["value"])
         return json(render(created), 201)
-    if "name" in values and values["name"] is not None:
-        service.check_name(values["name"], errors)
-    errors.raise_if_any()
-    updated = await service.set_value(ctx.session, ctx.workspace, lookup[1], values["value"])
+    updated = await service.set_value(ctx.session, ctx.workspace, lookup[1], values["value"], name=name)
     return json(render(updated))

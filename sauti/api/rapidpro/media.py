@@ -66,13 +66,13 @@ async def post(ctx: Ctx) -> Response:
     try:
         upload = form.get("file")
         if isinstance(upload, str):
-            raise Invalid.field("file", "The submitted data was not a file. Check the encoding type on the form.")
+            raise Invalid.field("file", "file_not_a_file")
         if upload is None or not upload.filename:
-            raise Invalid.field("file", "No file was submitted.")
+            raise Invalid.field("file", "file_missing")
         assert isinstance(upload, UploadFile)
         size = upload.size or 0
         if size == 0:
-            raise Invalid.field("file", "The submitted file is empty.")
+            raise Invalid.field("file", "file_empty")
         # type and size are checked before a byte of the file is read into memory
         service.check(service.normalise_type(upload.content_type, upload.filename), size)
         content = await upload.read()

@@ -12,18 +12,10 @@ from starlette.responses import Response
 from sauti.api.rapidpro import body, params
 from sauti.api.rapidpro.contacts import Ref
 from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, empty_page, guarded_list, json, list_page
-from sauti.api.rapidpro.outgoing import (
-    MAX_ATTACHMENTS,
-    MAX_QUICK_REPLIES,
-    QuickReply,
-    check_quick_replies,
-    resolve_attachments,
-)
+from sauti.api.rapidpro.errors import refuse
+from sauti.api.rapidpro.outgoing import MAX_ATTACHMENTS, MAX_QUICK_REPLIES, QuickReplyBody, quick_replies
 from sauti.api.rapidpro.pagination import Ordering
-from sauti.domain.contacts.queries import by_reference as contact_by_reference
-from sauti.domain.errors import ErrorCollector
-from sauti.domain.messages import queries
-from sauti.domain.messages.send import Content, queue_one
+from sauti.domain.messages import queries, send
 from sauti.kit.timefmt import format_utc
 from sauti.models import Message, Workspace
 
@@ -66,7 +58,7 @@ class MessageBody(BaseModel):
     attachments: Annotated[list[body.Str], Field(max_length=MAX_ATTACHMENTS)] = Field(
         default_factory=list, description="media UUIDs from media.json"
     )
-    quick_replies: Annotated[list[QuickReply], Field(max_length=MAX_QUICK_REPLIES)] = Field(default_factory=list)
+    quick_replies: Annotated[list[QuickReplyBody], Field(max_length=MAX_QUICK_REPLIES)] = Field(default_factory=list)
 
 
 def _attachment(a: str) -> dict[str, str]:
@@ -133,39 +125,20 @@ async def get(ctx: Ctx) -> Response:
     broadcast = params.int_value(req, "broadcast")
 
     async def build() -> Any:
-        folder = params.value(req, "folder")
-        ordering = Ordering(Message.created_on, Message.id)
-        if folder is not None:
-            stmt = queries.in_folder(ws, folder)
-            if stmt is None:
-                return empty_page()
-            if folder.lower() == "sent":
-                ordering = Ordering(Message.sent_on, Message.id)
-        else:
-            stmt = queries.listing(ws)
-        if (uuid := params.uuid_value(req, "uuid")) is not None:
-            stmt = stmt.where(Message.uuid == uuid)
-        if msg_id is not None:
-            stmt = stmt.where(Message.id == msg_id)
-        if broadcast is not None:
-            stmt = stmt.where(Message.broadcast_id == broadcast)
-        if (contact_ref := params.value(req, "contact")) is not None:
-            contact_id = await queries.contact_id(ctx.session, ws, contact_ref)
-            if contact_id is None:
-                return empty_page()
-            stmt = stmt.where(Message.contact_id == contact_id)
-        if (label_ref := params.value(req, "label")) is not None:
-            label = await queries.label_id(ctx.session, ws, label_ref)
-            if label is None:
-                return empty_page()
-            stmt = queries.with_label(stmt, label)
-        field = ordering.position
-        if (before := params.date_value(req, "before")) is not None:
-            stmt = stmt.where(Message.created_on <= before)
-        if (after := params.date_value(req, "after")) is not None:
-            stmt = stmt.where(Message.created_on >= after)
-        if field is Message.sent_on:
-            stmt = stmt.where(Message.sent_on.is_not(None))
+        wanted = queries.MessageFilter(
+            folder=params.value(req, "folder"),
+            uuid=params.uuid_value(req, "uuid"),
+            id=msg_id,
+            contact=params.value(req, "contact"),
+            label=params.value(req, "label"),
+            broadcast_id=broadcast,
+            created_before=params.date_value(req, "before"),
+            created_after=params.date_value(req, "after"),
+        )
+        stmt = await queries.select_messages(ctx.session, ws, wanted)
+        if stmt is None:
+            return empty_page()
+        ordering = Ordering(Message.sent_on if wanted.by_sent_time else Message.created_on, Message.id)
         return await list_page(ctx, stmt, ordering, render_many)
 
     return await guarded_list(build)
@@ -182,22 +155,13 @@ async def get(ctx: Ctx) -> Response:
 async def post(ctx: Ctx) -> Response:
     ws = ctx.workspace
     values, shape = body.validate(MessageBody, await body.read_object(ctx.request))
-    errors = ErrorCollector()
-    errors.merge(shape)
-    contact = None
-    if "contact" in values:
-        contact = await contact_by_reference(ctx.session, ws, values["contact"])
-        if contact is None:
-            errors.add("contact", f"No such object: {values['contact']}")
-    quick = check_quick_replies(values.get("quick_replies", []), errors)
-    attachments = await resolve_attachments(ctx.session, ws, values.get("attachments", []), errors)
-    errors.raise_if_any()
-    text = values.get("text") or ""
-    if not text and not attachments:
-        errors.add("non_field_errors", "Must provide either text or attachments.")
-        errors.raise_if_any()
-    assert contact is not None
-    message = await queue_one(
-        ctx.session, ws, contact, Content(text=text, attachments=attachments, quick_replies=quick)
+    request = send.MessageRequest(
+        contact=values.get("contact"),
+        text=values.get("text") or "",
+        attachments=values.get("attachments", []),
+        quick_replies=quick_replies(values.get("quick_replies", [])),
     )
+    if shape:
+        refuse(shape, await send.check(ctx.session, ws, request))
+    message = await send.send(ctx.session, ws, request)
     return json((await render_many(ctx.session, ws, [message]))[0], 201)

@@ -197,6 +197,7 @@ def _received_on(value: str) -> datetime:
 @register
 class ExternalType(ChannelType):
     code = "EX"
+    actions = ("receive", "sent", "delivered", "failed", "stopped")
     slug = "ex"
     api_type = "external"
     title = "External API"

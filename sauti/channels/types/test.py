@@ -24,6 +24,7 @@ from sauti.channels.registry import register
 @register
 class TestType(ChannelType):
     code = "TST"
+    actions = ("receive", "sent", "delivered", "failed", "read")
     slug = "test"
     api_type = "test"
     title = "Test channel (no network)"

@@ -116,6 +116,7 @@ def _sender_urn(sender: str, country: str | None) -> str:
 @register
 class TwilioType(ChannelType):
     code = "T"
+    actions = ("receive", "status")
     slug = "t"
     api_type = "twilio"
     title = "Twilio"

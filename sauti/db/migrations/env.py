@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from alembic import context
 from sqlalchemy.engine import Connection
 
 import sauti.models  # noqa: F401  (registers every table)
 from sauti.db.base import Base
 from sauti.db.engine import make_engine
+from sauti.db.migrate import blocking
 
 config = context.config
 target_metadata = Base.metadata
@@ -41,28 +40,7 @@ def run() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        loop = None
-    if loop is None:
-        asyncio.run(_main())
-    else:  # called from inside a running loop (tests): run in a fresh thread's loop
-        import threading
-
-        errors: list[BaseException] = []
-
-        def target() -> None:
-            try:
-                asyncio.run(_main())
-            except BaseException as exc:  # re-raised in the caller
-                errors.append(exc)
-
-        t = threading.Thread(target=target)
-        t.start()
-        t.join()
-        if errors:
-            raise errors[0]
+    blocking(_main)
 
 
 run()

@@ -3,18 +3,155 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import pycountry
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.contacts import service as contacts
+from sauti.domain.contacts.queries import by_references as contacts_by_references
+from sauti.domain.errors import GENERAL, ErrorCollector, Problem
+from sauti.domain.groups.queries import by_references as groups_by_references
+from sauti.domain.messages.content import QuickReply, check_quick_replies, resolve_attachments
 from sauti.domain.messages.send import Content, queue_many
 from sauti.kit import clock, urns
 from sauti.models import Broadcast, Contact, GroupMember, User, Workspace
 
 BATCH = 1000
+DEFAULT_LANGUAGE = "eng"
+
+
+def primary_language(workspace: Workspace) -> str:
+    """The language untranslated content is written in: the workspace's first language."""
+    return workspace.languages[0] if workspace.languages else DEFAULT_LANGUAGE
+
+
+def allowed_language(code: str) -> bool:
+    """Translations are keyed by ISO 639-3 codes that have an ISO 639-1 equivalent."""
+    lang = pycountry.languages.get(alpha_3=code) if len(code) == 3 else None
+    return lang is not None and hasattr(lang, "alpha_2")
+
+
+@dataclass(frozen=True)
+class BroadcastRequest:
+    """A broadcast as a caller asks for it: content per language, recipients by reference."""
+
+    texts: Mapping[str, str] = field(default_factory=dict)
+    attachments: Mapping[str, Sequence[str]] = field(default_factory=dict)  # media references per language
+    quick_replies: Mapping[str, Sequence[QuickReply]] = field(default_factory=dict)
+    base_language: str | None = None
+    urns: Sequence[str] = ()
+    contacts: Sequence[str] = ()  # UUIDs or URNs
+    groups: Sequence[str] = ()  # UUIDs or names
+    due_on: datetime | None = None
+
+
+@dataclass
+class _Resolved:
+    urns: list[str] = field(default_factory=list)
+    contact_ids: list[int] = field(default_factory=list)
+    group_ids: list[int] = field(default_factory=list)
+    attachments: dict[str, list[str]] = field(default_factory=dict)
+    quick_replies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+async def _resolve(
+    session: AsyncSession, workspace: Workspace, req: BroadcastRequest, errors: ErrorCollector
+) -> _Resolved:
+    out = _Resolved()
+    for name, translations in (
+        ("text", req.texts),
+        ("attachments", req.attachments),
+        ("quick_replies", req.quick_replies),
+    ):
+        for lang in translations:
+            if not allowed_language(lang):
+                errors.add(name, "language_not_allowed", lang, value=lang)
+    if req.base_language is not None and not allowed_language(req.base_language):
+        errors.add("base_language", "language_not_allowed", value=req.base_language)
+    for i, text in enumerate(req.urns):
+        try:
+            urn = urns.parse_normalized(text, workspace.country)
+            if urn.scheme not in urns.PUBLIC_SCHEMES:
+                raise urns.URNError(text, "internal scheme")
+            out.urns.append(urns.to_string(urn))
+        except urns.URNError:
+            errors.add("urns", "invalid_urn", i, value=text)
+    found_contacts = await contacts_by_references(session, workspace, req.contacts)
+    for ref in req.contacts:
+        contact = found_contacts.get(ref)
+        if contact is None:
+            errors.add("contacts", "no_such_object", ref=ref)
+        elif contact.id not in out.contact_ids:
+            out.contact_ids.append(contact.id)
+    found_groups = await groups_by_references(session, workspace, req.groups)
+    for ref in req.groups:
+        group = found_groups.get(ref)
+        if group is None:
+            errors.add("groups", "no_such_object", ref=ref)
+        elif group.id not in out.group_ids:
+            out.group_ids.append(group.id)
+    for lang, refs in req.attachments.items():
+        out.attachments[lang] = await resolve_attachments(session, workspace, refs, errors)
+    for lang, replies in req.quick_replies.items():
+        out.quick_replies[lang] = check_quick_replies(replies, errors)
+    return out
+
+
+async def check(session: AsyncSession, workspace: Workspace, req: BroadcastRequest) -> list[Problem]:
+    """The problems with the request's languages, recipients and parts (what a dialect reports beside its
+    own)."""
+    errors = ErrorCollector()
+    await _resolve(session, workspace, req, errors)
+    return errors.problems
+
+
+async def send(
+    session: AsyncSession, workspace: Workspace, req: BroadcastRequest, user: User | None = None
+) -> Broadcast:
+    """Validate and record a broadcast (the worker expands it). It needs text or attachments, at least one
+    recipient, and, when a base language is named, that language's translation of every part given."""
+    errors = ErrorCollector()
+    found = await _resolve(session, workspace, req, errors)
+    errors.raise_if_any()
+    base = req.base_language
+    if not any(req.texts.values()) and not any(found.attachments.values()):
+        errors.add(GENERAL, "missing_content")
+    elif not (found.urns or found.contact_ids or found.group_ids):
+        errors.add(GENERAL, "missing_recipients")
+    elif base is not None:
+        if base not in req.texts:
+            errors.add(GENERAL, "base_language_missing", part="text")
+        elif req.attachments and base not in req.attachments:
+            errors.add(GENERAL, "base_language_missing", part="attachments")
+        elif req.quick_replies and base not in req.quick_replies:
+            errors.add(GENERAL, "base_language_missing", part="quick_replies")
+    errors.raise_if_any()
+    languages = list(dict.fromkeys([*req.texts, *found.attachments, *found.quick_replies]))
+    translations: dict[str, dict[str, Any]] = {}
+    for lang in languages:
+        entry: dict[str, Any] = {}
+        if lang in req.texts:
+            entry["text"] = req.texts[lang]
+        if lang in found.attachments:
+            entry["attachments"] = found.attachments[lang]
+        if lang in found.quick_replies:
+            entry["quick_replies"] = found.quick_replies[lang]
+        translations[lang] = entry
+    return await create(
+        session,
+        workspace,
+        translations=translations,
+        base_language=base or languages[0],
+        urn_list=found.urns,
+        contact_ids=found.contact_ids,
+        group_ids=found.group_ids,
+        user=user,
+        due_on=req.due_on,
+    )
 
 
 async def create(

@@ -25,6 +25,12 @@ async def for_callback(session: AsyncSession, channel_type: str, uuid: str) -> C
     return found
 
 
+async def active_by_uuid(session: AsyncSession, uuid: str) -> Channel | None:
+    stmt = select(Channel).where(Channel.uuid == uuid, Channel.is_active)
+    found: Channel | None = (await session.execute(stmt)).scalar()
+    return found
+
+
 async def senders(session: AsyncSession, workspace: Workspace) -> list[Channel]:
     """Enabled channels that can send, oldest first (the default choice for a URN scheme)."""
     stmt = listing(workspace).where(Channel.is_enabled, Channel.role.contains("S")).order_by(Channel.id)

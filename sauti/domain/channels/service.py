@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sauti.channels import registry
 from sauti.channels.base import ChannelInfo
 from sauti.domain.channels import queries
-from sauti.domain.errors import Invalid, NotFound
+from sauti.domain.errors import ErrorCollector, Invalid, NotFound
 from sauti.kit import clock
 from sauti.kit.urns import PUBLIC_SCHEMES
 from sauti.models import Channel, Message, Workspace
@@ -33,22 +33,23 @@ async def add(
 ) -> Channel:
     kind = registry.by_code(channel_type.upper()) or registry.by_slug(channel_type.lower())
     if kind is None:
-        known = ", ".join(f"{t.code} ({t.slug})" for t in registry.all_types())
-        raise Invalid.field("type", f"Unknown channel type: {channel_type}. Known: {known}")
+        known = [f"{t.code} ({t.slug})" for t in registry.all_types()]
+        raise Invalid.field("type", "channel_type_unknown", value=channel_type, choices=known)
     config = dict(config or {})
-    problems = kind.check_config(config)
-    if problems:
-        raise Invalid({"config": problems})
+    errors = ErrorCollector()
+    for problem in kind.check_config(config):
+        errors.add("config", "channel_config", key="", problem=problem)
     schemes = list(schemes or kind.schemes)
     bad = [s for s in schemes if s not in PUBLIC_SCHEMES]
     if bad:
-        raise Invalid.field("schemes", f"Unknown URN schemes: {', '.join(bad)}")
+        errors.add("schemes", "schemes_unknown", values=bad)
     if not name.strip() or len(name) > 64:
-        raise Invalid.field("name", "A name of 1 to 64 characters is required.")
+        errors.add("name", "channel_name")
     if tps is not None and tps < 1:
-        raise Invalid.field("tps", "Must be at least 1.")
+        errors.add("tps", "channel_tps")
     if not set(role) <= set("SRCAU") or not role:
-        raise Invalid.field("role", "Letters S (send) and R (receive).")
+        errors.add("role", "channel_role")
+    errors.raise_if_any()
     now = clock.now()
     channel = Channel(
         uuid=clock.new_uuid(),
@@ -71,10 +72,21 @@ async def add(
     return channel
 
 
+async def test_channel(session: AsyncSession, uuid: str) -> Channel:
+    """The active test channel with this UUID (whatever its workspace: the UUID is the credential, as for a
+    provider's callback); a channel of another type is refused with a clear reason."""
+    channel = await queries.active_by_uuid(session, uuid)
+    if channel is None:
+        raise NotFound("channel", uuid)
+    if channel.channel_type != "TST":
+        raise Invalid.field("channel", "not_a_test_channel", ref=uuid)
+    return channel
+
+
 async def remove(session: AsyncSession, workspace: Workspace, uuid: str) -> Channel:
     channel = await queries.by_uuid(session, workspace, uuid)
     if channel is None:
-        raise NotFound(uuid)
+        raise NotFound("channel", uuid)
     now = clock.now()
     channel.is_active = False
     channel.is_enabled = False

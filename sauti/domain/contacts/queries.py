@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.domain.errors import BadParameter
 from sauti.domain.scope import scoped
 from sauti.models import (
     Contact,
@@ -28,27 +30,54 @@ def listing(workspace: Workspace, *, deleted: bool = False) -> Select[Contact]:
     return scoped(Contact, workspace).where(Contact.is_active.is_(not deleted))
 
 
-def filtered(
-    workspace: Workspace,
-    *,
-    deleted: bool = False,
-    uuid: str | None = None,
-    urn_identity: str | None = None,
-    group_id: int | None = None,
-) -> Select[Contact]:
-    """The listing with its exact-match filters: a contact UUID, a URN identity, membership of a group."""
-    stmt = listing(workspace, deleted=deleted)
-    if uuid is not None:
-        stmt = stmt.where(Contact.uuid == uuid)
-    if urn_identity is not None:
-        owners = scoped(ContactURN, workspace, ContactURN.contact_id).where(ContactURN.identity == urn_identity)
+@dataclass(frozen=True)
+class ContactFilter:
+    """What a contact listing may be narrowed by, whichever dialect asks. Date bounds are inclusive and apply
+    to ``modified_on``; ``urn`` is read with the workspace's country; ``group`` is a UUID or an exact name."""
+
+    deleted: bool = False
+    uuid: str | None = None
+    urn: str | None = None
+    group: str | None = None
+    modified_after: datetime | None = None
+    modified_before: datetime | None = None
+
+
+def lookup_identity(workspace: Workspace, raw: str) -> str:
+    """The URN identity a lookup in the query string names (``?urn=``), read with the workspace's country."""
+    from sauti.kit import urns
+
+    if workspace.anon:
+        raise BadParameter("urn", "urn_lookup_anonymous")
+    try:
+        return urns.identity(urns.parse_normalized(raw, workspace.country))
+    except urns.URNError as exc:
+        raise BadParameter("urn", "invalid_urn_lookup", value=raw) from exc
+
+
+async def select_contacts(session: AsyncSession, workspace: Workspace, f: ContactFilter) -> Select[Contact] | None:
+    """The scoped select of the contacts ``f`` describes, or ``None`` when nothing can match (an unknown
+    group). Ordering and paging are the caller's."""
+    stmt = listing(workspace, deleted=f.deleted)
+    if f.uuid is not None:
+        stmt = stmt.where(Contact.uuid == f.uuid)
+    if f.urn is not None:
+        identity = lookup_identity(workspace, f.urn)
+        owners = scoped(ContactURN, workspace, ContactURN.contact_id).where(ContactURN.identity == identity)
         stmt = stmt.where(Contact.id.in_(owners))
-    if group_id is not None:
+    if f.group is not None:
+        group_id = await group_for_filter(session, workspace, f.group)
+        if group_id is None:
+            return None
         # a primary-key probe per contact walked in listing order (no temporary list of every member)
         member = select(GroupMember.contact_id).where(
             GroupMember.group_id == group_id, GroupMember.contact_id == Contact.id
         )
         stmt = stmt.where(member.exists())
+    if f.modified_before is not None:
+        stmt = stmt.where(Contact.modified_on <= f.modified_before)
+    if f.modified_after is not None:
+        stmt = stmt.where(Contact.modified_on >= f.modified_after)
     return stmt
 
 
@@ -79,16 +108,50 @@ async def by_urn_identity(session: AsyncSession, workspace: Workspace, identity:
 async def by_reference(session: AsyncSession, workspace: Workspace, ref: str) -> Contact | None:
     """A live contact named in a body: by UUID, or by URN normalised WITHOUT the workspace country (so a
     local number names nobody)."""
-    from sauti.kit import urns
-
     if ":" in ref:
-        try:
-            identity = urns.identity(urns.parse_normalized(ref, None))
-        except urns.URNError:
-            return None
-        return await by_urn_identity(session, workspace, identity)
+        identity = reference_identity(ref)
+        return None if identity is None else await by_urn_identity(session, workspace, identity)
     contact = await by_uuid(session, workspace, ref)
     return contact if contact is not None and contact.is_active else None
+
+
+def reference_identity(ref: str) -> str | None:
+    """The URN identity a body's contact reference names (``tel:+...``), read WITHOUT the workspace country
+    so a local number names nobody; ``None`` for a reference that is not a URN or not a valid one."""
+    from sauti.kit import urns
+
+    if ":" not in ref:
+        return None
+    try:
+        return urns.identity(urns.parse_normalized(ref, None))
+    except urns.URNError:
+        return None
+
+
+async def by_references(session: AsyncSession, workspace: Workspace, refs: Sequence[str]) -> dict[str, Contact]:
+    """Live contacts named in a body (each by UUID or by URN), in at most two queries. References that name
+    nobody are absent from the result."""
+    wanted = list(dict.fromkeys(refs))
+    identities = {r: ident for r in wanted if (ident := reference_identity(r)) is not None}
+    uuids = [r for r in wanted if ":" not in r]
+    out: dict[str, Contact] = {}
+    if uuids:
+        rows = await session.execute(scoped(Contact, workspace).where(Contact.uuid.in_(uuids), Contact.is_active))
+        found = {c.uuid: c for c in rows.scalars()}
+        out.update({r: found[r] for r in uuids if r in found})
+    if identities:
+        rows2 = await session.execute(
+            select(ContactURN.identity, Contact)
+            .join(Contact, Contact.id == ContactURN.contact_id)
+            .where(
+                ContactURN.workspace_id == workspace.id,
+                ContactURN.identity.in_(list(identities.values())),
+                Contact.is_active,
+            )
+        )
+        owners = {ident: contact for ident, contact in rows2}
+        out.update({r: owners[i] for r, i in identities.items() if i in owners})
+    return out
 
 
 async def urns_by_identity(

@@ -7,7 +7,7 @@ before the transaction commits.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.contacts import queries
-from sauti.domain.errors import ErrorCollector, Invalid, NotFound
+from sauti.domain.errors import ErrorCollector, Invalid, NotFound, Problem
 from sauti.domain.fields import queries as field_queries
 from sauti.domain.fields import values as field_values
 from sauti.domain.groups import membership, smart
@@ -69,10 +69,6 @@ def valid_language(code: str) -> bool:
     return len(code) == 3 and pycountry.languages.get(alpha_3=code.lower()) is not None
 
 
-def invalid_urn_message(text: str) -> str:
-    return f"Invalid URN: {text}. Ensure phone numbers contain country codes."
-
-
 async def _prepare(
     session: AsyncSession,
     workspace: Workspace,
@@ -83,7 +79,7 @@ async def _prepare(
     """Check everything in ``data`` against the workspace, recording every problem in ``errors``."""
     out = _Prepared()
     if data.language is not UNSET and data.language is not None and not valid_language(data.language):
-        errors.add("language", "Not a valid ISO639-3 language code.")
+        errors.add("language", "invalid_language", value=data.language)
 
     if data.urns is not None and not errors.has("urns"):
         parsed: list[tuple[int, urns.URN]] = []
@@ -94,36 +90,37 @@ async def _prepare(
                     raise urns.URNError(text, "internal scheme")
                 parsed.append((i, urn))
             except urns.URNError:
-                errors.add_item("urns", i, invalid_urn_message(text))
+                errors.add("urns", "invalid_urn", i, value=text)
         owned = await queries.urns_by_identity(session, workspace, [urns.identity(u) for _, u in parsed])
         seen: set[str] = set()
         for i, urn in parsed:
             ident = urns.identity(urn)
             row = owned.get(ident)
             if row is not None and row.contact_id is not None and (contact is None or row.contact_id != contact.id):
-                errors.add_item("urns", i, "URN is in use by another contact.")
+                errors.add("urns", "urn_taken", i, value=data.urns[i])
             elif ident not in seen:
                 seen.add(ident)
                 out.urns.append(urn)
 
     if data.groups is not None and not errors.has("groups"):
+        found = await group_queries.by_references(session, workspace, [str(r) for r in data.groups])
         for ref in data.groups:
-            group = await group_queries.by_reference(session, workspace, str(ref))
+            group = found.get(str(ref))
             if group is None:
-                errors.add("groups", f"No such object: {ref}")
+                errors.add("groups", "no_such_object", ref=ref)
             elif group.group_type != "manual":
-                errors.add("groups", f"Contact group must not be query based: {ref}")
+                errors.add("groups", "group_is_smart", ref=ref)
             elif group not in out.groups:
                 out.groups.append(group)
         if contact is not None and contact.status != "active" and data.groups:
-            errors.add("groups", "Non-active contacts can't be added to groups")
+            errors.add("groups", "inactive_contact_groups")
 
     if data.fields is not None and not errors.has("fields"):
         by_key = {f.key: f for f in await field_queries.user_fields(session, workspace)}
         for key, raw in data.fields.items():
             fld = by_key.get(key)
             if fld is None:
-                errors.add("fields", f"Invalid contact field key: {key}")
+                errors.add("fields", "unknown_field", key=key)
                 continue
             out.values[fld.id] = (fld, field_values.to_text(raw))
     return out
@@ -287,7 +284,7 @@ async def update(
 ) -> Contact:
     """Change what ``data`` carries; ``urns`` and ``groups`` replace the whole list when given."""
     if not contact.is_active:
-        raise Invalid.general("Deleted contacts can't be modified.")
+        raise Invalid.general("contact_deleted")
     errors = ErrorCollector()
     prepared = await _prepare(session, workspace, data, contact, errors)
     errors.raise_if_any()
@@ -307,6 +304,53 @@ async def update(
     await session.flush()
     await smart.refresh_contacts(session, workspace, [contact])
     return contact
+
+
+def lookup_problems(workspace: Workspace, contact: Contact | None, *, by_urn: bool, urns_sent: bool) -> list[Problem]:
+    """What a lookup forbids in the body: URNs when the contact is looked up by URN (the URN is the lookup),
+    and changing an existing contact's URNs in an anonymous workspace."""
+    if urns_sent and by_urn:
+        return [Problem("urns", "urn_from_lookup")]
+    if urns_sent and contact is not None and workspace.anon:
+        return [Problem("urns", "urns_anonymous")]
+    return []
+
+
+async def find(
+    session: AsyncSession, workspace: Workspace, *, uuid: str | None = None, urn: str | None = None
+) -> Contact | None:
+    """The contact an update names: by UUID (``NotFound`` when there is none; a deleted one is returned, the
+    update refuses it) or by URN (``None`` when nobody has it yet)."""
+    if uuid is not None:
+        contact = await queries.by_uuid(session, workspace, uuid)
+        if contact is None:
+            raise NotFound("contact", uuid)
+        return contact
+    if urn is not None:
+        return await queries.by_urn_identity(session, workspace, queries.lookup_identity(workspace, urn))
+    return None
+
+
+async def upsert(
+    session: AsyncSession,
+    workspace: Workspace,
+    data: ContactInput,
+    *,
+    uuid: str | None = None,
+    urn: str | None = None,
+    user: User | None = None,
+) -> tuple[Contact, bool]:
+    """Create a contact, or update the one ``uuid`` or ``urn`` names; a URN that names nobody creates the
+    contact with that URN. Returns ``(contact, created)``."""
+    contact = await find(session, workspace, uuid=uuid, urn=urn)
+    problems = lookup_problems(workspace, contact, by_urn=urn is not None, urns_sent=data.urns is not None)
+    if problems:
+        raise Invalid(problems)
+    if contact is not None:
+        return await update(session, workspace, contact, data, user), False
+    if urn is not None:
+        data = replace(data, urns=[queries.lookup_identity(workspace, urn)])
+    return await create(session, workspace, data, user), True
 
 
 async def _leave_all_groups(session: AsyncSession, contact_ids: Sequence[int]) -> None:
@@ -337,7 +381,7 @@ async def delete_contacts(session: AsyncSession, workspace: Workspace, contacts:
 async def set_status(session: AsyncSession, workspace: Workspace, contacts: Sequence[Contact], status: str) -> None:
     """Block, unblock (active), stop or archive. A contact that is not active belongs to no group."""
     if status not in STATUSES:
-        raise Invalid.field("status", f'"{status}" is not a valid choice.')
+        raise Invalid.field("status", "invalid_choice", value=status, choices=STATUSES)
     changed = [c for c in contacts if c.status != status]
     if not changed:
         return
@@ -359,7 +403,7 @@ async def change_group(
     if add:
         inactive = [c.uuid for c in contacts if c.status != "active"]
         if inactive:
-            raise Invalid.general(f"Non-active contacts cannot be added to groups: {', '.join(inactive)}")
+            raise Invalid.general("inactive_contacts_groups", uuids=inactive)
     current = await membership.current(session, [c.id for c in contacts])
     now = clock.now()
     adds, removes = [], []
@@ -379,7 +423,7 @@ async def change_group(
 async def get_live(session: AsyncSession, workspace: Workspace, uuid: str) -> Contact:
     contact = await queries.by_uuid(session, workspace, uuid)
     if contact is None or not contact.is_active:
-        raise NotFound(uuid)
+        raise NotFound("contact", uuid)
     return contact
 
 

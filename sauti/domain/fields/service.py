@@ -10,7 +10,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain import limits
-from sauti.domain.errors import ErrorCollector, NotFound
+from sauti.domain.errors import ErrorCollector, NotFound, Problem
 from sauti.domain.fields import queries, values
 from sauti.domain.fields.keys import RESERVED_FIELD_KEYS, is_valid_key, key_from_name
 from sauti.domain.fields.values import FIELD_TYPES
@@ -28,16 +28,16 @@ async def check_name(
     workspace: Workspace,
     name: str,
     errors: ErrorCollector,
-    name_key: str,
     exclude_id: int | None = None,
 ) -> str | None:
-    """Validate a field name; returns the key it generates (or ``None`` after recording an error)."""
+    """Validate a field name (problems under ``name``); returns the key it generates, or ``None`` after
+    recording a problem."""
     if name != name.strip() or not _NAME_RE.match(name):
-        errors.add(name_key, "Can only contain letters, numbers and hypens.")
+        errors.add("name", "field_name_characters")
         return None
     key = key_from_name(name)
     if not is_valid_key(key, RESERVED_FIELD_KEYS):
-        errors.add(name_key, f'Generated key "{key}" is invalid or a reserved name.')
+        errors.add("name", "field_key_invalid", key=key)
         return None
     # names are unique case-insensitively, and so are the keys they generate ("Nick Name" vs "Nick-Name")
     stmt = scoped(ContactField, workspace, ContactField.id).where(
@@ -47,17 +47,24 @@ async def check_name(
     if exclude_id is not None:
         stmt = stmt.where(ContactField.id != exclude_id)
     if (await session.execute(stmt.limit(1))).first() is not None:
-        errors.add(name_key, "This field must be unique.")
+        errors.add("name", "unique")
         return None
     return key
 
 
-async def create(
-    session: AsyncSession, workspace: Workspace, *, name: str, value_type: str, name_key: str = "name"
-) -> ContactField:
-    """Create a field; its key is generated from the name. ``name_key`` names the input in errors."""
+async def name_problems(
+    session: AsyncSession, workspace: Workspace, name: str, exclude_id: int | None = None
+) -> list[Problem]:
+    """What is wrong with ``name`` for a new field (or for the field ``exclude_id`` being renamed)."""
     errors = ErrorCollector()
-    key = await check_name(session, workspace, name, errors, name_key)
+    await check_name(session, workspace, name, errors, exclude_id)
+    return errors.problems
+
+
+async def create(session: AsyncSession, workspace: Workspace, *, name: str, value_type: str) -> ContactField:
+    """Create a field; its key is generated from the name."""
+    errors = ErrorCollector()
+    key = await check_name(session, workspace, name, errors)
     errors.raise_if_any()
     assert key is not None
     await limits.check(session, workspace, "fields", ContactField, ~ContactField.is_system)
@@ -88,14 +95,13 @@ async def update(
     *,
     name: str,
     value_type: str,
-    name_key: str = "name",
 ) -> ContactField:
     """Rename a field and/or change its type (stored values are re-read for the new type). The key stays."""
     field = await queries.by_key(session, workspace, key)
     if field is None:
-        raise NotFound(key)
+        raise NotFound("field", key)
     errors = ErrorCollector()
-    await check_name(session, workspace, name, errors, name_key, exclude_id=field.id)
+    await check_name(session, workspace, name, errors, exclude_id=field.id)
     errors.raise_if_any()
     field.name = name
     if value_type != field.value_type:

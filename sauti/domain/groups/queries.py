@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Select, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +34,31 @@ async def by_reference(session: AsyncSession, workspace: Workspace, ref: str) ->
         .order_by(ContactGroup.id)
     )
     return rows.scalars().first()
+
+
+async def by_references(session: AsyncSession, workspace: Workspace, refs: Sequence[str]) -> dict[str, ContactGroup]:
+    """Groups referenced in a body, in one query: each reference by UUID, or by name case-insensitively (the
+    oldest group of that name). References that name nothing are absent from the result."""
+    wanted = [r for r in dict.fromkeys(refs) if r]
+    if not wanted:
+        return {}
+    lowered = {r.lower() for r in wanted}
+    rows = await session.execute(
+        scoped(ContactGroup, workspace)
+        .where(ContactGroup.is_active, ContactGroup.uuid.in_(wanted) | func.lower(ContactGroup.name).in_(lowered))
+        .order_by(ContactGroup.id)
+    )
+    by_uuid: dict[str, ContactGroup] = {}
+    by_name: dict[str, ContactGroup] = {}
+    for group in rows.scalars():
+        by_uuid[group.uuid] = group
+        by_name.setdefault(group.name.lower(), group)
+    out: dict[str, ContactGroup] = {}
+    for ref in wanted:
+        found = by_uuid.get(ref) or by_name.get(ref.lower())
+        if found is not None:
+            out[ref] = found
+    return out
 
 
 async def name_taken(session: AsyncSession, workspace: Workspace, name: str, exclude_id: int | None = None) -> bool:

@@ -23,7 +23,7 @@ async def _check(
     exclude_id: int | None = None,
 ) -> None:
     if check_name(name, errors) and await queries.name_taken(session, workspace, name, exclude_id):
-        errors.add("name", "This field must be unique.")
+        errors.add("name", "unique")
 
 
 async def create(session: AsyncSession, workspace: Workspace, *, name: str, query: str | None = None) -> ContactGroup:
@@ -59,7 +59,7 @@ async def create(session: AsyncSession, workspace: Workspace, *, name: str, quer
 async def get(session: AsyncSession, workspace: Workspace, uuid: str) -> ContactGroup:
     group = await queries.by_uuid(session, workspace, uuid)
     if group is None:
-        raise NotFound(uuid)
+        raise NotFound("group", uuid)
     return group
 
 
@@ -69,14 +69,14 @@ async def update(
     """Rename a group; for a smart group, a new ``query`` re-evaluates its members."""
     group = await get(session, workspace, uuid)
     if group.is_system:
-        raise Forbidden("Cannot modify system object.")
+        raise Forbidden("system_object", action="modify")
     errors = ErrorCollector()
     if name is not None:
         await _check(session, workspace, name, errors, exclude_id=group.id)
     parsed = None
     if query is not None:
         if group.group_type != "smart":
-            errors.add("query", "Can't set a query on a manual group.")
+            errors.add("query", "query_on_manual_group")
         else:
             parsed = await smart.parse_for_group(session, workspace, query, errors)
     errors.raise_if_any()
@@ -94,7 +94,7 @@ async def delete_group(session: AsyncSession, workspace: Workspace, uuid: str) -
     """Soft delete: the group is deactivated and renamed (its name is free again); memberships go."""
     group = await get(session, workspace, uuid)
     if group.is_system:
-        raise Forbidden("Cannot delete system object.")
+        raise Forbidden("system_object", action="delete")
     await session.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
     group.is_active = False
     group.member_count = 0

@@ -24,7 +24,6 @@ from sauti.engine import contactql
 from sauti.models import Contact, ContactField, ContactGroup, GroupMember, Workspace
 
 # DECISION: the message for attributes a smart group cannot use (the reference gives no wording)
-NOT_FOR_GROUPS = "Smart group queries can't use id, ref, status, group, flow or history."
 
 
 @dataclass(frozen=True)
@@ -73,10 +72,10 @@ async def parse_for_group(
     try:
         node = contactql.parse_query(query, _Resolver(fields, names), environment(ws))
     except contactql.QueryError as exc:
-        errors.add("query", str(exc))
+        errors.add("query", "query_invalid", query_code=exc.code, message=exc.message, extra=exc.extra)
         return None
     if not contactql.allow_as_group(node):
-        errors.add("query", NOT_FOR_GROUPS)
+        errors.add("query", "query_not_for_groups")
         return None
     return ParsedQuery(node=node, canonical=contactql.to_text(node))
 

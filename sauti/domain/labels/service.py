@@ -22,7 +22,7 @@ async def _check(
     field: str = "name",
 ) -> None:
     if check_name(name, errors, field) and await queries.name_taken(session, workspace, name, exclude_id):
-        errors.add(field, "This field must be unique.")
+        errors.add(field, "unique")
 
 
 async def create(session: AsyncSession, workspace: Workspace, *, name: str, field: str = "name") -> Label:
@@ -56,7 +56,7 @@ async def get_or_create(session: AsyncSession, workspace: Workspace, name: str, 
 async def get(session: AsyncSession, workspace: Workspace, uuid: str) -> Label:
     label = await queries.by_uuid(session, workspace, uuid)
     if label is None:
-        raise NotFound(uuid)
+        raise NotFound("label", uuid)
     return label
 
 

@@ -12,6 +12,7 @@ import asyncio
 import mimetypes
 import re
 import uuid as uuidlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
@@ -55,9 +56,9 @@ def allowed(content_type: str) -> bool:
 def check(content_type: str, size: int) -> None:
     """400 under ``file`` for a type we do not take or a file over 25 MiB."""
     if not allowed(content_type):
-        raise Invalid.field("file", "Unsupported file type.")
+        raise Invalid.field("file", "file_type")
     if size > MAX_UPLOAD_SIZE:
-        raise Invalid.field("file", f"Limit for file uploads is {MAX_UPLOAD_SIZE / 1048576} MB.")
+        raise Invalid.field("file", "file_too_big", limit_mb=MAX_UPLOAD_SIZE / 1048576)
 
 
 def clean_filename(filename: str | None, content_type: str) -> str:
@@ -136,22 +137,31 @@ async def create(
     return media
 
 
-async def resolve(session: AsyncSession, workspace: Workspace, ref: str) -> Media | None:
-    """A medium of this workspace named by its UUID, or by a ``content/type:url`` string whose URL contains
-    its UUID (what a client copies from a message it received or a medium it uploaded)."""
+def _candidates(ref: str) -> list[str]:
     ref = ref.strip()
-    candidates: list[str] = []
     try:
-        candidates.append(str(uuidlib.UUID(ref)))
+        return [str(uuidlib.UUID(ref))]
     except ValueError:
         _, colon, address = ref.partition(":")
-        if colon:
-            candidates = [m.lower() for m in _UUID.findall(address)]
-    if not candidates:
-        return None
-    rows = await session.execute(scoped(Media, workspace).where(Media.uuid.in_(candidates)))
+        return [m.lower() for m in _UUID.findall(address)] if colon else []
+
+
+async def resolve_many(session: AsyncSession, workspace: Workspace, refs: Sequence[str]) -> dict[str, Media]:
+    """Media of this workspace named by their UUID, or by a ``content/type:url`` string whose URL contains
+    the UUID (what a client copies from a message it received or a medium it uploaded), in one query.
+    References that name none are absent from the result."""
+    wanted = {ref: _candidates(ref) for ref in refs}
+    every = sorted({c for cs in wanted.values() for c in cs})
+    if not every:
+        return {}
+    rows = await session.execute(scoped(Media, workspace).where(Media.uuid.in_(every)))
     found = {m.uuid: m for m in rows.scalars()}
-    return next((found[c] for c in candidates if c in found), None)
+    out: dict[str, Media] = {}
+    for ref, candidates in wanted.items():
+        media = next((found[c] for c in candidates if c in found), None)
+        if media is not None:
+            out[ref] = media
+    return out
 
 
 @dataclass(frozen=True)

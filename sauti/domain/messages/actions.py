@@ -14,6 +14,10 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.domain.errors import GENERAL, ErrorCollector, Problem
+from sauti.domain.labels import queries as label_queries
+from sauti.domain.labels import service as label_service
+from sauti.domain.names import check_name
 from sauti.domain.scope import scoped
 from sauti.kit import clock
 from sauti.models import Label, Message, MessageLabel, Workspace
@@ -166,3 +170,82 @@ async def delete(session: AsyncSession, messages: Sequence[Message]) -> None:
         m.attachments = []
     _touch(messages)
     await session.flush()
+
+
+LABEL_ACTIONS = ("label", "unlabel")
+ACTIONS = ("label", "unlabel", "archive", "restore", "delete")
+
+
+@dataclass(frozen=True)
+class MessageAction:
+    """One action on many incoming messages, as a caller asks for it: messages by integer id or UUID, the
+    label by UUID or name (``label``) or by a name that labelling creates when missing (``label_name``)."""
+
+    messages: Sequence[object]
+    action: str
+    label: str | None = None
+    label_name: str | None = None
+
+
+@dataclass
+class _Checked:
+    found: Found
+    label: Label | None
+
+
+async def _check(session: AsyncSession, workspace: Workspace, req: MessageAction, errors: ErrorCollector) -> _Checked:
+    found = await find(session, workspace, req.messages)
+    if (outgoing := first_outgoing(found)) is not None:
+        errors.add("messages", "not_incoming", ref=outgoing)
+    label_row: Label | None = None
+    if req.label is not None:
+        label_row = await label_queries.by_reference(session, workspace, req.label)
+        if label_row is None:
+            errors.add("label", "no_such_object", ref=req.label)
+    if req.label_name is not None:
+        check_name(req.label_name, errors, "label_name")
+    return _Checked(found, label_row)
+
+
+async def check(session: AsyncSession, workspace: Workspace, req: MessageAction) -> list[Problem]:
+    """The problems with the request's references (what a dialect reports beside its own)."""
+    errors = ErrorCollector()
+    await _check(session, workspace, req, errors)
+    return errors.problems
+
+
+async def apply(session: AsyncSession, workspace: Workspace, req: MessageAction) -> list[object]:
+    """Apply the action to every message found; returns the references that found no message (a partial
+    success, not an error). Labelling by ``label_name`` creates the label; unlabelling by a name that names
+    no label does nothing."""
+    errors = ErrorCollector()
+    checked = await _check(session, workspace, req, errors)
+    errors.raise_if_any()
+    action = req.action
+    if req.label is not None and req.label_name is not None:
+        errors.add(GENERAL, "label_and_label_name")
+    elif action in LABEL_ACTIONS and req.label is None and req.label_name is None:
+        errors.add(GENERAL, "label_required", action=action)
+    elif action not in LABEL_ACTIONS and (req.label is not None or req.label_name is not None):
+        errors.add(GENERAL, "label_not_allowed", action=action)
+    errors.raise_if_any()
+    messages = checked.found.messages
+    label_row = checked.label
+    if action == "label":
+        if label_row is None:
+            assert req.label_name is not None
+            label_row = await label_service.get_or_create(session, workspace, req.label_name, field="label_name")
+        await label(session, messages, label_row)
+    elif action == "unlabel":
+        if label_row is None:
+            assert req.label_name is not None
+            label_row = await label_queries.by_name(session, workspace, req.label_name)
+        if label_row is not None:
+            await unlabel(session, messages, label_row)
+    elif action == "archive":
+        await archive(session, messages)
+    elif action == "restore":
+        await restore(session, messages)
+    else:
+        await delete(session, messages)
+    return checked.found.failures

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, select
@@ -38,6 +39,60 @@ FOLDERS: dict[str, Any] = {
     ),
     "failed": and_(Message.direction == "out", Message.visibility == "visible", Message.status == "failed"),
 }
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    """What a message listing may be narrowed by. ``contact`` is a UUID, ``label`` a UUID or exact name;
+    date bounds are inclusive and apply to ``created_on``."""
+
+    folder: str | None = None
+    uuid: str | None = None
+    id: int | None = None
+    contact: str | None = None
+    label: str | None = None
+    broadcast_id: int | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+    @property
+    def by_sent_time(self) -> bool:
+        """The sent folder is ordered by when messages were sent (and holds only sent ones)."""
+        return self.folder is not None and self.folder.lower() == "sent"
+
+
+async def select_messages(session: AsyncSession, workspace: Workspace, f: MessageFilter) -> Select[Message] | None:
+    """The scoped select of the messages ``f`` describes, or ``None`` when nothing can match (an unknown
+    folder, contact or label)."""
+    if f.folder is not None:
+        stmt = in_folder(workspace, f.folder)
+        if stmt is None:
+            return None
+    else:
+        stmt = listing(workspace)
+    if f.uuid is not None:
+        stmt = stmt.where(Message.uuid == f.uuid)
+    if f.id is not None:
+        stmt = stmt.where(Message.id == f.id)
+    if f.broadcast_id is not None:
+        stmt = stmt.where(Message.broadcast_id == f.broadcast_id)
+    if f.contact is not None:
+        found_contact = await contact_id(session, workspace, f.contact)
+        if found_contact is None:
+            return None
+        stmt = stmt.where(Message.contact_id == found_contact)
+    if f.label is not None:
+        found_label = await label_id(session, workspace, f.label)
+        if found_label is None:
+            return None
+        stmt = with_label(stmt, found_label)
+    if f.created_before is not None:
+        stmt = stmt.where(Message.created_on <= f.created_before)
+    if f.created_after is not None:
+        stmt = stmt.where(Message.created_on >= f.created_after)
+    if f.by_sent_time:
+        stmt = stmt.where(Message.sent_on.is_not(None))
+    return stmt
 
 
 def listing(workspace: Workspace) -> Select[Message]:

@@ -18,9 +18,9 @@ def read_urn(raw: str, channel: Channel) -> urns.URN:
     try:
         urn = urns.parse_normalized(raw, channel.country)
     except urns.URNError as exc:
-        raise Invalid.field("urn", f"Invalid URN: {raw}") from exc
+        raise Invalid.field("urn", "invalid_urn", value=raw) from exc
     if urn.scheme not in urns.PUBLIC_SCHEMES:
-        raise Invalid.field("urn", f"Invalid URN: {raw}")
+        raise Invalid.field("urn", "invalid_urn", value=raw)
     return urn
 
 

@@ -11,6 +11,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.channels import queries as channel_queries
+from sauti.domain.contacts.queries import by_references as contacts_by_references
+from sauti.domain.errors import GENERAL, ErrorCollector, Problem
+from sauti.domain.messages.content import QuickReply, check_quick_replies, resolve_attachments
 from sauti.kit import clock
 from sauti.models import Channel, Contact, ContactURN, Message, Workspace
 
@@ -161,3 +164,49 @@ async def queue_many(
     ]
     await session.execute(insert(Message), rows)
     return len(rows)
+
+
+@dataclass(frozen=True)
+class MessageRequest:
+    """One message to one contact, as a caller asks for it: the contact by UUID or URN, media by reference."""
+
+    contact: str | None
+    text: str = ""
+    attachments: Sequence[str] = ()
+    quick_replies: Sequence[QuickReply] = ()
+
+
+@dataclass
+class _Checked:
+    contact: Contact | None
+    content: Content
+
+
+async def _check(session: AsyncSession, workspace: Workspace, req: MessageRequest, errors: ErrorCollector) -> _Checked:
+    contact = None
+    if req.contact is not None:
+        contact = (await contacts_by_references(session, workspace, [req.contact])).get(req.contact)
+        if contact is None:
+            errors.add("contact", "no_such_object", ref=req.contact)
+    quick = check_quick_replies(req.quick_replies, errors)
+    attachments = await resolve_attachments(session, workspace, req.attachments, errors)
+    return _Checked(contact, Content(text=req.text, attachments=attachments, quick_replies=quick))
+
+
+async def check(session: AsyncSession, workspace: Workspace, req: MessageRequest) -> list[Problem]:
+    """The problems with the request's references and parts (what a dialect reports beside its own)."""
+    errors = ErrorCollector()
+    await _check(session, workspace, req, errors)
+    return errors.problems
+
+
+async def send(session: AsyncSession, workspace: Workspace, req: MessageRequest) -> Message:
+    """Queue one message to one contact (high priority, like a reply). It needs text or attachments."""
+    errors = ErrorCollector()
+    checked = await _check(session, workspace, req, errors)
+    errors.raise_if_any()
+    if not req.text and not checked.content.attachments:
+        errors.add(GENERAL, "missing_content")
+        errors.raise_if_any()
+    assert checked.contact is not None
+    return await queue_one(session, workspace, checked.contact, checked.content)

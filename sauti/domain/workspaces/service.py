@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sauti.domain.errors import Invalid, NotFound
+from sauti.domain.errors import Ambiguous, ErrorCollector, Invalid, NotFound
 from sauti.kit import clock
 from sauti.kit.secrets import digest, hash_password, new_api_key
 from sauti.models import APIToken, ContactField, ContactGroup, Membership, User, Workspace
@@ -17,6 +17,7 @@ from sauti.models import APIToken, ContactField, ContactGroup, Membership, User,
 ROLES = ("administrator", "editor", "agent")
 TOKEN_ROLES = ("administrator", "editor")
 DATE_STYLES = ("day_first", "month_first", "year_first")
+MAX_NAME_LENGTH = 128
 # DECISION: the default opt-out words (a contact sending one of these alone is stopped); per workspace
 DEFAULT_OPT_OUT_KEYWORDS = ["stop", "stopall", "unsubscribe", "cancel", "end", "quit"]
 SYSTEM_FIELDS = (("created_on", "Created On"), ("last_seen_on", "Last Seen On"))
@@ -34,17 +35,26 @@ async def create_workspace(
     anon: bool = False,
 ) -> Workspace:
     """Create a workspace with its system objects (the hidden proxy fields and the "Open Tickets" group)."""
+    errors = ErrorCollector()
+    name = name.strip()
+    if not name:
+        errors.add("name", "blank")
+    elif len(name) > MAX_NAME_LENGTH:
+        errors.add("name", "too_long", max=MAX_NAME_LENGTH)
+    elif await _named(session, name):
+        errors.add("name", "workspace_name_taken", value=name)
     if country is not None and pycountry.countries.get(alpha_2=country.upper()) is None:
-        raise Invalid.field("country", f"Not a valid country code: {country}")
+        errors.add("country", "invalid_country", value=country)
     for code in languages or []:
         if len(code) != 3 or pycountry.languages.get(alpha_3=code) is None:
-            raise Invalid.field("languages", f"Not a valid ISO639-3 language code: {code}")
+            errors.add("languages", "invalid_language", value=code)
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise Invalid.field("timezone", f"Unknown timezone: {timezone}") from exc
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.add("timezone", "invalid_timezone", value=timezone)
     if date_style not in DATE_STYLES:
-        raise Invalid.field("date_style", f"Must be one of {', '.join(DATE_STYLES)}")
+        errors.add("date_style", "invalid_date_style", value=date_style, choices=DATE_STYLES)
+    errors.raise_if_any()
     now = clock.now()
     ws = Workspace(
         uuid=clock.new_uuid(),
@@ -99,17 +109,35 @@ async def create_workspace(
     return ws
 
 
+async def _named(session: AsyncSession, name: str) -> list[Workspace]:
+    """Active workspaces of that name, compared case-insensitively, oldest first."""
+    rows = await session.execute(
+        select(Workspace)
+        .where(func.lower(Workspace.name) == name.strip().lower(), Workspace.is_active)
+        .order_by(Workspace.id)
+    )
+    return list(rows.scalars())
+
+
 async def get_workspace(session: AsyncSession, uuid_or_name: str) -> Workspace:
-    row = (
-        await session.execute(
-            select(Workspace).where(
-                (Workspace.uuid == uuid_or_name) | (Workspace.name == uuid_or_name), Workspace.is_active
-            )
-        )
+    """A workspace by UUID, or by name (case-insensitively). Names are unique from creation on; should an
+    older database hold the same name twice, the caller is asked for the UUID (``Ambiguous``)."""
+    by_uuid = (
+        await session.execute(select(Workspace).where(Workspace.uuid == uuid_or_name, Workspace.is_active))
     ).scalar_one_or_none()
-    if row is None:
-        raise NotFound(uuid_or_name)
-    return row
+    if by_uuid is not None:
+        return by_uuid
+    named = await _named(session, uuid_or_name)
+    if len(named) > 1:
+        raise Ambiguous("ambiguous_workspace", value=uuid_or_name, uuids=[w.uuid for w in named])
+    if not named:
+        raise NotFound("workspace", uuid_or_name)
+    return named[0]
+
+
+async def list_workspaces(session: AsyncSession) -> list[Workspace]:
+    rows = await session.execute(select(Workspace).where(Workspace.is_active).order_by(Workspace.id))
+    return list(rows.scalars())
 
 
 async def create_user(
@@ -122,10 +150,10 @@ async def create_user(
 ) -> User:
     email = email.strip()
     if "@" not in email:
-        raise Invalid.field("email", "Enter a valid email address.")
+        raise Invalid.field("email", "invalid_email", value=email)
     existing = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
     if existing is not None:
-        raise Invalid.field("email", "A user with that email already exists.")
+        raise Invalid.field("email", "email_taken", value=email)
     user = User(
         uuid=clock.new_uuid(),
         email=email,
@@ -143,14 +171,14 @@ async def create_user(
 async def get_user(session: AsyncSession, email: str) -> User:
     user = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
     if user is None:
-        raise NotFound(email)
+        raise NotFound("user", email)
     return user
 
 
 async def grant_role(session: AsyncSession, workspace: Workspace, user: User, role: str) -> Membership:
     """Give ``user`` the ``role`` in ``workspace`` (replacing any role they had there)."""
     if role not in ROLES:
-        raise Invalid.field("role", f'"{role}" is not a valid choice.')
+        raise Invalid.field("role", "invalid_choice", value=role, choices=ROLES)
     membership = (
         await session.execute(
             select(Membership).where(Membership.workspace_id == workspace.id, Membership.user_id == user.id)
@@ -179,7 +207,7 @@ async def create_token(session: AsyncSession, workspace: Workspace, user: User) 
         )
     ).scalar_one_or_none()
     if membership is None or membership.role not in TOKEN_ROLES:
-        raise Invalid.field("user", "Only administrators and editors of the workspace can have API tokens.")
+        raise Invalid.field("user", "token_role")
     key = new_api_key()
     token = APIToken(
         digest=digest(key),

@@ -197,12 +197,25 @@ async def test_serving_never_leaves_the_media_folder(app: Any, client: httpx.Asy
 async def test_resolve_and_attachment(client: httpx.AsyncClient, tenant: Tenant, other: Tenant, db: Any) -> None:
     body = (await upload(client, "a b.jpg", JPEG, "image/jpeg")).json()
     expected = f"image/jpeg:{body['url']}"
+
+    class One:
+        """One reference at a time through the bulk resolver."""
+
+        @staticmethod
+        async def resolve(session: Any, workspace: Any, ref: str) -> Any:
+            return (await service.resolve_many(session, workspace, [ref])).get(ref)
+
+        attachment = staticmethod(service.attachment)
+
     async with db() as session:
-        by_uuid = await service.resolve(session, tenant.workspace, body["uuid"])
+        many = await service.resolve_many(session, tenant.workspace, [body["uuid"], "nope", expected])
+        assert set(many) == {body["uuid"], expected} and many[body["uuid"]].id == many[expected].id
+    async with db() as session:
+        by_uuid = await One.resolve(session, tenant.workspace, body["uuid"])
         assert by_uuid is not None and by_uuid.uuid == body["uuid"]
-        assert service.attachment(by_uuid) == expected
+        assert One.attachment(by_uuid) == expected
         for ref in (expected, f"image/jpeg:https://cdn.example.com/copy/{body['uuid']}/a.jpg", body["uuid"].upper()):
-            found = await service.resolve(session, tenant.workspace, ref)
+            found = await One.resolve(session, tenant.workspace, ref)
             assert found is not None and found.id == by_uuid.id, ref
         for ref in (
             "nope",
@@ -211,10 +224,10 @@ async def test_resolve_and_attachment(client: httpx.AsyncClient, tenant: Tenant,
             "image/jpeg:https://example.com/2b2b2b2b-7b44-4fd0-9d5f-3f8e1d7d0a11.jpg",
             "",
         ):
-            assert await service.resolve(session, tenant.workspace, ref) is None, ref
+            assert await One.resolve(session, tenant.workspace, ref) is None, ref
         # another workspace's media are not found, by UUID or by URL
-        assert await service.resolve(session, other.workspace, body["uuid"]) is None
-        assert await service.resolve(session, other.workspace, expected) is None
+        assert await One.resolve(session, other.workspace, body["uuid"]) is None
+        assert await One.resolve(session, other.workspace, expected) is None
 
 
 async def test_attach_to_a_message(client: httpx.AsyncClient, db: Any) -> None:

@@ -96,21 +96,24 @@ async def test_unknown_field_key_beside_a_bad_value_either_order(client: httpx.A
 
 
 def test_the_collector_merges_every_shape() -> None:
-    from sauti.domain.errors import ErrorCollector
+    from sauti.api.rapidpro.errors import DRFErrors
+    from sauti.domain.errors import Problem
 
-    errors = ErrorCollector()
+    errors = DRFErrors()
     errors.add("fields", "Invalid contact field key: nope")
     errors.add_item("fields", "age", "Bad value.")
     errors.add("fields", "Another.")
     errors.merge({"urns": {"0": ["Bad URN."]}, "name": ["Too long."], "fields": {"age": ["Twice."]}})
     errors.merge({"urns": ["Whole list is wrong."]})
+    errors.problems([Problem("fields", "unknown_field", {"key": "x"}), Problem("", "missing_content")])
     assert errors.errors == {
         "fields": {
-            "non_field_errors": ["Invalid contact field key: nope", "Another."],
+            "non_field_errors": ["Invalid contact field key: nope", "Another.", "Invalid contact field key: x"],
             "age": ["Bad value.", "Twice."],
         },
         "urns": {"0": ["Bad URN."], "non_field_errors": ["Whole list is wrong."]},
         "name": ["Too long."],
+        "non_field_errors": ["Must provide either text or attachments."],
     }
 
 

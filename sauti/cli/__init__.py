@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable
+import sys
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.channels.base import ChannelInfo
+from sauti.cli import words
 from sauti.db.engine import make_engine, make_sessionmaker
 from sauti.db.migrate import upgrade
-from sauti.domain.errors import DomainError, Invalid, NotFound
+from sauti.domain.errors import DomainError, NotFound
 from sauti.domain.workspaces import service
 from sauti.kit.timefmt import format_utc
 from sauti.settings import get_settings
@@ -30,6 +33,7 @@ app.add_typer(token_app, name="token")
 channel_app = typer.Typer(help="Manage channels.", no_args_is_help=True)
 app.add_typer(channel_app, name="channel")
 console = Console()
+err_console = Console(stderr=True)
 T = TypeVar("T")
 
 DEMO_WORKSPACE = "Demo Workspace"
@@ -51,23 +55,49 @@ def _db(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(go())
-    except Invalid as exc:
-        console.print(f"[red]invalid:[/red] {exc.errors}")
-        raise typer.Exit(2) from exc
-    except NotFound as exc:
-        console.print(f"[red]not found:[/red] {exc}")
-        raise typer.Exit(2) from exc
     except DomainError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        _fail(words.error(exc))
+        raise  # unreachable: _fail exits
+
+
+def _fail(text: str) -> NoReturn:
+    err_console.print(f"[red]error:[/red] {text}", soft_wrap=True, highlight=False)
+    raise typer.Exit(2)
+
+
+def _out(text: str) -> None:
+    """A line of output, never wrapped or cut (UUIDs, tokens and URLs stay whole, in a terminal or a pipe)."""
+    console.print(text, soft_wrap=True, highlight=False)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A table for people in a terminal (no column is ever cut), tab-separated lines for a pipe or a file."""
+    if not console.is_terminal:
+        for line in [headers, *rows]:
+            sys.stdout.write("\t".join(line) + "\n")
+        return
+    table = Table(*headers)
+    for column, _ in zip(table.columns, headers, strict=True):
+        column.no_wrap = True
+        column.overflow = "ignore"
+    for row in rows:
+        table.add_row(*row)
+    console.print(table, soft_wrap=True)
 
 
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""
     settings = get_settings()
-    upgrade(settings.resolved_database_url)
-    console.print(f"database is up to date ({_describe(settings.resolved_database_url)})")
+    url = settings.resolved_database_url
+    before, after = upgrade(url)
+    where = _describe(url)
+    if before is None:
+        _out(f"created the database schema at revision {after} ({where})")
+    elif before != after:
+        _out(f"upgraded the database from revision {before} to {after} ({where})")
+    else:
+        _out(f"database is up to date at revision {after} ({where})")
 
 
 def _describe(url: str) -> str:
@@ -115,7 +145,20 @@ def workspace_create(
         )
         return ws.uuid
 
-    console.print(f"workspace {name!r} created: {_db(go)}")
+    _out(f"workspace {name!r} created: {_db(go)}")
+
+
+@workspace_app.command("list")
+def workspace_list() -> None:
+    """List the workspaces: UUID, name, country, timezone and languages."""
+
+    async def go(session: AsyncSession) -> list[tuple[str, str, str, str, str]]:
+        return [
+            (w.uuid, w.name, w.country or "", w.timezone, ",".join(w.languages or []))
+            for w in await service.list_workspaces(session)
+        ]
+
+    _table(("uuid", "name", "country", "timezone", "languages"), _db(go))
 
 
 @workspace_app.command("opt-out-words")
@@ -131,7 +174,7 @@ def workspace_opt_out_words(
             ws.opt_out_keywords = sorted({w.strip().casefold() for w in words if w.strip()})
         return list(ws.opt_out_keywords or [])
 
-    console.print(", ".join(_db(go)) or "(none)")
+    _out(", ".join(_db(go)) or "(none)")
 
 
 @user_app.command("create")
@@ -156,7 +199,7 @@ def user_create(
         await service.grant_role(session, ws, user, role)
         return user.uuid
 
-    console.print(f"user {email} is {role} of {workspace!r}: {_db(go)}")
+    _out(f"user {email} is {role} of {workspace!r}: {_db(go)}")
 
 
 @token_app.command("create")
@@ -171,7 +214,7 @@ def token_create(
         user = await service.get_user(session, email)
         return (await service.create_token(session, ws, user)).key
 
-    console.print(_db(go))
+    _out(_db(go))
 
 
 @token_app.command("list")
@@ -185,10 +228,10 @@ def token_list(workspace: Annotated[str, typer.Option(help="workspace name or UU
             for t, u in await service.list_tokens(session, ws)
         ]
 
-    table = Table("prefix", "user", "active", "created")
-    for prefix, email, active, created in _db(go):
-        table.add_row(prefix + "…", email, "yes" if active else "revoked", created)
-    console.print(table)
+    rows = [
+        (prefix + "…", email, "yes" if active else "revoked", created) for prefix, email, active, created in _db(go)
+    ]
+    _table(("prefix", "user", "active", "created"), rows)
 
 
 @token_app.command("revoke")
@@ -204,9 +247,8 @@ def token_revoke(
 
     count = _db(go)
     if not count:
-        console.print("[red]no active token matches[/red]")
-        raise typer.Exit(2)
-    console.print(f"revoked {count} token(s)")
+        _fail(f"no active token of {workspace!r} is {token!r} or starts with it: `sauti token list` shows them")
+    _out(f"revoked {count} token(s)")
 
 
 @app.command()
@@ -226,7 +268,7 @@ def worker() -> None:
             loop.add_signal_handler(sig, stop.set)
         try:
             w = Worker(make_sessionmaker(engine), settings)
-            console.print(f"worker {w.id} running")
+            _out(f"worker {w.id} running")
             await w.run(stop)
         finally:
             await engine.dispose()
@@ -241,8 +283,7 @@ def _config_pairs(pairs: list[str] | None) -> dict[str, object]:
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep:
-            console.print(f"[red]config must be key=value:[/red] {pair}")
-            raise typer.Exit(2)
+            _fail(f"a channel setting is written key=value, not {pair!r}")
         try:
             config[key] = json.loads(value) if value[:1] in "[{" else value
         except ValueError:
@@ -265,7 +306,7 @@ def channel_add(
     from sauti.channels import registry
     from sauti.domain.channels import service as channels
 
-    async def go(session: AsyncSession) -> tuple[str, str]:
+    async def go(session: AsyncSession) -> ChannelInfo:
         ws = await service.get_workspace(session, workspace)
         channel = await channels.add(
             session,
@@ -278,14 +319,15 @@ def channel_add(
             tps=tps,
             config=_config_pairs(config),
         )
-        return channel.uuid, channel.channel_type
+        return channels.info(channel, get_settings().callback_base)
 
-    uuid, code = _db(go)
-    kind = registry.by_code(code)
-    base = get_settings().callback_base
-    console.print(f"channel {name!r} added: {uuid}")
+    chan = _db(go)
+    kind = registry.by_code(chan.channel_type)
+    _out(f"channel {name!r} added: {chan.uuid}")
     if kind is not None:
-        console.print(f"providers call: {base}/c/{kind.slug}/{uuid}/<action>  (receive, status, ...)")
+        _out("give the provider these URLs (from SAUTI_PUBLIC_URL, as the server builds them):")
+        for action in kind.actions:
+            _out(f"  {action}: {chan.callback_url(kind.slug, action)}")
 
 
 @channel_app.command("list")
@@ -299,10 +341,7 @@ def channel_list(workspace: Annotated[str, typer.Option(help="workspace name or 
         rows = await session.execute(channel_queries.listing(ws).order_by(Channel.id))
         return [(c.uuid, c.channel_type, c.name, c.address, ",".join(c.schemes or [])) for c in rows.scalars()]
 
-    table = Table("uuid", "type", "name", "address", "schemes")
-    for row in _db(go):
-        table.add_row(*row)
-    console.print(table)
+    _table(("uuid", "type", "name", "address", "schemes"), _db(go))
 
 
 @channel_app.command("remove")
@@ -314,7 +353,7 @@ def channel_remove(uuid: str, workspace: Annotated[str, typer.Option(help="works
         ws = await service.get_workspace(session, workspace)
         return (await channels.remove(session, ws, uuid)).name
 
-    console.print(f"channel {_db(go)!r} removed")
+    _out(f"channel {_db(go)!r} removed")
 
 
 @channel_app.command("receive")
@@ -325,21 +364,19 @@ def channel_receive(
 ) -> None:
     """Inject an incoming message into a test channel, as if a contact had written."""
     from sauti.channels.base import Incoming
-    from sauti.domain.channels import queries as channel_queries
+    from sauti.domain.channels import service as channels
     from sauti.domain.messages import receive
     from sauti.models import Workspace
 
     async def go(session: AsyncSession) -> str:
-        channel = await channel_queries.for_callback(session, "TST", uuid)
-        if channel is None:
-            raise NotFound(uuid)
+        channel = await channels.test_channel(session, uuid)
         ws = await session.get(Workspace, channel.workspace_id)
         assert ws is not None
         urn = sender if ":" in sender and not sender.startswith("+") else f"{channel.schemes[0]}:{sender}"
         message, _ = await receive.receive(session, ws, channel, Incoming(urn=urn, text=text))
         return message.uuid
 
-    console.print(f"received: {_db(go)}")
+    _out(f"received: {_db(go)}")
 
 
 @app.command()
@@ -377,13 +414,14 @@ def demo() -> None:
         return key
 
     key = _db(go)
+    email = DEMO_EMAIL
     base = f"http://{settings.host}:{settings.port}"
-    console.print(f"\n[bold]Demo workspace[/bold] {DEMO_WORKSPACE!r}, admin {DEMO_EMAIL}")
-    console.print(f"[bold]API token:[/bold] {key}")
-    console.print("Try it:")
-    console.print(f'  curl -s -H "Authorization: Token {key}" {base}/api/v2/workspace.json', soft_wrap=True)
-    console.print(f"Docs: {base}/api/v2/   Explorer: {base}/api/v2/explorer/")
-    console.print("A test channel is set up: messages to tel: contacts go sent then delivered at once.\n")
+    _out(f"\nDemo workspace {DEMO_WORKSPACE!r}, admin {email}")
+    _out(f"API token: {key}")
+    _out("Try the RapidPro API v2:")
+    _out(f'  curl -s -H "Authorization: Token {key}" {base}/api/v2/workspace.json')
+    _out(f"Docs: {base}/api/v2/   Explorer: {base}/api/v2/explorer/")
+    _out("A test channel is set up: messages to tel: contacts go sent then delivered at once.\n")
 
 
 async def _demo_channel(session: AsyncSession, ws: object) -> None:
