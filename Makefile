@@ -6,6 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# setuptools warns on every editable install that a folder named like the package could shadow it: that folder
+# is the package itself, so the warning says nothing here
+PIP := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip
 TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test lint types unit bench clean
@@ -15,11 +18,11 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(PIP) install -q -e .
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+	$(PIP) install -q -e '.[test]'
 	touch $@ $(STAMP)
 
 run: $(STAMP)
