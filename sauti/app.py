@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -13,6 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from sauti import __version__
 from sauti.api import channel_callbacks, media_files
+from sauti.api.rapidpro import openapi as rapidpro_openapi
 from sauti.api.rapidpro import router as rapidpro
 from sauti.api.rapidpro.throttle import Throttle
 from sauti.db.engine import make_engine, make_sessionmaker
@@ -64,25 +66,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     rapidpro.mount(app, settings.brand, app.state.throttle)
     channel_callbacks.mount(app)
     media_files.mount(app)
-    _add_security_scheme(app)
+    _openapi(app, settings)
     return app
 
 
-def _add_security_scheme(app: FastAPI) -> None:
-    original = app.openapi
+def _openapi(app: FastAPI, settings: Settings) -> None:
+    """The document at /api/v2/openapi.json, written once from the endpoint declarations."""
+    cached: dict[str, Any] = {}
 
-    def openapi() -> dict[str, object]:
-        if app.openapi_schema is None:
-            schema = original()
-            schema.setdefault("components", {})["securitySchemes"] = {
-                "Token": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "Authorization",
-                    "description": "Your API token, written as: Token <key>",
-                }
-            }
-            app.openapi_schema = schema
-        return app.openapi_schema
+    def openapi() -> dict[str, Any]:
+        if not cached:
+            cached.update(rapidpro_openapi.document(f"{settings.brand} API", __version__, rapidpro.ENDPOINTS))
+        return cached
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -15,11 +15,33 @@ from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, guarded_list,
 from sauti.api.rapidpro.errors import refuse
 from sauti.api.rapidpro.outgoing import MAX_ATTACHMENTS, MAX_QUICK_REPLIES, QuickReplyBody, quick_replies
 from sauti.api.rapidpro.pagination import Ordering
+from sauti.api.rapidpro.shapes import ObjectRef
 from sauti.domain.broadcasts import queries, service
 from sauti.kit.timefmt import format_utc
 from sauti.models import Broadcast, Contact, ContactGroup, Workspace
 
 MAX_LANGUAGES = 50
+
+
+class Progress(BaseModel):
+    total: int
+    started: int
+
+
+class BroadcastOut(BaseModel):
+    uuid: str = Field(description="the UUID of the broadcast")
+    status: str = Field(description="pending, queued, started, completed, failed or interrupted")
+    progress: Progress = Field(description="{total, started}: recipients (-1 until known) and messages created")
+    urns: list[str] | None = Field(description="the URNs it was sent to (null in anonymous workspaces)")
+    contacts: list[ObjectRef] = Field(description="the contacts ({uuid, name})")
+    groups: list[ObjectRef] = Field(description="the groups ({uuid, name})")
+    text: dict[str, str | None] = Field(description="language code to text")
+    attachments: dict[str, list[str]] = Field(description="language code to list of attachments")
+    quick_replies: dict[str, list[dict[str, Any]]] = Field(description="language code to list of quick replies")
+    base_language: str = Field(description="the language used when a contact's own is missing")
+    created_on: str | None = Field(description="when it was created (datetime)")
+    id: int = Field(description="deprecated integer id")
+
 
 endpoint = Endpoint(
     name="broadcasts",
@@ -28,20 +50,7 @@ endpoint = Endpoint(
         "A broadcast sends one message, in several languages if you like, to URNs, contacts and groups. The "
         "request records it; the worker resolves the recipients and queues their messages in batches."
     ),
-    fields=(
-        ("uuid", "the UUID of the broadcast"),
-        ("status", "pending, queued, started, completed, failed or interrupted"),
-        ("progress", "{total, started}: recipients (-1 until known) and messages created"),
-        ("urns", "the URNs it was sent to"),
-        ("contacts", "the contacts ({uuid, name})"),
-        ("groups", "the groups ({uuid, name})"),
-        ("text", "language code to text"),
-        ("attachments", "language code to list of attachments"),
-        ("quick_replies", "language code to list of quick replies"),
-        ("base_language", "the language used when a contact's own is missing"),
-        ("created_on", "when it was created (datetime)"),
-        ("id", "deprecated integer id"),
-    ),
+    result=BroadcastOut,
 )
 
 

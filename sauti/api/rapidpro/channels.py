@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -16,20 +17,23 @@ from sauti.domain.channels import queries
 from sauti.kit.timefmt import format_utc
 from sauti.models import Channel, Workspace
 
+
+class ChannelOut(BaseModel):
+    uuid: str = Field(description="the UUID of the channel")
+    name: str = Field(description="the name")
+    address: str = Field(description="its address: a phone number, short code or bot name")
+    type: str = Field(description="the channel type, e.g. external, twilio, telegram, test")
+    country: str | None = Field(description="the country it reads local numbers in, or null")
+    device: None = Field(description="Android relayer details; always null here")
+    last_seen: str | None = Field(description="when the channel last received something (datetime or null)")
+    created_on: str = Field(description="when it was added (datetime)")
+
+
 endpoint = Endpoint(
     name="channels",
     title="List Channels",
     description="The channels messages are sent and received through. Channels are added with `sauti channel add`.",
-    fields=(
-        ("uuid", "the UUID of the channel"),
-        ("name", "the name"),
-        ("address", "its address: a phone number, short code or bot name"),
-        ("type", "the channel type, e.g. external, twilio, telegram, test"),
-        ("country", "the country it reads local numbers in, or null"),
-        ("device", "Android relayer details; always null here"),
-        ("last_seen", "when the channel last received something (datetime or null)"),
-        ("created_on", "when it was added (datetime)"),
-    ),
+    result=ChannelOut,
 )
 
 

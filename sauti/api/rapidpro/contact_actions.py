@@ -23,7 +23,7 @@ endpoint = Endpoint(
 )
 
 
-class ActionBody(BaseModel):
+class ContactActionBody(BaseModel):
     contacts: Annotated[list[Ref], Field(max_length=100)]
     action: Literal["add", "remove", "block", "unblock", "interrupt", "archive_messages", "delete", "archive"]
     group: Ref | None = Field(default=None, description="UUID or name of a manual group (add and remove only)")
@@ -33,7 +33,8 @@ class ActionBody(BaseModel):
     "POST",
     Doc(
         summary="Apply an action to contacts",
-        body=ActionBody,
+        body=ContactActionBody,
+        ok={204: None},
         example='POST /api/v2/contact_actions.json {"contacts": ["tel:+250788123123"], "action": "block"}',
     ),
 )
@@ -43,7 +44,7 @@ async def post(ctx: Ctx) -> Response:
     if data.get("group") == "":  # DRF reads a blank reference as null, and the group may not be null
         del data["group"]
         nulls["group"] = ["This field may not be null."]
-    values, shape = body.validate(ActionBody, data)
+    values, shape = body.validate(ContactActionBody, data)
     shape = {**shape, **nulls}
     request = actions.ContactAction(
         contacts=values.get("contacts"), action=values.get("action", ""), group=values.get("group")

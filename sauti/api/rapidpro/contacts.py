@@ -24,12 +24,48 @@ from sauti.api.rapidpro.endpoint import (
 )
 from sauti.api.rapidpro.errors import not_found, refuse
 from sauti.api.rapidpro.pagination import Ordering
+from sauti.api.rapidpro.shapes import ObjectRef
 from sauti.domain.contacts import queries, service
 from sauti.domain.contacts.service import UNSET, ContactInput
 from sauti.domain.fields import queries as field_queries
 from sauti.domain.fields import values as field_values
 from sauti.kit.timefmt import format_utc
 from sauti.models import Contact, ContactField, ContactURN, Workspace
+
+
+class Note(BaseModel):
+    text: str
+    created_on: str | None
+    created_by: dict[str, Any] | None
+
+
+class ExpandedURN(BaseModel):
+    channel: ObjectRef | None
+    scheme: str
+    path: str
+    display: str | None
+
+
+class ContactOut(BaseModel):
+    uuid: str = Field(description="the UUID of the contact (string)")
+    name: str | None = Field(description="the name of the contact (string or null)")
+    ref: str | None = Field(default=None, description="anonymous workspaces only: a stable reference")
+    anon_display: str | None = Field(default=None, description="anonymous workspaces only: what to show")
+    status: str | None = Field(description="active, blocked, stopped or archived")
+    language: str | None = Field(description="the preferred language, an ISO-639-3 code (string or null)")
+    urns: list[str] | list[ExpandedURN] = Field(
+        description="the URNs of the contact in priority order (objects with expand_urns=true)"
+    )
+    groups: list[ObjectRef] = Field(description="the groups the contact belongs to (list of {uuid, name})")
+    notes: list[Note] = Field(description="the newest five notes (list of {text, created_on, created_by})")
+    fields: dict[str, str | None] = Field(description="every custom field key with the contact's value or null")
+    flow: ObjectRef | None = Field(description="the flow the contact is waiting in, or null")
+    created_on: str | None = Field(description="when the contact was created (datetime)")
+    modified_on: str | None = Field(description="when the contact was last changed (datetime)")
+    last_seen_on: str | None = Field(description="when the contact last sent something (datetime or null)")
+    blocked: bool | None = Field(description="deprecated: status is blocked")
+    stopped: bool | None = Field(description="deprecated: status is stopped")
+
 
 endpoint = Endpoint(
     name="contacts",
@@ -40,22 +76,7 @@ endpoint = Endpoint(
         "`?uuid=` or `?urn=` (a URN that matches nobody creates the contact); DELETE removes one (it stays "
         "listable with `deleted=true`). Listing is newest-modified first, so `after=` gives incremental sync."
     ),
-    fields=(
-        ("uuid", "the UUID of the contact (string)"),
-        ("name", "the name of the contact (string or null)"),
-        ("status", "active, blocked, stopped or archived"),
-        ("language", "the preferred language, an ISO-639-3 code (string or null)"),
-        ("urns", "the URNs of the contact in priority order (list of strings)"),
-        ("groups", "the groups the contact belongs to (list of {uuid, name})"),
-        ("notes", "the newest five notes (list of {text, created_on, created_by})"),
-        ("fields", "every custom field key with the contact's value or null"),
-        ("flow", "the flow the contact is waiting in, or null"),
-        ("created_on", "when the contact was created (datetime)"),
-        ("modified_on", "when the contact was last changed (datetime)"),
-        ("last_seen_on", "when the contact last sent something (datetime or null)"),
-        ("blocked", "deprecated: status is blocked"),
-        ("stopped", "deprecated: status is stopped"),
-    ),
+    result=ContactOut,
 )
 
 

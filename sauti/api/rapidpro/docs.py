@@ -47,6 +47,11 @@ def _table(rows: Sequence[tuple[str, str]], head: tuple[str, str]) -> str:
     return f"<table><tr><th>{head[0]}</th><th>{head[1]}</th></tr>{body}</table>"
 
 
+def _properties(model: Any) -> dict[str, Any]:
+    properties: dict[str, Any] = model.model_json_schema().get("properties", {})
+    return properties
+
+
 def _body_rows(model: Any) -> list[tuple[str, str]]:
     schema = model.model_json_schema()
     required = set(schema.get("required", []))
@@ -77,10 +82,9 @@ def endpoint_page(ep: Endpoint, brand: str) -> str:
             parts.append(f"<h4>Example</h4><pre>{escape(doc.example)}</pre>")
         parts.append("</section>")
         sections.append("".join(parts))
-    if ep.fields:
-        sections.append(
-            "<section><h3>Returned object</h3>" + _table(list(ep.fields), ("field", "meaning")) + "</section>"
-        )
+    if ep.result is not None:
+        rows = [(name, prop.get("description", "")) for name, prop in _properties(ep.result).items()]
+        sections.append("<section><h3>Returned object</h3>" + _table(rows, ("field", "meaning")) + "</section>")
     sections.append(
         "<section><h3>Authentication</h3><p>Send <code>Authorization: Token &lt;your token&gt;</code>. "
         "Lists are paged by cursor: follow <code>next</code> until it is null.</p></section>"

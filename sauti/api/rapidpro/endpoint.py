@@ -9,7 +9,7 @@ are a 403 at once), 405 for a method the endpoint lacks, 403 for anonymous calle
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -62,15 +62,44 @@ class Param:
     required: bool = False
 
 
+PAGE = "page"  # a page of the endpoint's result objects
+RESULT = "result"  # one result object
+
+# what a method answers when its Doc says nothing else: success statuses, then the errors it can give
+DEFAULT_OK: dict[str, dict[int, Any]] = {"GET": {200: PAGE}, "POST": {201: RESULT}, "DELETE": {204: None}}
+DEFAULT_ERRORS: dict[str, tuple[int, ...]] = {
+    "GET": (400, 403, 404, 429),  # 404: an invalid page cursor, as DRF answers it
+    "POST": (400, 403, 415, 429),
+    "DELETE": (400, 403, 404, 429),
+}
+LOOKUPS = frozenset({"uuid", "urn", "key"})
+
+
 @dataclass(frozen=True)
 class Doc:
-    """The text of an endpoint's documentation page and OpenAPI entry, per method."""
+    """The text of an endpoint's documentation page and OpenAPI entry, per method.
+
+    ``ok`` maps each success status to what it carries (``PAGE``, ``RESULT``, another model, or ``None`` for
+    no body) and ``errors`` lists the error statuses; both default by method, and a POST that takes a lookup
+    parameter also answers 200 (the update) and 404 (nothing to update).
+    """
 
     summary: str
     description: str = ""
     params: Sequence[Param] = ()
     body: type[BaseModel] | None = None
     example: str = ""
+    ok: Mapping[int, Any] | None = None
+    errors: Sequence[int] | None = None
+    media_type: str = "application/json"
+
+    def statuses(self, verb: str) -> tuple[dict[int, Any], tuple[int, ...]]:
+        ok = dict(self.ok if self.ok is not None else DEFAULT_OK.get(verb, {200: RESULT}))
+        errors = set(self.errors if self.errors is not None else DEFAULT_ERRORS.get(verb, (400, 403, 429)))
+        if verb == "POST" and self.ok is None and any(p.name in LOOKUPS for p in self.params):
+            ok.setdefault(200, RESULT)
+            errors.add(404)
+        return ok, tuple(sorted(errors))
 
 
 @dataclass
@@ -81,7 +110,7 @@ class Endpoint:
     scope: str = "v2"
     handlers: dict[str, Handler] = field(default_factory=dict)
     docs: dict[str, Doc] = field(default_factory=dict)
-    fields: Sequence[tuple[str, str]] = ()  # (name, help) of the returned object, for the docs page
+    result: type[BaseModel] | None = None  # the object it returns: its fields feed the docs page and OpenAPI
     listed: bool = True  # in the root listing
 
     def method(self, verb: str, doc: Doc) -> Callable[[Handler], Handler]:

@@ -21,6 +21,25 @@ from sauti.models import ContactField, Workspace
 LEGACY_TYPES = {"numeric": "number"}
 API_TO_LEGACY = {"number": "numeric"}
 
+
+class Usages(BaseModel):
+    flows: int
+    groups: int
+    campaign_events: int
+
+
+class FieldOut(BaseModel):
+    key: str = Field(description="the unique key of the field (string)")
+    name: str = Field(description="the display name (string)")
+    type: str = Field(description="text, number, datetime, state, district or ward")
+    featured: bool = Field(description="whether the field is featured (boolean)")
+    priority: int = Field(description="display priority (integer)")
+    usages: Usages = Field(description="how many flows, groups and campaign events use the field")
+    agent_access: str = Field(description="none, view or edit")
+    label: str = Field(description="deprecated: same as name")
+    value_type: str = Field(description="deprecated: type, with numeric for number")
+
+
 endpoint = Endpoint(
     name="fields",
     title="List, Create or Update Contact Fields",
@@ -28,17 +47,7 @@ endpoint = Endpoint(
         "Custom fields hold typed values on contacts. A field's key is generated from its name when it is "
         "created and never changes."
     ),
-    fields=(
-        ("key", "the unique key of the field (string)"),
-        ("name", "the display name (string)"),
-        ("type", "text, number, datetime, state, district or ward"),
-        ("featured", "whether the field is featured (boolean)"),
-        ("priority", "display priority (integer)"),
-        ("usages", "how many flows, groups and campaign events use the field"),
-        ("agent_access", "none, view or edit"),
-        ("label", "deprecated: same as name"),
-        ("value_type", "deprecated: type, with numeric for number"),
-    ),
+    result=FieldOut,
 )
 
 Name = Annotated[body.Str, Field(max_length=36)]
@@ -91,6 +100,7 @@ async def get(ctx: Ctx) -> Response:
 @endpoint.method(
     "POST",
     Doc(
+        errors=(400, 403, 404, 409, 415, 429),
         summary="Create a field, or update one with ?key=",
         description="Both name and type are required, on create and on update. The key never changes.",
         params=(Param("key", "the key of the field to update"),),

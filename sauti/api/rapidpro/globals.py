@@ -17,16 +17,19 @@ from sauti.domain.globals import queries, service
 from sauti.kit.timefmt import format_utc
 from sauti.models import Global, Workspace
 
+
+class GlobalOut(BaseModel):
+    key: str = Field(description="the key of the global (string)")
+    name: str = Field(description="the name of the global (string)")
+    value: str = Field(description="the value (string)")
+    modified_on: str | None = Field(description="when the global was last changed (datetime)")
+
+
 endpoint = Endpoint(
     name="globals",
     title="List, Create or Update Globals",
     description="Globals are named values shared by every flow of the workspace (`@globals.<key>`).",
-    fields=(
-        ("key", "the key of the global (string)"),
-        ("name", "the name of the global (string)"),
-        ("value", "the value (string)"),
-        ("modified_on", "when the global was last changed (datetime)"),
-    ),
+    result=GlobalOut,
 )
 
 
@@ -75,6 +78,7 @@ async def get(ctx: Ctx) -> Response:
 @endpoint.method(
     "POST",
     Doc(
+        errors=(400, 403, 404, 409, 415, 429),
         summary="Create a global, or change its value with ?key=",
         params=(Param("key", "the key of the global to update"),),
         body=GlobalBody,

@@ -16,6 +16,16 @@ from sauti.api.rapidpro.pagination import Ordering
 from sauti.domain.groups import queries, service
 from sauti.models import ContactGroup, Workspace
 
+
+class GroupOut(BaseModel):
+    uuid: str = Field(description="the UUID of the group (string)")
+    name: str = Field(description="the name of the group (string)")
+    query: str | None = Field(description="the query of a smart group, or null for a manual group")
+    status: str = Field(description="initializing, evaluating, ready or invalid")
+    system: bool = Field(description="whether this is a system group (boolean)")
+    count: int = Field(description="the number of contacts in the group (integer)")
+
+
 endpoint = Endpoint(
     name="groups",
     title="List, Create, Update or Delete Contact Groups",
@@ -24,14 +34,7 @@ endpoint = Endpoint(
         "active contacts matching a query, kept up to date as contacts change). Creating a group with a "
         "`query` makes a smart group."
     ),
-    fields=(
-        ("uuid", "the UUID of the group (string)"),
-        ("name", "the name of the group (string)"),
-        ("query", "the query of a smart group, or null for a manual group"),
-        ("status", "initializing, evaluating, ready or invalid"),
-        ("system", "whether this is a system group (boolean)"),
-        ("count", "the number of contacts in the group (integer)"),
-    ),
+    result=GroupOut,
 )
 
 
@@ -84,6 +87,7 @@ async def get(ctx: Ctx) -> Response:
 @endpoint.method(
     "POST",
     Doc(
+        errors=(400, 403, 404, 409, 415, 429),
         summary="Create a group, or rename one (and change a smart group's query) with ?uuid=",
         params=(Param("uuid", "the UUID of the group to update"),),
         body=GroupBody,

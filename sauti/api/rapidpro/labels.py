@@ -16,6 +16,13 @@ from sauti.api.rapidpro.pagination import Ordering
 from sauti.domain.labels import queries, service
 from sauti.models import Label, Workspace
 
+
+class LabelOut(BaseModel):
+    uuid: str = Field(description="the UUID of the label (string)")
+    name: str = Field(description="the name of the label (string)")
+    count: int = Field(description="the number of visible messages with the label (integer)")
+
+
 endpoint = Endpoint(
     name="labels",
     title="List, Create, Update or Delete Message Labels",
@@ -23,11 +30,7 @@ endpoint = Endpoint(
         "Labels tag incoming messages (see `message_actions` to apply them). A label's `count` is the number of "
         "visible messages carrying it. Deleting a label takes it off every message; the messages stay."
     ),
-    fields=(
-        ("uuid", "the UUID of the label (string)"),
-        ("name", "the name of the label (string)"),
-        ("count", "the number of visible messages with the label (integer)"),
-    ),
+    result=LabelOut,
 )
 
 
@@ -68,6 +71,7 @@ async def get(ctx: Ctx) -> Response:
 @endpoint.method(
     "POST",
     Doc(
+        errors=(400, 403, 404, 409, 415, 429),
         summary="Create a label, or rename one with ?uuid=",
         params=(Param("uuid", "the UUID of the label to rename"),),
         body=LabelBody,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
@@ -18,6 +19,15 @@ from sauti.models import Media
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
+
+class MediaOut(BaseModel):
+    uuid: str = Field(description="the UUID of the medium (string)")
+    content_type: str = Field(description="its content type, e.g. image/jpeg")
+    url: str = Field(description="where it can be downloaded (string)")
+    filename: str = Field(description="its file name, cleaned of unsafe characters")
+    size: int = Field(description="its size in bytes (integer)")
+
+
 endpoint = Endpoint(
     name="media",
     title="Upload Media",
@@ -26,13 +36,7 @@ endpoint = Endpoint(
         "gif, jpeg, png, webp), audio, video or PDF, up to 25 MB. Use the returned `uuid` in the `attachments` "
         "of messages and broadcasts. Uploaded media are not listed."
     ),
-    fields=(
-        ("uuid", "the UUID of the medium (string)"),
-        ("content_type", "its content type, e.g. image/jpeg"),
-        ("url", "where it can be downloaded (string)"),
-        ("filename", "its file name, cleaned of unsafe characters"),
-        ("size", "its size in bytes (integer)"),
-    ),
+    result=MediaOut,
 )
 
 
@@ -51,6 +55,7 @@ def render(media: Media) -> dict[str, Any]:
     Doc(
         summary="Upload a file",
         description="The body is multipart/form-data with one file in the field `file`.",
+        media_type="multipart/form-data",
         example="POST /api/v2/media.json (multipart/form-data; file=@photo.jpg)",
     ),
 )

@@ -11,6 +11,7 @@ from sauti.api.rapidpro import body
 from sauti.api.rapidpro.contacts import Ref
 from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, json, no_content
 from sauti.api.rapidpro.errors import refuse
+from sauti.api.rapidpro.shapes import Failures
 from sauti.domain.messages import actions
 
 endpoint = Endpoint(
@@ -28,7 +29,7 @@ endpoint = Endpoint(
 MessageRef = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string"}]})]
 
 
-class ActionBody(BaseModel):
+class MessageActionBody(BaseModel):
     messages: Annotated[list[MessageRef], Field(max_length=100)] = Field(
         description="message ids (integers) or message UUIDs"
     )
@@ -55,14 +56,15 @@ def _pop_nulls(data: dict[str, Any]) -> dict[str, list[str]]:
     "POST",
     Doc(
         summary="Apply an action to messages",
-        body=ActionBody,
+        body=MessageActionBody,
+        ok={204: None, 200: Failures},
         example='POST /api/v2/message_actions.json {"messages": [1234, 1235], "action": "label", "label": "Important"}',
     ),
 )
 async def post(ctx: Ctx) -> Response:
     data = await body.read_object(ctx.request)
     nulls = _pop_nulls(data)
-    values, shape = body.validate(ActionBody, data)
+    values, shape = body.validate(MessageActionBody, data)
     shape = {**nulls, **shape}
     request = actions.MessageAction(
         messages=values.get("messages", []),

@@ -15,11 +15,41 @@ from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, empty_page, g
 from sauti.api.rapidpro.errors import refuse
 from sauti.api.rapidpro.outgoing import MAX_ATTACHMENTS, MAX_QUICK_REPLIES, QuickReplyBody, quick_replies
 from sauti.api.rapidpro.pagination import Ordering
+from sauti.api.rapidpro.shapes import ObjectRef
 from sauti.domain.messages import queries, send
 from sauti.kit.timefmt import format_utc
 from sauti.models import Message, Workspace
 
 STATUS_WORDS = {"pending": "queued", "initializing": "queued", "queued": "queued", "sending": "queued"}
+
+
+class Attachment(BaseModel):
+    content_type: str
+    url: str
+
+
+class MessageOut(BaseModel):
+    uuid: str = Field(description="the UUID of the message")
+    contact: ObjectRef | None = Field(description="the contact ({uuid, name})")
+    urn: str | None = Field(description="the URN it was sent to or received from")
+    channel: ObjectRef | None = Field(description="the channel ({uuid, name}) or null")
+    direction: str = Field(description="in or out")
+    type: str = Field(description="text")
+    status: str = Field(description="queued, handled, wired, sent, delivered, read, errored or failed")
+    archived: bool = Field(description="deprecated: visibility is archived")
+    visibility: str = Field(description="visible or archived")
+    text: str = Field(description="the text")
+    labels: list[ObjectRef] = Field(description="labels ({uuid, name}) on an incoming message")
+    flow: ObjectRef | None = Field(description="the flow it belongs to, or null")
+    attachments: list[Attachment] = Field(description="list of {content_type, url}")
+    quick_replies: list[dict[str, Any]] = Field(description="list of {type, text, extra}")
+    created_on: str | None = Field(description="when it was created (datetime)")
+    sent_on: str | None = Field(description="when it was sent (datetime or null)")
+    modified_on: str | None = Field(description="when it last changed (datetime)")
+    media: str | None = Field(description="deprecated: the first attachment as content/type:url")
+    id: int = Field(description="deprecated integer id (message_actions accepts it)")
+    broadcast: int | None = Field(description="deprecated broadcast id, or null")
+
 
 endpoint = Endpoint(
     name="messages",
@@ -30,25 +60,7 @@ endpoint = Endpoint(
         "`contact`, `label` or `broadcast`. POST sends a message to one contact: it is queued at once and "
         "delivered by the outbox."
     ),
-    fields=(
-        ("uuid", "the UUID of the message"),
-        ("contact", "the contact ({uuid, name})"),
-        ("urn", "the URN it was sent to or received from"),
-        ("channel", "the channel ({uuid, name}) or null"),
-        ("direction", "in or out"),
-        ("type", "text"),
-        ("status", "queued, handled, wired, sent, delivered, read, errored or failed"),
-        ("visibility", "visible or archived"),
-        ("text", "the text"),
-        ("labels", "labels ({uuid, name}) on an incoming message"),
-        ("attachments", "list of {content_type, url}"),
-        ("quick_replies", "list of {type, text, extra}"),
-        ("created_on", "when it was created (datetime)"),
-        ("sent_on", "when it was sent (datetime or null)"),
-        ("modified_on", "when it last changed (datetime)"),
-        ("id", "deprecated integer id (message_actions accepts it)"),
-        ("broadcast", "deprecated broadcast id, or null"),
-    ),
+    result=MessageOut,
 )
 
 

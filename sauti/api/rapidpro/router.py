@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -58,44 +57,6 @@ ROOT_ORDER = (
     "tickets ticket_actions topics users workspace"
 ).split()
 
-SECURITY: list[dict[str, list[str]]] = [{"Token": []}]
-
-
-def _openapi_extra(ep: Endpoint, verb: str) -> dict[str, Any]:
-    doc = ep.docs[verb]
-    extra: dict[str, Any] = {
-        "parameters": [
-            {
-                "name": p.name,
-                "in": "query",
-                "required": p.required,
-                "description": p.help,
-                "schema": {"type": "string"},
-            }
-            for p in doc.params
-        ]
-        + (
-            [
-                {
-                    "name": "cursor",
-                    "in": "query",
-                    "required": False,
-                    "description": "page cursor from next",
-                    "schema": {"type": "string"},
-                }
-            ]
-            if verb == "GET" and ep.name not in ("workspace", "org")
-            else []
-        ),
-        "security": SECURITY,
-    }
-    if doc.body is not None:
-        extra["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": doc.body.model_json_schema()}},
-        }
-    return extra
-
 
 def _api_handler(ep: Endpoint, verb: str | None) -> Callable[[Request], Awaitable[Response]]:
     """The route function for one method (``None``: any method the endpoint lacks, answered 405)."""
@@ -116,21 +77,10 @@ def _docs_handler(page: str) -> Callable[[Request], Awaitable[Response]]:
 
 
 def _mount_endpoint(router: APIRouter, ep: Endpoint, brand: str) -> None:
+    # the OpenAPI document is written by api/rapidpro/openapi.py from the declarations, not from these routes
     for path in (f"/api/v2/{ep.name}.json", f"/api/v2/{ep.name}.json/"):
-        in_schema = not path.endswith("/") and ep.listed
         for verb in ep.handlers:
-            router.add_api_route(
-                path,
-                _api_handler(ep, verb),
-                methods=[verb],
-                include_in_schema=in_schema,
-                summary=ep.docs[verb].summary,
-                description=ep.docs[verb].description or ep.description,
-                tags=[ep.name],
-                openapi_extra=_openapi_extra(ep, verb),
-                operation_id=f"{ep.name}_{verb.lower()}",
-                response_class=JSONResponse,
-            )
+            router.add_api_route(path, _api_handler(ep, verb), methods=[verb], include_in_schema=False)
         others = [m for m in ALL_METHODS if m not in ep.handlers]
         router.add_api_route(path, _api_handler(ep, None), methods=others, include_in_schema=False)
     router.add_api_route(

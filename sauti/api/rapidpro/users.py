@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
@@ -12,26 +13,30 @@ from starlette.responses import Response
 from sauti.api.rapidpro import params
 from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, empty_page, list_page
 from sauti.api.rapidpro.pagination import Ordering
+from sauti.api.rapidpro.shapes import ObjectRef
 from sauti.domain.scope import scoped
 from sauti.domain.workspaces.service import ROLES
 from sauti.kit.timefmt import format_utc
 from sauti.models import Membership, User, Workspace
 
+
+class UserOut(BaseModel):
+    uuid: str = Field(description="the UUID of the user (string)")
+    name: str = Field(description="the full name (string)")
+    email: str = Field(description="the email address (string)")
+    role: str = Field(description="administrator, editor or agent")
+    team: ObjectRef | None = Field(description="the agent's team, or null")
+    created_on: str | None = Field(description="when the user joined (datetime)")
+    avatar: str | None = Field(description="URL of the avatar image, or null")
+    first_name: str = Field(description="deprecated")
+    last_name: str = Field(description="deprecated")
+
+
 endpoint = Endpoint(
     name="users",
     title="List Users",
     description="The users who can log in to this workspace, most recently joined first.",
-    fields=(
-        ("uuid", "the UUID of the user (string)"),
-        ("name", "the full name (string)"),
-        ("email", "the email address (string)"),
-        ("role", "administrator, editor or agent"),
-        ("team", "the agent's team, or null"),
-        ("created_on", "when the user joined (datetime)"),
-        ("avatar", "URL of the avatar image, or null"),
-        ("first_name", "deprecated"),
-        ("last_name", "deprecated"),
-    ),
+    result=UserOut,
 )
 
 

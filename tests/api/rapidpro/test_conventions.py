@@ -215,7 +215,8 @@ async def test_explorer_and_openapi(anon_client: httpx.AsyncClient) -> None:
     spec = (await anon_client.get("/api/v2/openapi.json")).json()
     assert set(spec["paths"]["/api/v2/contacts.json"]) == {"get", "post", "delete"}
     post = spec["paths"]["/api/v2/contacts.json"]["post"]
-    assert "urns" in post["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert "urns" in spec["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
     assert spec["components"]["securitySchemes"]["Token"]["name"] == "Authorization"
 
 
@@ -272,3 +273,35 @@ async def test_a_docs_page_reads_as_words(anon_client: httpx.AsyncClient) -> Non
 
     text = re.sub(r"<[^>]+>", "", (await anon_client.get("/api/v2/contacts")).text)
     assert "DELETE Delete a contact" in text and "POST Create a contact" in text
+
+
+async def test_openapi_describes_bodies_and_statuses(anon_client: httpx.AsyncClient) -> None:
+    spec = (await anon_client.get("/api/v2/openapi.json")).json()
+    refs: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                refs.append(node["$ref"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    names = {f"#/components/schemas/{n}" for n in spec["components"]["schemas"]}
+    assert refs and set(refs) <= names  # every reference resolves inside the document
+    contacts = spec["paths"]["/api/v2/contacts.json"]
+    assert set(contacts["get"]["responses"]) == {"200", "400", "403", "404", "429"}
+    assert set(contacts["post"]["responses"]) == {"200", "201", "400", "403", "404", "415", "429"}
+    assert set(contacts["delete"]["responses"]) == {"204", "400", "403", "404", "429"}
+    page = contacts["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert page["properties"]["results"]["items"] == {"$ref": "#/components/schemas/ContactOut"}
+    assert "409" in spec["paths"]["/api/v2/groups.json"]["post"]["responses"]
+    actions = spec["paths"]["/api/v2/message_actions.json"]["post"]["responses"]
+    assert set(actions) >= {"200", "204"} and "content" not in actions["204"]
+    quick = spec["components"]["schemas"]["MessageBody"]["properties"]["quick_replies"]["items"]
+    assert quick == {"$ref": "#/components/schemas/QuickReplyBody"}
+    media = spec["paths"]["/api/v2/media.json"]["post"]["requestBody"]["content"]
+    assert list(media) == ["multipart/form-data"]
