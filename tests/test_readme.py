@@ -40,7 +40,7 @@ def demo(backend: Backend, tmp_path: Path, app: Any) -> Iterator[tuple[Server, P
 
 
 def _run(command: list[str], script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command + [script], cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run([*command, script], cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
 
 
 async def test_the_tour_runs_as_written(demo: tuple[Server, Path], db: Any) -> None:
@@ -61,7 +61,7 @@ async def test_the_tour_runs_as_written(demo: tuple[Server, Path], db: Any) -> N
         assert (await session.execute(select(Broadcast.translations))).scalar_one() == {"eng": {"text": "Hi all"}}
 
 
-async def test_the_python_client_snippet_runs(demo: tuple[Server, Path]) -> None:
+def test_the_python_client_snippet_runs(demo: tuple[Server, Path]) -> None:
     server, cwd = demo
     (snippet,) = [b for b in blocks("python") if "TembaClient" in b]
     token = (cwd / "data" / "demo-token").read_text().strip()
