@@ -16,7 +16,7 @@ from sauti import __version__
 from sauti.api import channel_callbacks, media_files
 from sauti.api.rapidpro import openapi as rapidpro_openapi
 from sauti.api.rapidpro import router as rapidpro
-from sauti.api.rapidpro.throttle import Throttle
+from sauti.api.throttle import Throttle
 from sauti.db.engine import make_engine, make_sessionmaker
 from sauti.settings import Settings, get_settings
 from sauti.worker import Worker

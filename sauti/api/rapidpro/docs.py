@@ -9,7 +9,7 @@ from typing import Any
 from limits import RateLimitItem
 
 from sauti.api.rapidpro.endpoint import Endpoint
-from sauti.api.rapidpro.throttle import Throttle
+from sauti.api.throttle import Throttle
 from sauti.models import Workspace
 
 _STYLE = """

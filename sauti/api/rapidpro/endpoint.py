@@ -18,36 +18,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sauti.api.boundary import Ctx as Ctx
+from sauti.api.boundary import Door, serve
 from sauti.api.rapidpro import auth, params
 from sauti.api.rapidpro.errors import APIError, method_not_allowed, render
 from sauti.api.rapidpro.pagination import Ordering, paginate
 from sauti.api.render import JSONResponse
+from sauti.api.throttle import Throttled
 from sauti.domain.errors import DomainError
 from sauti.domain.workspaces.service import Caller
 from sauti.models import Workspace
 
 if TYPE_CHECKING:
-    from sauti.api.rapidpro.throttle import Throttle
+    pass
 
 ALL_METHODS = ("GET", "POST", "DELETE", "PUT", "PATCH")
-
-
-@dataclass
-class Ctx:
-    """What a handler gets: the request, its transaction and the authenticated caller."""
-
-    request: Request
-    session: AsyncSession
-    caller: Caller
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.caller.workspace
-
-    @property
-    def page_size(self) -> int:
-        size: int = self.request.app.state.settings.page_size
-        return size
 
 
 Handler = Callable[[Ctx], Awaitable[Response]]
@@ -122,29 +107,37 @@ class Endpoint:
         return register
 
 
+def _door(endpoint: Endpoint, verb: str) -> Door:
+    async def authenticate(request: Request, session: AsyncSession) -> Caller:
+        caller = await auth.identify(request, session)  # bad credentials are a 403 at once
+        if verb not in endpoint.handlers:
+            raise method_not_allowed(verb)
+        return auth.require(caller)
+
+    def finish(response: Response, workspace_uuid: str | None) -> None:
+        if workspace_uuid is not None:
+            response.headers["X-Temba-Workspace"] = workspace_uuid
+
+    return Door(
+        authenticate=authenticate,
+        scope=lambda request: endpoint.scope,
+        render=render,
+        errors=(APIError, DomainError, Throttled),
+        finish=finish,
+    )
+
+
 async def run(request: Request, endpoint: Endpoint, verb: str) -> Response:
-    """Serve one API request: checks in the dialect's order, then the handler in one transaction."""
-    state = request.app.state
-    workspace_uuid: str | None = None
-    async with state.sessionmaker() as session:
-        try:
-            caller = await auth.identify(request, session)
-            handler = endpoint.handlers.get(verb)
-            if handler is None:
-                raise method_not_allowed(verb)
-            caller = auth.require(caller)
-            workspace_uuid = caller.workspace.uuid
-            throttle: Throttle = state.throttle
-            await throttle.check(caller.workspace, endpoint.scope)
-            params.refuse_nul(request)
-            response = await handler(Ctx(request=request, session=session, caller=caller))
-            await session.commit()
-        except (APIError, DomainError) as exc:
-            await session.rollback()
-            response = render(exc)
-    if workspace_uuid:
-        response.headers["X-Temba-Workspace"] = workspace_uuid
-    return response
+    """Serve one API request through the shared boundary: the dialect's checks in its order (authentication,
+    405, anonymous or role 403, 429), then the handler in one transaction."""
+    handler = endpoint.handlers.get(verb)
+
+    async def handle(ctx: Ctx) -> Response:
+        assert handler is not None  # a missing handler was refused as 405 by authenticate
+        params.refuse_nul(ctx.request)
+        return await handler(ctx)
+
+    return await serve(request, _door(endpoint, verb), handle)
 
 
 def json(body: Any, status: int = 200) -> JSONResponse:
@@ -165,7 +158,8 @@ async def list_page(
 
     ``serialize`` turns one page of rows into dicts with a fixed number of queries (never one per row).
     """
-    page = await paginate(ctx.session, stmt, ordering, ctx.request, ctx.page_size)
+    page_size: int = ctx.request.app.state.settings.page_size
+    page = await paginate(ctx.session, stmt, ordering, ctx.request, page_size)
     results = await serialize(ctx.session, ctx.workspace, page.rows)
     return json({"next": page.next, "previous": page.previous, "results": results})
 

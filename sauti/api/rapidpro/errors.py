@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sauti.api.render import JSONResponse
+from sauti.api.throttle import Throttled
 from sauti.domain.errors import (
     GENERAL,
     Ambiguous,
@@ -191,8 +192,22 @@ def from_domain(exc: DomainError) -> APIError:
     raise TypeError(f"unhandled domain error {exc!r}")  # pragma: no cover
 
 
-def render(exc: APIError | DomainError) -> JSONResponse:
-    api = exc if isinstance(exc, APIError) else from_domain(exc)
+def throttled(wait: int) -> APIError:
+    unit = "second" if wait == 1 else "seconds"
+    return APIError(
+        429, {"detail": f"Request was throttled. Expected available in {wait} {unit}."}, {"Retry-After": str(wait)}
+    )
+
+
+def render(exc: Exception) -> JSONResponse:
+    """The answer to any error this dialect words: its own, the domain's, and throttling."""
+    if isinstance(exc, Throttled):
+        api = throttled(exc.wait)
+    elif isinstance(exc, APIError):
+        api = exc
+    else:
+        assert isinstance(exc, DomainError), exc
+        api = from_domain(exc)
     return JSONResponse(api.body, status_code=api.status, headers=api.headers)
 
 

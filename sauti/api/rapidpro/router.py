@@ -30,8 +30,8 @@ from sauti.api.rapidpro import (
 from sauti.api.rapidpro.docs import endpoint_page, root_page
 from sauti.api.rapidpro.endpoint import ALL_METHODS, Endpoint, run
 from sauti.api.rapidpro.errors import method_not_allowed
-from sauti.api.rapidpro.throttle import Throttle
 from sauti.api.render import JSONResponse
+from sauti.api.throttle import Throttle
 
 # root listing order follows the dialect; endpoints of later issues are added here as they land
 ENDPOINTS: list[Endpoint] = [

@@ -133,9 +133,19 @@ def _set_name(contact: Contact, name: str | None) -> None:
 
 
 async def _set_urns(session: AsyncSession, workspace: Workspace, contact: Contact, wanted: list[urns.URN]) -> None:
-    """Make ``wanted`` the contact's URNs in priority order; dropped ones are detached, not deleted."""
+    """Make ``wanted`` the contact's URNs in priority order; dropped ones are detached, not deleted.
+
+    A URN another live contact took since the request was checked (a concurrent request) is refused, never
+    moved: only free URNs (of nobody, or of a deleted contact, which are detached) change hands."""
     identities = [urns.identity(u) for u in wanted]
     existing = await queries.urns_by_identity(session, workspace, identities)
+    taken = [
+        Problem("urns", "urn_taken", {"value": urns.to_string(u)}, i)
+        for i, u in enumerate(wanted)
+        if (row := existing.get(urns.identity(u))) is not None and row.contact_id not in (None, contact.id)
+    ]
+    if taken:
+        raise Invalid(taken)
     await session.execute(
         sql_update(ContactURN)
         .where(ContactURN.contact_id == contact.id, ContactURN.identity.not_in(identities))

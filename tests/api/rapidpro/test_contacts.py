@@ -323,3 +323,28 @@ async def test_field_values_are_typed(client: httpx.AsyncClient, db: Any) -> Non
 async def _groups(db: Any) -> list[ContactGroup]:
     async with db() as session:
         return list((await session.execute(select(ContactGroup))).scalars())
+
+
+async def test_racing_requests_are_run_again_not_failed(client: httpx.AsyncClient, db: Any) -> None:
+    """Requests that collide in the database (the same new field value, the same new URN) are run again by the
+    boundary in a fresh transaction: every one gets its proper answer, none a 500."""
+    import asyncio
+
+    await client.post("/api/v2/fields.json", json={"name": "Nickname", "type": "text"})
+    joe = await create_contact(client, name="Joe")
+    url = f"/api/v2/contacts.json?uuid={joe['uuid']}"
+    updates = await asyncio.gather(*(client.post(url, json={"fields": {"nickname": f"n{i}"}}) for i in range(12)))
+    assert [r.status_code for r in updates] == [200] * 12
+    final = (await client.get("/api/v2/contacts.json", params={"uuid": joe["uuid"]})).json()["results"][0]
+    assert final["fields"]["nickname"] in {f"n{i}" for i in range(12)}
+    creates = await asyncio.gather(
+        *(client.post("/api/v2/contacts.json", json={"urns": ["tel:+250788555000"]}) for _ in range(8))
+    )
+    assert sorted(r.status_code for r in creates) == [201] + [400] * 7
+    refused = [r.json() for r in creates if r.status_code == 400]
+    assert all(body == {"urns": {"0": ["URN is in use by another contact."]}} for body in refused)
+    async with db() as session:
+        owners = (
+            await session.execute(select(ContactURN.contact_id).where(ContactURN.identity == "tel:+250788555000"))
+        ).all()
+    assert len(owners) == 1

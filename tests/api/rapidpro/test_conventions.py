@@ -237,7 +237,7 @@ async def test_server_error_is_plain_text(app: Any, backend: Backend) -> None:
 def test_every_scope_defaults_to_the_seeds_limit_and_the_setting_overrides_only_what_it_names(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from sauti.api.rapidpro.throttle import Throttle
+    from sauti.api.throttle import Throttle
     from sauti.settings import Settings
 
     assert set(Settings().api_rates.values()) == {"2500/hour"}

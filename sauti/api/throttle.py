@@ -1,4 +1,5 @@
-"""Per-workspace, per-scope request throttling (sliding window), shared by all tokens of a workspace.
+"""Per-workspace, per-scope request throttling (sliding window), shared by all tokens of a workspace and by
+both dialects (each names its own scopes).
 
 Counters live in memory, or in Redis when ``SAUTI_REDIS_URL`` is set so several API processes share them.
 """
@@ -13,8 +14,15 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
-from sauti.api.rapidpro.errors import APIError
 from sauti.models import Workspace
+
+
+class Throttled(Exception):
+    """Over the rate: ``wait`` whole seconds until a request is allowed again. Each dialect renders it."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(wait)
+        self.wait = wait
 
 
 class Throttle:
@@ -41,7 +49,7 @@ class Throttle:
         return item
 
     async def check(self, workspace: Workspace, scope: str) -> None:
-        """Count one request; raise the dialect's 429 when the workspace is over its rate for the scope."""
+        """Count one request; raise :class:`Throttled` when the workspace is over its rate for the scope."""
         item = self.rate_for(workspace, scope)
         if item is None:
             return
@@ -49,13 +57,7 @@ class Throttle:
         if await self.limiter.hit(item, "sauti", key):
             return
         stats = await self.limiter.get_window_stats(item, "sauti", key)
-        wait = max(1, math.ceil(stats.reset_time - time.time()))
-        unit = "second" if wait == 1 else "seconds"
-        raise APIError(
-            429,
-            {"detail": f"Request was throttled. Expected available in {wait} {unit}."},
-            {"Retry-After": str(wait)},
-        )
+        raise Throttled(max(1, math.ceil(stats.reset_time - time.time())))
 
     async def reset(self) -> None:
         await self.limiter.storage.reset()
