@@ -64,9 +64,7 @@ async def _serialize(session: AsyncSession, ws: Workspace, rows: Sequence[Any]) 
     ),
 )
 async def get(ctx: Ctx) -> Response:
-    stmt = queries.listing(ctx.workspace)
-    if (uuid := params.uuid_value(ctx.request, "uuid")) is not None:
-        stmt = stmt.where(Channel.uuid == uuid)
-    if (address := params.value(ctx.request, "address")) is not None:
-        stmt = stmt.where(Channel.address == address)
+    stmt = queries.select_channels(
+        ctx.workspace, uuid=params.uuid_value(ctx.request, "uuid"), address=params.value(ctx.request, "address")
+    )
     return await list_page(ctx, stmt, Ordering(Channel.created_on, Channel.id), _serialize)

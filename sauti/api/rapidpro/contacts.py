@@ -156,31 +156,29 @@ def render(
             values[f.key] = (
                 field_values.render(f.value_type, v.text_value, v.number_value, v.datetime_value, tz) if v else None
             )
-    out.update(
-        {
-            "status": c.status if live else None,
-            "language": c.language if live else None,
-            "urns": [_urn(u, ws.anon, expand_urns) for u in details.urns] if live else [],
-            "groups": [{"uuid": g.uuid, "name": g.name} for g in details.groups] if live else [],
-            "notes": [
-                {
-                    "text": n.text,
-                    "created_on": format_utc(n.created_on),
-                    "created_by": {"email": n.email, "name": n.name} if n.email else None,
-                }
-                for n in details.notes[-queries.MAX_NOTES :]
-            ]
-            if live
-            else [],
-            "fields": values,
-            "flow": None,
-            "created_on": format_utc(c.created_on),
-            "modified_on": format_utc(c.modified_on),
-            "last_seen_on": format_utc(c.last_seen_on),
-            "blocked": c.status == "blocked" if live else None,
-            "stopped": c.status == "stopped" if live else None,
-        }
-    )
+    out |= {
+        "status": c.status if live else None,
+        "language": c.language if live else None,
+        "urns": [_urn(u, ws.anon, expand_urns) for u in details.urns] if live else [],
+        "groups": [{"uuid": g.uuid, "name": g.name} for g in details.groups] if live else [],
+        "notes": [
+            {
+                "text": n.text,
+                "created_on": format_utc(n.created_on),
+                "created_by": {"email": n.email, "name": n.name} if n.email else None,
+            }
+            for n in details.notes[-queries.MAX_NOTES :]
+        ]
+        if live
+        else [],
+        "fields": values,
+        "flow": None,
+        "created_on": format_utc(c.created_on),
+        "modified_on": format_utc(c.modified_on),
+        "last_seen_on": format_utc(c.last_seen_on),
+        "blocked": c.status == "blocked" if live else None,
+        "stopped": c.status == "stopped" if live else None,
+    }
     return out
 
 

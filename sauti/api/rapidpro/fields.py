@@ -90,10 +90,7 @@ def render(f: ContactField, groups: int = 0) -> dict[str, Any]:
     ),
 )
 async def get(ctx: Ctx) -> Response:
-    stmt = queries.listing(ctx.workspace)
-    key = params.value(ctx.request, "key")
-    if key is not None:
-        stmt = stmt.where(ContactField.key == key)
+    stmt = queries.select_fields(ctx.workspace, key=params.value(ctx.request, "key"))
     return await list_page(ctx, stmt, Ordering(ContactField.created_on, ContactField.id), _serialize)
 
 
@@ -139,7 +136,7 @@ async def post(ctx: Ctx) -> Response:
         if lookup is None:
             created = await service.create(ctx.session, ctx.workspace, name=name, value_type=value_type)
             return json(render(created), 201)
-        updated = await service.update(ctx.session, ctx.workspace, lookup[1], name=name, value_type=value_type)
+        updated = await service.edit(ctx.session, ctx.workspace, lookup[1], name=name, value_type=value_type)
     except Invalid as exc:
         raise exc.renamed(aliases) from exc
     usage = await smart.field_usage(ctx.session, ctx.workspace)

@@ -61,14 +61,12 @@ async def _serialize(session: AsyncSession, ws: Workspace, rows: Sequence[Any]) 
 )
 async def get(ctx: Ctx) -> Response:
     async def build() -> Any:
-        stmt = queries.listing(ctx.workspace)
-        key = params.value(ctx.request, "key")
-        if key is not None:
-            stmt = stmt.where(Global.key == key)
-        if (before := params.date_value(ctx.request, "before")) is not None:
-            stmt = stmt.where(Global.modified_on <= before)
-        if (after := params.date_value(ctx.request, "after")) is not None:
-            stmt = stmt.where(Global.modified_on >= after)
+        wanted = queries.GlobalFilter(
+            key=params.value(ctx.request, "key"),
+            modified_before=params.date_value(ctx.request, "before"),
+            modified_after=params.date_value(ctx.request, "after"),
+        )
+        stmt = queries.select_globals(ctx.workspace, wanted)
         ordering = Ordering(Global.modified_on, Global.id, descending=not params.flag(ctx.request, "reverse"))
         return await list_page(ctx, stmt, ordering, _serialize)
 

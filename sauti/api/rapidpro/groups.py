@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -74,13 +73,12 @@ async def _serialize(session: AsyncSession, ws: Workspace, rows: Sequence[Any]) 
 )
 async def get(ctx: Ctx) -> Response:
     params.exclusive(ctx.request, "uuid", "name")
-    stmt = queries.listing(ctx.workspace)
-    if (uuid := params.uuid_value(ctx.request, "uuid")) is not None:
-        stmt = stmt.where(ContactGroup.uuid == uuid)
-    if (name := params.value(ctx.request, "name")) is not None:
-        stmt = stmt.where(func.lower(ContactGroup.name) == name.lower())
-    if params.flag(ctx.request, "manual_only"):
-        stmt = stmt.where(ContactGroup.group_type == "manual")
+    wanted = queries.GroupFilter(
+        uuid=params.uuid_value(ctx.request, "uuid"),
+        name=params.value(ctx.request, "name"),
+        manual_only=params.flag(ctx.request, "manual_only"),
+    )
+    stmt = queries.select_groups(ctx.workspace, wanted)
     return await list_page(ctx, stmt, Ordering(ContactGroup.created_on, ContactGroup.id), _serialize)
 
 
@@ -102,7 +100,7 @@ async def post(ctx: Ctx) -> Response:
     if lookup is None:
         group = await service.create(ctx.session, ctx.workspace, name=values["name"], query=values.get("query"))
         return json(render(group), 201)
-    group = await service.update(ctx.session, ctx.workspace, lookup[1], name=values["name"], query=values.get("query"))
+    group = await service.edit(ctx.session, ctx.workspace, lookup[1], name=values["name"], query=values.get("query"))
     return json(render(group))
 
 

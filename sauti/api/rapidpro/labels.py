@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -60,11 +59,8 @@ async def _serialize(session: AsyncSession, ws: Workspace, rows: Sequence[Any]) 
 )
 async def get(ctx: Ctx) -> Response:
     params.exclusive(ctx.request, "uuid", "name")
-    stmt = queries.listing(ctx.workspace)
-    if (uuid := params.uuid_value(ctx.request, "uuid")) is not None:
-        stmt = stmt.where(Label.uuid == uuid)
-    if (name := params.value(ctx.request, "name")) is not None:
-        stmt = stmt.where(func.lower(Label.name) == name.lower())
+    wanted = queries.LabelFilter(uuid=params.uuid_value(ctx.request, "uuid"), name=params.value(ctx.request, "name"))
+    stmt = queries.select_labels(ctx.workspace, wanted)
     return await list_page(ctx, stmt, Ordering(Label.created_on, Label.id), _serialize)
 
 
@@ -86,7 +82,7 @@ async def post(ctx: Ctx) -> Response:
     if lookup is None:
         label = await service.create(ctx.session, ctx.workspace, name=values["name"])
         return json(render(label, 0), 201)
-    label = await service.update(ctx.session, ctx.workspace, lookup[1], name=values["name"])
+    label = await service.rename(ctx.session, ctx.workspace, lookup[1], name=values["name"])
     counts = await queries.visible_counts(ctx.session, [label])
     return json(render(label, counts[label.id]))
 

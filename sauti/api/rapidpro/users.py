@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -14,10 +13,9 @@ from sauti.api.rapidpro import params
 from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, empty_page, list_page
 from sauti.api.rapidpro.pagination import Ordering
 from sauti.api.rapidpro.shapes import ObjectRef
-from sauti.domain.scope import scoped
-from sauti.domain.workspaces.service import ROLES
+from sauti.domain.workspaces import queries
 from sauti.kit.timefmt import format_utc
-from sauti.models import Membership, User, Workspace
+from sauti.models import Membership, Workspace
 
 
 class UserOut(BaseModel):
@@ -41,8 +39,7 @@ endpoint = Endpoint(
 
 
 async def _serialize(session: AsyncSession, ws: Workspace, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    ids = [m.user_id for m in rows]
-    users = {u.id: u for u in (await session.execute(select(User).where(User.id.in_(ids)))).scalars()}
+    users = await queries.users_of(session, rows)
     out = []
     for m in rows:
         u = users[m.user_id]
@@ -75,17 +72,12 @@ async def _serialize(session: AsyncSession, ws: Workspace, rows: Sequence[Any]) 
     ),
 )
 async def get(ctx: Ctx) -> Response:
-    stmt = scoped(Membership, ctx.workspace).join(User, User.id == Membership.user_id).where(User.is_active)
-    uuids = params.uuid_values(ctx.request, "uuid")
-    if uuids:
-        stmt = stmt.where(User.uuid.in_(uuids))
-    emails = [e.lower() for e in ctx.request.query_params.getlist("email") if e][: params.MAX_REPEATS]
-    if emails:
-        stmt = stmt.where(func.lower(User.email).in_(emails))
-    roles = [r for r in ctx.request.query_params.getlist("role") if r]
-    if roles:
-        known = [r for r in roles if r in ROLES]
-        if not known:
-            return empty_page()
-        stmt = stmt.where(Membership.role.in_(known))
+    wanted = queries.MemberFilter(
+        uuids=params.uuid_values(ctx.request, "uuid"),
+        emails=[e for e in ctx.request.query_params.getlist("email") if e][: params.MAX_REPEATS],
+        roles=[r for r in ctx.request.query_params.getlist("role") if r],
+    )
+    stmt = queries.select_members(ctx.workspace, wanted)
+    if stmt is None:
+        return empty_page()
     return await list_page(ctx, stmt, Ordering(Membership.joined_on, Membership.id), _serialize)

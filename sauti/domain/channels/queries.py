@@ -13,6 +13,15 @@ def listing(workspace: Workspace) -> Select[Channel]:
     return scoped(Channel, workspace).where(Channel.is_active)
 
 
+def select_channels(workspace: Workspace, uuid: str | None = None, address: str | None = None) -> Select[Channel]:
+    stmt = listing(workspace)
+    if uuid is not None:
+        stmt = stmt.where(Channel.uuid == uuid)
+    if address is not None:
+        stmt = stmt.where(Channel.address == address)
+    return stmt
+
+
 async def by_uuid(session: AsyncSession, workspace: Workspace, uuid: str) -> Channel | None:
     found: Channel | None = (await session.execute(listing(workspace).where(Channel.uuid == uuid))).scalar()
     return found

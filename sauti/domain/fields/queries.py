@@ -14,6 +14,12 @@ def listing(workspace: Workspace) -> Select[ContactField]:
     return scoped(ContactField, workspace).where(ContactField.is_active, ~ContactField.is_system)
 
 
+def select_fields(workspace: Workspace, key: str | None = None) -> Select[ContactField]:
+    """The listing, or the one field with that key."""
+    stmt = listing(workspace)
+    return stmt if key is None else stmt.where(ContactField.key == key)
+
+
 async def user_fields(session: AsyncSession, workspace: Workspace) -> list[ContactField]:
     """The workspace's active custom fields, oldest first (the order contact ``fields`` are rendered in)."""
     rows = await session.execute(listing(workspace).order_by(ContactField.created_on, ContactField.id))

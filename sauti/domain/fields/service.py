@@ -88,7 +88,7 @@ async def create(session: AsyncSession, workspace: Workspace, *, name: str, valu
     return field
 
 
-async def update(
+async def edit(
     session: AsyncSession,
     workspace: Workspace,
     key: str,

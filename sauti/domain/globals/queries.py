@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import Select, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +14,26 @@ from sauti.models import Global, Workspace
 
 def listing(workspace: Workspace) -> Select[Global]:
     return scoped(Global, workspace).where(Global.is_active)
+
+
+@dataclass(frozen=True)
+class GlobalFilter:
+    """What a globals listing may be narrowed by; date bounds are inclusive and apply to ``modified_on``."""
+
+    key: str | None = None
+    modified_after: datetime | None = None
+    modified_before: datetime | None = None
+
+
+def select_globals(workspace: Workspace, f: GlobalFilter) -> Select[Global]:
+    stmt = listing(workspace)
+    if f.key is not None:
+        stmt = stmt.where(Global.key == f.key)
+    if f.modified_before is not None:
+        stmt = stmt.where(Global.modified_on <= f.modified_before)
+    if f.modified_after is not None:
+        stmt = stmt.where(Global.modified_on >= f.modified_after)
+    return stmt
 
 
 async def by_key(session: AsyncSession, workspace: Workspace, key: str) -> Global | None:

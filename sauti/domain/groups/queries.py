@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Select, func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,26 @@ from sauti.models import ContactGroup, Workspace
 def listing(workspace: Workspace) -> Select[ContactGroup]:
     """Active groups the API shows: manual and smart, including the visible system group, never initializing."""
     return scoped(ContactGroup, workspace).where(ContactGroup.is_active, ContactGroup.status != "initializing")
+
+
+@dataclass(frozen=True)
+class GroupFilter:
+    """What a group listing may be narrowed by; ``name`` matches case-insensitively."""
+
+    uuid: str | None = None
+    name: str | None = None
+    manual_only: bool = False
+
+
+def select_groups(workspace: Workspace, f: GroupFilter) -> Select[ContactGroup]:
+    stmt = listing(workspace)
+    if f.uuid is not None:
+        stmt = stmt.where(ContactGroup.uuid == f.uuid)
+    if f.name is not None:
+        stmt = stmt.where(func.lower(ContactGroup.name) == f.name.lower())
+    if f.manual_only:
+        stmt = stmt.where(ContactGroup.group_type == "manual")
+    return stmt
 
 
 async def by_uuid(session: AsyncSession, workspace: Workspace, uuid: str) -> ContactGroup | None:

@@ -63,7 +63,7 @@ async def get(session: AsyncSession, workspace: Workspace, uuid: str) -> Contact
     return group
 
 
-async def update(
+async def edit(
     session: AsyncSession, workspace: Workspace, uuid: str, *, name: str | None, query: str | None = None
 ) -> ContactGroup:
     """Rename a group; for a smart group, a new ``query`` re-evaluates its members."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,23 @@ from sauti.models import Label, Message, MessageLabel, Workspace
 def listing(workspace: Workspace) -> Select[Label]:
     """The labels the API shows: every active one (labels have no system objects)."""
     return scoped(Label, workspace).where(Label.is_active)
+
+
+@dataclass(frozen=True)
+class LabelFilter:
+    """What a label listing may be narrowed by; ``name`` matches case-insensitively."""
+
+    uuid: str | None = None
+    name: str | None = None
+
+
+def select_labels(workspace: Workspace, f: LabelFilter) -> Select[Label]:
+    stmt = listing(workspace)
+    if f.uuid is not None:
+        stmt = stmt.where(Label.uuid == f.uuid)
+    if f.name is not None:
+        stmt = stmt.where(func.lower(Label.name) == f.name.lower())
+    return stmt
 
 
 async def by_uuid(session: AsyncSession, workspace: Workspace, uuid: str) -> Label | None:

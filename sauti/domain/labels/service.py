@@ -60,7 +60,7 @@ async def get(session: AsyncSession, workspace: Workspace, uuid: str) -> Label:
     return label
 
 
-async def update(session: AsyncSession, workspace: Workspace, uuid: str, *, name: str) -> Label:
+async def rename(session: AsyncSession, workspace: Workspace, uuid: str, *, name: str) -> Label:
     """Rename a label."""
     label = await get(session, workspace, uuid)
     errors = ErrorCollector()

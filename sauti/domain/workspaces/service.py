@@ -10,11 +10,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.errors import Ambiguous, ErrorCollector, Invalid, NotFound
+from sauti.domain.workspaces.queries import ROLES
 from sauti.kit import clock
 from sauti.kit.secrets import digest, hash_password, new_api_key
 from sauti.models import APIToken, ContactField, ContactGroup, Membership, User, Workspace
 
-ROLES = ("administrator", "editor", "agent")
 TOKEN_ROLES = ("administrator", "editor")
 DATE_STYLES = ("day_first", "month_first", "year_first")
 MAX_NAME_LENGTH = 128
