@@ -9,11 +9,54 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    column,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sauti.db.base import Base, UTCDateTime
+from sauti.kit import clock
 from sauti.models.types import BigID
+
+
+def _constant(value: str) -> ColumnElement[str]:
+    """A string constant written into the SQL itself, not bound: SQLite uses a partial index only for a query
+    whose WHERE repeats the index's terms with the same constants."""
+    return literal_column("'" + value.replace("'", "''") + "'")
+
+
+def _columns(table: Any, *names: str) -> list[Any]:
+    """The table's own columns (for queries), or bare column names (for an index's WHERE)."""
+    return [getattr(table, n) if table is not None else column(n) for n in names]
+
+
+def message_waiting(table: Any = None) -> ColumnElement[bool]:
+    """Outgoing messages waiting for the outbox: the predicate of its partial index, and of every claim."""
+    direction, status, claimed_by = _columns(table, "direction", "status", "claimed_by")
+    return and_(
+        direction == _constant("out"),
+        status.in_([_constant("queued"), _constant("errored")]),
+        claimed_by.is_(None),
+    )
+
+
+def broadcast_waiting(table: Any = None) -> ColumnElement[bool]:
+    """Broadcasts waiting to be expanded: the predicate of their partial index, and of every claim."""
+    status, claimed_by = _columns(table, "status", "claimed_by")
+    return and_(
+        status.in_([_constant("pending"), _constant("queued"), _constant("started")]),
+        claimed_by.is_(None),
+    )
 
 
 class Message(Base):
@@ -23,9 +66,22 @@ class Message(Base):
         Index("ix_messages_ws_sent", "workspace_id", "sent_on", "id"),
         Index("ix_messages_contact_created", "contact_id", "created_on"),
         Index("ix_messages_broadcast", "broadcast_id"),
-        # what the outbox claims: due outgoing rows of one channel, replies first
-        Index("ix_messages_outbox", "status", "channel_id", "high_priority", "next_attempt"),
-        Index("ix_messages_claims", "claimed_by"),
+        # what the outbox claims: one channel's waiting rows, one priority lane at a time, in due order
+        Index(
+            "ix_messages_waiting",
+            "channel_id",
+            "high_priority",
+            "next_attempt",
+            "id",
+            postgresql_where=message_waiting(),
+            sqlite_where=message_waiting(),
+        ),
+        Index(
+            "ix_messages_claims",
+            "claimed_by",
+            postgresql_where=column("claimed_by").is_not(None),
+            sqlite_where=column("claimed_by").is_not(None),
+        ),
         # a provider's duplicate delivery of an incoming message is recognised by this key
         Index(
             "uq_messages_incoming_external",
@@ -58,7 +114,8 @@ class Message(Base):
     quick_replies: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     high_priority: Mapped[bool] = mapped_column(Boolean, default=False)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # not before this
+    # not before this: set when a message is queued (its due time) and when an error schedules a retry
+    next_attempt: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # RapidPro's one-letter codes (S C L E O D R), plus X: Sauti could not process the row (see ``failure``)
     failed_reason: Mapped[str | None] = mapped_column(String(1), nullable=True)
     failure: Mapped[str | None] = mapped_column(Text, nullable=True)  # why it failed, in words, for operators
@@ -97,7 +154,15 @@ class Broadcast(Base):
     __tablename__ = "broadcasts"
     __table_args__ = (
         Index("ix_broadcasts_ws_created", "workspace_id", "is_active", "created_on", "id"),
-        Index("ix_broadcasts_due", "status", "due_on"),
+        # what expansion claims: a workspace's waiting broadcasts in due order
+        Index(
+            "ix_broadcasts_waiting",
+            "workspace_id",
+            "due_on",
+            "id",
+            postgresql_where=broadcast_waiting(),
+            sqlite_where=broadcast_waiting(),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
@@ -117,7 +182,9 @@ class Broadcast(Base):
     started: Mapped[int] = mapped_column(Integer, default=0)  # messages created so far
     expand_cursor: Mapped[int] = mapped_column(BigID, default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
-    due_on: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # not before this
+    # not before this; every broadcast has one (its creation time unless scheduled), so the claim's index serves it
+    due_on: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=clock.now)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the worker expanding it
     failure: Mapped[str | None] = mapped_column(Text, nullable=True)  # why it failed, in words, for operators
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_on: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -71,7 +71,7 @@ class Worker:
             await recovery.recover(self.sessionmaker, self.id, self.settings.worker_stale_after)
             self._last_recover = time.monotonic()
         expanded, sent = await asyncio.gather(
-            scheduler.expand_broadcasts(self.sessionmaker, self.dialect), outbox.send_due(self)
+            scheduler.expand_broadcasts(self.sessionmaker, self.dialect, self.id), outbox.send_due(self)
         )
         return expanded + sent
 

@@ -1,8 +1,9 @@
-"""The outbox: claim due outgoing messages, keep each channel under its TPS, send, record the outcome.
+"""The outbox: claim due outgoing messages (``worker/claims.py``), keep each channel under its TPS, send,
+record the outcome.
 
 Each message goes through two short transactions: ``queued`` → ``sending`` just before the provider call, and
 the result right after it (``wired`` and on, ``errored`` with a retry time, or ``failed``). Replies (high
-priority) go before bulk; a message's ``next_attempt`` is a not-before time.
+priority) go before bulk; a message's ``next_attempt`` is its due time. Channels are sent concurrently.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, false, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.channels import registry
@@ -27,6 +28,8 @@ from sauti.domain.contacts import service as contacts
 from sauti.domain.messages import status
 from sauti.kit import clock
 from sauti.models import Channel, Contact, ContactURN, Message, Workspace
+from sauti.models.message import message_waiting
+from sauti.worker import claims
 from sauti.worker.failures import describe
 
 if TYPE_CHECKING:
@@ -48,48 +51,66 @@ class Claimed:
     outgoing: Outgoing
 
 
-def _due() -> Any:
+async def recover(session: AsyncSession, dead: ColumnElement[bool]) -> int:
+    """Free a dead worker's claimed messages. A message whose provider call was in flight (``sending``) is in
+    doubt: see ``recovery.py`` for why it is marked wired and not sent again."""
+    from sauti.worker.recovery import IN_DOUBT
+
+    doubtful = list((await session.execute(select(Message).where(dead, Message.status == "sending"))).scalars())
     now = clock.now()
-    return (
-        (Message.direction == "out")
-        & Message.status.in_(("queued", "errored"))
-        & Message.claimed_by.is_(None)
-        & Message.channel_id.is_not(None)
-        & or_(Message.next_attempt.is_(None), Message.next_attempt <= now)
+    channels = {
+        c.id: c
+        for c in (
+            await session.execute(select(Channel).where(Channel.id.in_({m.channel_id for m in doubtful})))
+        ).scalars()
+    }
+    for message in doubtful:
+        message.status = "wired"
+        message.sent_on = message.sent_on or now
+        message.modified_on = now
+        message.claimed_by = None
+        channel = channels.get(message.channel_id) if message.channel_id else None
+        logs.record(session, channel, "msg_send", [], [{"code": "in_doubt", "message": IN_DOUBT}], message.id)
+    freed = await session.execute(
+        update(Message)
+        .where(dead, Message.status.in_(("queued", "errored")))
+        .values(claimed_by=None)
+        .execution_options(synchronize_session=False)
     )
+    return len(doubtful) + int(freed.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def _channels_with_work(session: AsyncSession) -> list[Channel]:
-    ids = select(Message.channel_id).where(_due()).distinct()
-    rows = await session.execute(select(Channel).where(Channel.id.in_(ids), Channel.is_active))
-    return list(rows.scalars())
+OUTBOX = claims.Kind(
+    name="outbox",
+    model=Message,
+    waiting=message_waiting(Message),
+    due=lambda now: Message.next_attempt <= now,
+    order=(Message.next_attempt, Message.id),
+    partition=Message.channel_id,
+    lanes=(Message.high_priority == true(), Message.high_priority == false()),  # replies before bulk
+    failed={"status": "failed", "failed_reason": UNPROCESSABLE},
+    recover=recover,
+)
 
 
 async def _claim(worker: Worker, channel: Channel, limit: int) -> list[Claimed]:
     async with worker.sessionmaker() as session:
-        pick = (
-            select(Message.id)
-            .where(_due(), Message.channel_id == channel.id)
-            .order_by(Message.high_priority.desc(), Message.created_on, Message.id)
-            .limit(limit)
-        )
-        if worker.dialect == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
-        ids = list((await session.execute(pick)).scalars())
+        ids = await claims.claim(session, OUTBOX, worker.id, channel.id, limit, worker.dialect)
         if not ids:
+            await session.commit()
             return []
-        await session.execute(
-            update(Message).where(Message.id.in_(ids), Message.claimed_by.is_(None)).values(claimed_by=worker.id)
-        )
         rows = await session.execute(
             select(Message, ContactURN.scheme, ContactURN.path)
             .outerjoin(ContactURN, ContactURN.id == Message.contact_urn_id)
             .where(Message.id.in_(ids), Message.claimed_by == worker.id)
-            .order_by(Message.high_priority.desc(), Message.created_on, Message.id)
         )
+        by_id = {m.id: (m, scheme, path) for m, scheme, path in rows}
         claimed: list[Claimed] = []
         unusable: dict[int, str] = {}
-        for m, scheme, path in rows:
+        for message_id in ids:  # in the claim's order: replies first, then by due time
+            if message_id not in by_id:
+                continue
+            m, scheme, path = by_id[message_id]
             try:
                 claimed.append(Claimed(m.id, _outgoing(m, scheme, path)))
             except Exception as exc:  # a row we cannot read must not hold up the rest of the batch
@@ -217,13 +238,14 @@ async def _attempt(
     await _finish(worker, channel, item.id, http, result, error)
 
 
-async def _fail_unsendable(worker: Worker, channel: Channel) -> int:
-    """Messages on a channel whose type is unknown fail rather than wait forever."""
+async def _fail_unsendable(worker: Worker, channel_id: int) -> int:
+    """Messages waiting on a channel that is gone, disabled or of an unknown type fail rather than wait forever."""
     async with worker.sessionmaker() as session:
         result = await session.execute(
             update(Message)
-            .where(_due(), Message.channel_id == channel.id)
+            .where(OUTBOX.waiting, Message.channel_id == channel_id)
             .values(status="failed", failed_reason=CHANNEL_CONFIG, modified_on=clock.now())
+            .execution_options(synchronize_session=False)
         )
         await session.commit()
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -259,22 +281,28 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
 
 
 async def send_due(worker: Worker) -> int:
-    """Claim and send one batch per channel with due messages; returns how many were attempted."""
+    """Claim and send one batch per channel with waiting messages, every channel at once (a slow provider holds
+    back only its own channel); returns how many messages were attempted."""
     async with worker.sessionmaker() as session:
-        channels = await _channels_with_work(session)
-    total = 0
-    for channel in channels:
-        try:
-            total += await _send_batch(worker, channel)
-        except Exception:  # one channel's trouble (say, a broken configuration) must not stop the others
-            log.exception("channel %s: sending round failed", channel.uuid)
-    return total
+        channel_ids = await claims.partitions(session, OUTBOX)
+        found = await session.execute(select(Channel).where(Channel.id.in_(channel_ids)))
+        channels = {c.id: c for c in found.scalars()}
+    sent = await asyncio.gather(*(_send_batch_safely(worker, cid, channels.get(cid)) for cid in channel_ids))
+    return sum(sent)
 
 
-async def _send_batch(worker: Worker, channel: Channel) -> int:
-    kind = registry.by_code(channel.channel_type)
-    if kind is None or not channel.is_enabled:
-        return await _fail_unsendable(worker, channel)
+async def _send_batch_safely(worker: Worker, channel_id: int, channel: Channel | None) -> int:
+    try:
+        return await _send_batch(worker, channel_id, channel)
+    except Exception:  # one channel's trouble (say, a broken configuration) must not stop the others
+        log.exception("channel %s: sending round failed", channel_id)
+        return 0
+
+
+async def _send_batch(worker: Worker, channel_id: int, channel: Channel | None) -> int:
+    kind = registry.by_code(channel.channel_type) if channel is not None else None
+    if channel is None or kind is None or not channel.is_active or not channel.is_enabled:
+        return await _fail_unsendable(worker, channel_id)
     tps = channel.tps or kind.default_tps
     claimed = await _claim(worker, channel, min(BATCH, max(tps * 2, 1)))
     if not claimed:

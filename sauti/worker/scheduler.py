@@ -1,55 +1,66 @@
-"""Due broadcasts are expanded into messages, one batch per round so sending starts at once.
+"""Broadcast expansion: due broadcasts are claimed (``worker/claims.py``), one per workspace per round so
+workspaces share the worker fairly, and each is expanded by one batch of messages, so sending starts at once
+and a large broadcast never holds up a small one.
 
-A broadcast whose expansion raises is marked ``failed`` with the reason and logged; the other broadcasts go on.
+A broadcast whose expansion raises is marked ``failed`` with the reason and logged; the others go on.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sauti.domain.broadcasts.service import expand
-from sauti.kit import clock
 from sauti.models import Broadcast
-from sauti.worker.failures import describe
+from sauti.models.message import broadcast_waiting
+from sauti.worker import claims
 
-log = logging.getLogger("sauti.worker.broadcasts")
+
+async def _release_dead(session: AsyncSession, dead: ColumnElement[bool]) -> int:
+    """A dead worker's broadcasts wait again: expansion resumes after the last contact it recorded."""
+    result = await session.execute(
+        update(Broadcast).where(dead).values(claimed_by=None).execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def expand_broadcasts(sessionmaker: async_sessionmaker[AsyncSession], dialect: str) -> int:
-    """Expand one batch of the oldest due broadcast; returns the messages created (0: nothing due)."""
+BROADCASTS = claims.Kind(
+    name="broadcasts",
+    model=Broadcast,
+    waiting=broadcast_waiting(Broadcast),
+    due=lambda now: Broadcast.due_on <= now,
+    order=(Broadcast.due_on, Broadcast.id),
+    partition=Broadcast.workspace_id,
+    recover=_release_dead,
+)
+
+
+async def expand_broadcasts(sessionmaker: async_sessionmaker[AsyncSession], dialect: str, worker_id: str) -> int:
+    """Expand one batch of the first due broadcast of every workspace that has one; returns the messages
+    created (0: nothing was due)."""
     async with sessionmaker() as session:
-        stmt = (
-            select(Broadcast)
-            .where(
-                Broadcast.is_active,
-                Broadcast.status.in_(("pending", "queued", "started")),
-                or_(Broadcast.due_on.is_(None), Broadcast.due_on <= clock.now()),
-            )
-            .order_by(Broadcast.id)
-            .limit(1)
-        )
-        if dialect == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        broadcast = (await session.execute(stmt)).scalar()
-        if broadcast is None:
-            return 0
-        broadcast_id = broadcast.id
-        try:
-            created = await expand(session, broadcast)
+        workspaces = await claims.partitions(session, BROADCASTS)
+    created = 0
+    for workspace_id in workspaces:
+        async with sessionmaker() as session:
+            ids = await claims.claim(session, BROADCASTS, worker_id, workspace_id, 1, dialect)
             await session.commit()
-            return max(created, 1)
-        except Exception as exc:
-            await session.rollback()
-            log.exception("broadcast %s could not be expanded; marked failed", broadcast_id)
-            reason = describe(exc)
-    async with sessionmaker() as session:
-        await session.execute(
-            update(Broadcast)
-            .where(Broadcast.id == broadcast_id)
-            .values(status="failed", failure=reason, modified_on=clock.now())
-        )
-        await session.commit()
-    return 1
+        if not ids:
+            continue
+        done: list[int] = []
+
+        async def handle(batch: Sequence[int], done: list[int] = done) -> None:
+            async with sessionmaker() as session:
+                found = await session.execute(
+                    select(Broadcast).where(Broadcast.id.in_(list(batch)), Broadcast.claimed_by == worker_id)
+                )
+                for broadcast in found.scalars():
+                    done.append(max(await expand(session, broadcast), 1))
+                    broadcast.claimed_by = None  # the next batch is claimed afresh (by any worker)
+                await session.commit()
+
+        await claims.run_isolated(sessionmaker, BROADCASTS, worker_id, ids, handle)
+        created += sum(done) or len(ids)
+    return created

@@ -183,7 +183,7 @@ async def create(
         started=0,
         expand_cursor=0,
         created_by_id=user.id if user else None,
-        due_on=due_on,
+        due_on=due_on or now,  # the worker claims waiting broadcasts in due order
         is_active=True,
         created_on=now,
         modified_on=now,

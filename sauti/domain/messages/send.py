@@ -96,7 +96,7 @@ def _row(
         "quick_replies": [dict(q) for q in content.quick_replies],
         "high_priority": high_priority,
         "error_count": 0,
-        "next_attempt": due_on,
+        "next_attempt": due_on or now,  # its due time: the outbox claims waiting rows in this order
         "failed_reason": reason,
         "msg_count": 1,
         "created_on": now,
