@@ -226,7 +226,7 @@ async def client_loop(base: str, token: str, soak: Soak, seed: int, deadline: fl
 
 async def run_clients(
     server: Server, token: str, soak: Soak, seconds: float, clients: int, seed: int
-) -> dict[str, int]:
+) -> dict[str, Any]:
     assert server.process is not None
     pid = server.process.pid
     started = time.monotonic()
@@ -242,7 +242,9 @@ async def run_clients(
     await asyncio.gather(*(client_loop(server.base, token, soak, seed + i, deadline) for i in range(clients)))
     await sampler
     warm = next((kib for at, kib in samples if at >= seconds / 10), samples[0][1])
+    tenths = [next((kib for at, kib in samples if at >= seconds * n / 10), samples[-1][1]) for n in range(11)]
     return {
+        "by_tenth_kib": tenths,  # the shape of the curve: a plateau (caches filling) or a slope (a leak)
         "start_kib": samples[0][1],
         "after_warmup_kib": warm,
         "end_kib": samples[-1][1],
@@ -348,7 +350,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def report(
-    tally: Tally, rss: dict[str, int], consistency: dict[str, Any], alive: bool, seconds: float
+    tally: Tally, rss: dict[str, Any], consistency: dict[str, Any], alive: bool, seconds: float
 ) -> dict[str, Any]:
     by_status: Counter[int] = Counter()
     for counts in tally.statuses.values():
