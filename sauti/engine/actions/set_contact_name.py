@@ -1,0 +1,25 @@
+"""``set_contact_name``: set (or, with an empty value, clear) the contact's name (universal).
+
+Field: ``name`` (template, at most 1000 characters; may be empty).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sauti.engine.actions.base import Action, action_uuid, raw_of, register
+from sauti.engine.definition.fields import Reader
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class SetContactName(Action):
+    TYPE = "set_contact_name"
+    FLOW_CLASS = "universal"
+    TEMPLATES = ("name",)
+
+    name: str = ""
+
+    @classmethod
+    def read(cls, r: Reader) -> SetContactName:
+        return cls(uuid=action_uuid(r), raw=raw_of(r), name=r.text("name", max_len=1000))
