@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from sauti.engine.actions import REGISTRY, Action, executable_types, read_action
+from sauti.engine.actions import REGISTRY, Action, SetContactName, executable_types, read_action
 from sauti.engine.definition import (
     CURRENT_VERSION,
     MIGRATIONS,
@@ -314,9 +314,19 @@ def test_action_type_declarations(type_: str) -> None:
     assert cls.__module__ == f"sauti.engine.actions.{type_}"
 
 
-def test_no_action_type_is_executable_yet() -> None:
-    assert executable_types() == frozenset()
-    assert not any(cls.is_executable() for cls in REGISTRY.values())
+def test_executability_comes_from_an_execute_method() -> None:
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class WithExecute(SetContactName):
+        def execute(self) -> None:
+            """What the session engine adds to a type's class."""
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class WithoutExecute(SetContactName):
+        pass
+
+    assert WithExecute.is_executable() and not WithoutExecute.is_executable()
+    assert executable_types() == frozenset(t for t, cls in REGISTRY.items() if "execute" in dir(cls))
+    assert "with_execute" not in REGISTRY, "subclassing doesn't register"
 
 
 # ---------------------------------------------------------------------------------------------------- odds and ends
