@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -71,6 +72,8 @@ def reverse(ev: Eval, array: Value) -> Value:
 
 def _sort_key(item: Value) -> Any:
     assert isinstance(item, _COMPARABLE)
+    if isinstance(item, XDateTime):
+        return item.value.astimezone(dt.UTC)  # instants, not wall times
     return item.value
 
 

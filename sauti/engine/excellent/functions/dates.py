@@ -99,13 +99,14 @@ def datetime_diff(ev: Eval, date1: Value, date2: Value, unit: Value) -> Value:
     a = datetime_arg(ev, date1)
     b = datetime_arg(ev, date2)
     name = text_arg(unit)
+    elapsed = b.astimezone(dt.UTC) - a.astimezone(dt.UTC)  # real time, even within one zone across DST
     match name:
         case "s":
-            return XNumber(_whole(b - a, dt.timedelta(seconds=1)))
+            return XNumber(_whole(elapsed, dt.timedelta(seconds=1)))
         case "m":
-            return XNumber(_whole(b - a, dt.timedelta(minutes=1)))
+            return XNumber(_whole(elapsed, dt.timedelta(minutes=1)))
         case "h":
-            return XNumber(_whole(b - a, dt.timedelta(hours=1)))
+            return XNumber(_whole(elapsed, dt.timedelta(hours=1)))
         case "D":
             return XNumber(days_between(b, a))
         case "W":
