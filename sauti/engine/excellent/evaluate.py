@@ -331,7 +331,7 @@ def evaluate_template_result(
         value = evaluate_expression(token.value, context, ev)
         if isinstance(value, XError):
             code: Literal["expression", "expression_too_complex"] = (
-                "expression_too_complex" if value is TOO_COMPLEX else "expression"
+                "expression_too_complex" if value.fatal else "expression"
             )
             errors.append(TemplateError(token.source, value.message, code))
             continue

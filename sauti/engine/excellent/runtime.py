@@ -99,8 +99,11 @@ class Eval:
 
 def call_function(ev: Eval, function: XFunction, args: Sequence[Value]) -> Value:
     """Call ``function`` as an expression does: an error result gains the ``error calling name(...): ``
-    prefix (unless fatal), and the result is charged to the budget."""
+    prefix (unless fatal), and the result is charged to the budget. Once the budget is exhausted every call
+    returns :data:`TOO_COMPLEX`, whatever the function made of its arguments."""
     result = function.fn(ev, *args)
+    if ev.meter is not None and ev.meter.remaining < 0:
+        return TOO_COMPLEX  # exhausted inside: no function may turn that into an ordinary value or error
     if isinstance(result, XError):
         if result.fatal:
             return result
