@@ -93,6 +93,8 @@ class Environment:
     max_value_length: int = 640
 
     def __post_init__(self) -> None:
+        if not isinstance(self.allowed_languages, tuple):
+            object.__setattr__(self, "allowed_languages", tuple(self.allowed_languages))
         if self.date_format not in DATE_FORMATS:
             raise InvalidEnvironment(f"date_format {self.date_format!r} is not one of {', '.join(DATE_FORMATS)}")
         if self.time_format not in TIME_FORMATS:

@@ -365,3 +365,24 @@ def test_functions_are_callable_directly() -> None:
     _, ev = _standard_eval()
     assert FUNCTIONS["upper"](ev, XText("abc")) == XText("ABC")
     assert FUNCTIONS["upper"](ev) == XError("need 1 argument(s), got 0")
+
+
+def test_json_values_round_trip() -> None:
+    data = loads('{"__default__": "x", "a": [1, 2.50, null, true, {"b": "c"}], "z": -0.1}')
+    value = from_json(data)
+    assert isinstance(value, XObject) and value.has_default and value.default == XText("x")
+    assert to_json(value, with_default=True) == data
+    assert "__default__" not in to_json(value)
+    assert from_json(Decimal("1e200")) == XError("number value out of range")
+    assert from_json(1.25) == XNumber(Decimal("1.25"))
+    with pytest.raises(ValueError):
+        loads("[1, NaN]")
+
+
+def test_object_lookup_prefers_an_exact_key() -> None:
+    obj = XObject({"Name": XText("upper"), "name": XText("lower"), "AGE": XNumber(3)})
+    assert obj.get("name") == XText("lower")
+    assert obj.get("Name") == XText("upper")
+    assert obj.get("age") == XNumber(3)
+    assert obj.lookup("missing") == (False, None)
+    assert obj.keys() == ["AGE", "Name", "name"]
