@@ -2,9 +2,16 @@
 also an Excellent function of the same name (``@(has_number(input.text))``).
 
 ``NAMES`` is every case type a flow definition may use: the definition reader refuses any other.
+``CASE_TESTS`` maps each name to its test; the calling convention and the result shape are described in
+:mod:`sauti.engine.cases.base`. The tests live by family in :mod:`.text` and :mod:`.number`.
 """
 
 from __future__ import annotations
+
+from sauti.engine.cases import number, text  # noqa: F401 - imported for their registrations
+from sauti.engine.cases.base import CASE_TESTS, FALSE_RESULT, CaseTest, case_test, true_result
+
+__all__ = ["CASE_TESTS", "FALSE_RESULT", "NAMES", "CaseTest", "case_test", "true_result"]
 
 NAMES: frozenset[str] = frozenset(
     """
