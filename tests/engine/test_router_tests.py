@@ -155,3 +155,32 @@ def test_registry_names_are_case_types_and_functions() -> None:
     assert set(CASE_TESTS) <= NAMES
     for name, test in CASE_TESTS.items():
         assert FUNCTIONS[name].fn is test, f"{name} is registered as the same callable in both tables"
+
+
+def _is_count_error(case: Mapping[str, Any]) -> bool:
+    message = case["result"].get("error", "")
+    return "argument(s), got" in message or message.startswith("takes one or three arguments")
+
+
+def test_every_case_type_has_a_test_and_cases() -> None:
+    assert set(CASE_TESTS) == NAMES, "every case type a definition may use is registered, and nothing else"
+    cases = [param.values[0] for param in ALL_CASES]
+    for name in sorted(NAMES):
+        mine = [c for c in cases if c["test"] == name]
+        assert mine, f"{name} has no case"
+        assert any(_is_count_error(c) for c in mine), f"{name} has no case with a wrong argument count"
+        matched = [c for c in mine if c["result"].get("__default__") is True]
+        if name in NEVER_MATCH:
+            assert not matched
+        else:
+            assert matched, f"{name} has no matching case"
+    assert {c["test"] for c in cases} <= NAMES
+
+
+def test_a_runaway_pattern_is_an_error_not_a_hang(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sauti.engine.cases.text as text_tests
+
+    monkeypatch.setattr(text_tests, "REGEX_TIMEOUT", 0.01)
+    ev = _eval({})
+    result = CASE_TESTS["has_pattern"](ev, from_json("a" * 40 + "b"), from_json("(a|aa)+$"))
+    assert result == XError("regular expression took too long to run")

@@ -3,12 +3,13 @@ also an Excellent function of the same name (``@(has_number(input.text))``).
 
 ``NAMES`` is every case type a flow definition may use: the definition reader refuses any other.
 ``CASE_TESTS`` maps each name to its test; the calling convention and the result shape are described in
-:mod:`sauti.engine.cases.base`. The tests live by family in :mod:`.text` and :mod:`.number`.
+:mod:`sauti.engine.cases.base`. The tests live by family: :mod:`.text`, :mod:`.number`, :mod:`.dates` and
+:mod:`.contact` (whose docstring also says what Sauti can't answer: the classifier and location tests).
 """
 
 from __future__ import annotations
 
-from sauti.engine.cases import number, text  # noqa: F401 - imported for their registrations
+from sauti.engine.cases import contact, dates, number, text  # noqa: F401 - imported for their registrations
 from sauti.engine.cases.base import CASE_TESTS, FALSE_RESULT, CaseTest, case_test, true_result
 
 __all__ = ["CASE_TESTS", "FALSE_RESULT", "NAMES", "CaseTest", "case_test", "true_result"]

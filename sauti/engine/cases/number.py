@@ -20,7 +20,15 @@ from sauti.engine.excellent.numbers import find_numbers
 from sauti.engine.excellent.runtime import Eval
 from sauti.engine.excellent.types import Value, XNumber
 
-__all__ = ["has_number_between"]
+__all__ = [
+    "has_number",
+    "has_number_between",
+    "has_number_eq",
+    "has_number_gt",
+    "has_number_gte",
+    "has_number_lt",
+    "has_number_lte",
+]
 
 
 def _first(ev: Eval, text: str, accept: Callable[[Decimal], bool]) -> Value:
@@ -37,3 +45,49 @@ def has_number_between(ev: Eval, operand: Value, minimum: Value, maximum: Value)
     text = text_arg(operand)
     low, high = number_arg(minimum), number_arg(maximum)
     return _first(ev, text, lambda n: low <= n <= high)
+
+
+@case_test("has_number", 1, 1)
+def has_number(ev: Eval, operand: Value) -> Value:
+    """Any number."""
+    return _first(ev, text_arg(operand), lambda n: True)
+
+
+@case_test("has_number_eq", 2, 2)
+def has_number_eq(ev: Eval, operand: Value, value: Value) -> Value:
+    """A number equal to ``value`` (by value: ``10.0`` equals ``10``)."""
+    text = text_arg(operand)
+    target = number_arg(value)
+    return _first(ev, text, lambda n: n == target)
+
+
+@case_test("has_number_lt", 2, 2)
+def has_number_lt(ev: Eval, operand: Value, maximum: Value) -> Value:
+    """A number below ``maximum``."""
+    text = text_arg(operand)
+    limit = number_arg(maximum)
+    return _first(ev, text, lambda n: n < limit)
+
+
+@case_test("has_number_lte", 2, 2)
+def has_number_lte(ev: Eval, operand: Value, maximum: Value) -> Value:
+    """A number at most ``maximum``."""
+    text = text_arg(operand)
+    limit = number_arg(maximum)
+    return _first(ev, text, lambda n: n <= limit)
+
+
+@case_test("has_number_gt", 2, 2)
+def has_number_gt(ev: Eval, operand: Value, minimum: Value) -> Value:
+    """A number above ``minimum``."""
+    text = text_arg(operand)
+    limit = number_arg(minimum)
+    return _first(ev, text, lambda n: n > limit)
+
+
+@case_test("has_number_gte", 2, 2)
+def has_number_gte(ev: Eval, operand: Value, minimum: Value) -> Value:
+    """A number at least ``minimum``."""
+    text = text_arg(operand)
+    limit = number_arg(minimum)
+    return _first(ev, text, lambda n: n >= limit)
