@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from sauti.engine.actions import REGISTRY, Action, SetContactName, executable_types, read_action
+from sauti.engine.actions import REGISTRY, Action, RequestOptIn, executable_types, read_action
 from sauti.engine.definition import (
     CURRENT_VERSION,
     MIGRATIONS,
@@ -316,12 +316,12 @@ def test_action_type_declarations(type_: str) -> None:
 
 def test_executability_comes_from_an_execute_method() -> None:
     @dataclasses.dataclass(frozen=True, kw_only=True)
-    class WithExecute(SetContactName):
+    class WithExecute(RequestOptIn):
         def execute(self) -> None:
             """What the session engine adds to a type's class."""
 
     @dataclasses.dataclass(frozen=True, kw_only=True)
-    class WithoutExecute(SetContactName):
+    class WithoutExecute(RequestOptIn):
         pass
 
     assert WithExecute.is_executable() and not WithoutExecute.is_executable()
