@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sauti.engine.actions.base import Action, action_uuid, raw_of, register
 from sauti.engine.actions.refs import Dependency, GroupRef
 from sauti.engine.definition.fields import Reader
+
+if TYPE_CHECKING:
+    from sauti.engine.execution import Execution
 
 
 @register
@@ -30,3 +34,9 @@ class AddContactGroups(Action):
 
     def dependencies(self) -> Iterator[Dependency]:
         yield from (d for g in self.groups if (d := g.dependency()) is not None)
+
+    def execute(self, x: Execution) -> None:
+        """Add the contact to each resolved manual group (see ``ContactChanger.add_groups``)."""
+        from sauti.engine.references import resolve_groups
+
+        x.contact_changer().add_groups(resolve_groups(x, self.groups))

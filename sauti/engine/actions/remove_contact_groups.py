@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sauti.engine.actions.base import Action, action_uuid, raw_of, register
 from sauti.engine.actions.refs import Dependency, GroupRef
 from sauti.engine.definition.fields import Reader
+
+if TYPE_CHECKING:
+    from sauti.engine.execution import Execution
 
 
 @register
@@ -34,3 +38,13 @@ class RemoveContactGroups(Action):
 
     def dependencies(self) -> Iterator[Dependency]:
         yield from (d for g in self.groups if (d := g.dependency()) is not None)
+
+    def execute(self, x: Execution) -> None:
+        """Remove the contact from each resolved manual group, or with ``all_groups`` from every manual one."""
+        from sauti.engine.references import resolve_groups
+
+        if self.all_groups:
+            groups = [g for g in x.assets.groups if not g.is_smart]
+        else:
+            groups = resolve_groups(x, self.groups)
+        x.contact_changer().remove_groups(groups)

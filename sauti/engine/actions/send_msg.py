@@ -10,10 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
 
 from sauti.engine.actions.base import MAX_TEMPLATE, Action, action_uuid, raw_of, register
 from sauti.engine.actions.refs import Dependency, TemplateRef
 from sauti.engine.definition.fields import Reader, is_attachment
+
+if TYPE_CHECKING:
+    from sauti.engine.execution import Execution
+
+
+UNSENDABLE_STATUSES: Final = {
+    "blocked": "contact_blocked",
+    "stopped": "contact_stopped",
+    "archived": "contact_archived",
+}
 
 
 @register
@@ -46,6 +57,30 @@ class SendMsg(Action):
     def dependencies(self) -> Iterator[Dependency]:
         if self.template is not None:
             yield self.template.dependency()
+
+    def execute(self, x: Execution) -> None:
+        """Send the localized, evaluated message to the contact's first sendable URN. A blocked, stopped or
+        archived contact's message is still created, marked unsendable, and so is one with no route (no URN a
+        channel can send to). Message templates aren't supported yet: the text is sent as it is."""
+        from sauti.engine import events
+        from sauti.engine.messages import evaluate_message, locale, resolve_route
+
+        content, language = evaluate_message(x, self.uuid, self.text, self.attachments, self.quick_replies)
+        reason = UNSENDABLE_STATUSES.get(x.contact.status, "")
+        route = resolve_route(x)
+        msg: dict[str, Any] = {}
+        if route is not None:
+            msg["urn"] = route[0].identity
+            msg["channel"] = route[1].reference()
+        else:
+            reason = "no_route"
+        msg.update(content.to_json())
+        msg_locale = locale(language, x.env.default_country)
+        if msg_locale:
+            msg["locale"] = msg_locale
+        if reason:
+            msg["unsendable_reason"] = reason
+        x.log(events.msg_created(msg))
 
 
 def read_attachments(r: Reader) -> tuple[str, ...]:

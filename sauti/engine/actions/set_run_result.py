@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sauti.engine.actions.base import MAX_TEMPLATE, Action, ResultInfo, action_uuid, raw_of, register
 from sauti.engine.definition.fields import MAX_NAME, Reader
+
+if TYPE_CHECKING:
+    from sauti.engine.execution import Execution
 
 
 @register
@@ -37,3 +41,12 @@ class SetRunResult(Action):
 
     def results(self) -> Iterator[ResultInfo]:
         yield ResultInfo(self.name, (self.category,) if self.category else ())
+
+    def execute(self, x: Execution) -> None:
+        """Save the evaluated value (nothing on an expression error) with the category and its localized
+        name."""
+        value, ok = x.evaluate(self.value)
+        if not ok:
+            return
+        localized = x.localize(self.uuid, "category", [self.category]).texts[0] if self.category else ""
+        x.save_result(self.name, value, self.category, localized)
