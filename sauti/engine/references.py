@@ -110,7 +110,7 @@ def resolve_recipients(
             resolved_groups.append(group)
             continue
         urn = _normalized(value, country)
-        if urn is None and value and kurns.looks_like_phone(value):
+        if urn is None and any(c.isdigit() for c in value):
             urn = _normalized("tel:" + value, country)
         if urn is not None:
             urn_list.append(urn)

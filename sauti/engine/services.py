@@ -25,6 +25,7 @@ __all__ = [
     "MAX_REQUEST_BYTES",
     "MAX_RESPONSE_BYTES",
     "CyclingRandom",
+    "MockResponse",
     "MockWebhooks",
     "SequentialUUIDs",
     "Services",
@@ -217,8 +218,10 @@ class MockWebhooks:
             responses[url] = []
             for item in items:
                 status, body, headers = item.get("status", 200), item.get("body", ""), item.get("headers") or {}
+                if isinstance(status, Decimal) and status == status.to_integral_value():
+                    status = int(status)
                 if not isinstance(status, int) or not isinstance(body, str) or not isinstance(headers, Mapping):
-                    raise ValueError(f"bad mock for {url}")
+                    raise ValueError(f"bad mock for {url}: status must be an integer, body a string")
                 responses[url].append(MockResponse(status, body, {str(k): str(v) for k, v in headers.items()}))
         return cls(responses)
 

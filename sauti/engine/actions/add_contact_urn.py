@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from sauti.engine.actions.base import Action, action_uuid, raw_of, register
 from sauti.engine.definition.fields import Reader
 from sauti.kit.urns import PUBLIC_SCHEMES
+
+if TYPE_CHECKING:
+    from sauti.engine.execution import Execution
 
 OUTPUT_LOCAL: Final = "_has_urn"
 
@@ -38,3 +41,23 @@ class AddContactURN(Action):
 
     def locals(self) -> Iterator[str]:
         yield OUTPUT_LOCAL
+
+    def execute(self, x: Execution) -> None:
+        """Add ``scheme:path`` (path evaluated and trimmed, then normalized: tel numbers to E.164 with the
+        contact's country) unless the contact has it; ``@locals._has_urn`` becomes the URN when the contact
+        has it afterwards, else ``""``. The platform decides what happens when another contact owns it."""
+        from sauti.engine.contact import ContactURN
+        from sauti.kit import urns as kurns
+
+        path = x.evaluate(self.path)[0].strip()
+        if not path:
+            x.error("Can't add URN with empty path")
+            return
+        country = x.env.default_country
+        urn = kurns.normalize(kurns.URN(self.scheme, path), country)
+        identity = kurns.identity(urn)
+        if kurns.validate(urn, country):
+            x.contact_changer().add_urn(ContactURN(urn.scheme, urn.path))
+        else:
+            x.error(f"'{identity}' is not valid URN", "urn_invalid", urn=identity)
+        x.run.locals[OUTPUT_LOCAL] = identity if x.contact.has_urn(identity) else ""

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sauti.engine.actions.base import FAILURE, SUCCESS, Action, ResultInfo, action_uuid, raw_of, register
 from sauti.engine.definition.fields import MAX_NAME, Reader, is_header_name
 
+if TYPE_CHECKING:
+    from sauti.engine.execution import Execution
+
 METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _json_size(data: Any) -> int:
+    from sauti.engine.jsonio import dumps
+
+    return len(dumps(data).encode("utf-8"))
 
 
 @register
@@ -51,3 +60,33 @@ class CallWebhook(Action):
     def results(self) -> Iterator[ResultInfo]:
         if self.result_name:
             yield ResultInfo(self.result_name, (SUCCESS, FAILURE))
+
+    def execute(self, x: Execution) -> None:
+        """Call the evaluated URL through the webhook service; ``@webhook`` becomes the call (it is cleared
+        first, so a call that isn't made leaves it null). With the legacy ``result_name`` the call also saves a
+        result: the status code, category Success (2xx) or Failure, input ``METHOD URL``, and the response JSON
+        as extra when it is under 10000 bytes."""
+        from sauti.engine import webhooks
+        from sauti.engine.excellent import truncate
+        from sauti.engine.services import WebhookRequest
+
+        x.run.webhook = None
+        url = x.evaluate(self.url)[0].strip()
+        if not url:
+            x.error("Webhook URL evaluated to empty string")
+            return
+        if not webhooks.is_valid_url(url):
+            shown = truncate(url, 255)
+            x.error(f"Webhook URL evaluated to an invalid URL: '{shown}'", "url_invalid", url=shown)
+            return
+        headers = tuple((name, x.evaluate(value)[0]) for name, value in self.headers.items())
+        body = x.evaluate(self.body, truncate=False)[0] if self.body else ""
+        made = webhooks.call(x, WebhookRequest(self.method.upper(), url, headers, body))
+        if made is None:
+            return
+        call, status = made
+        x.run.webhook = call
+        if self.result_name:
+            extra = call.json if call.json is not None and _json_size(call.json) < 10_000 else None
+            category = SUCCESS if status == "success" else FAILURE
+            x.save_result(self.result_name, str(call.status), category, "", f"{call.method} {call.url}", extra)

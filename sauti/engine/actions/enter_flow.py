@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sauti.engine.actions.base import Action, action_uuid, raw_of, register
 from sauti.engine.actions.refs import Dependency, FlowRef
 from sauti.engine.definition.fields import Reader
+
+if TYPE_CHECKING:
+    from sauti.engine.execution import Execution
 
 
 @register
@@ -35,3 +39,17 @@ class EnterFlow(Action):
 
     def dependencies(self) -> Iterator[Dependency]:
         yield self.flow.dependency()
+
+    def execute(self, x: Execution) -> None:
+        """Enter the flow as a subflow once the node's actions have run. A missing flow, or one of another type
+        than the session's (background flows excepted), fails the run."""
+        flow = x.assets.flow(self.flow.uuid)
+        if flow is None:
+            x.fail(f"Unable to find flow '{self.flow.name}'")
+            return
+        if flow.type != x.session.type and flow.type != "messaging_background":
+            x.fail(
+                f"Can't enter flow[uuid={flow.uuid},name={flow.name}] of type {flow.type} from type {x.session.type}"
+            )
+            return
+        x.push_flow(flow, self.terminal)

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from sauti.engine.actions.base import MAX_TEMPLATE, Action, action_uuid, raw_of, register
 from sauti.engine.actions.refs import ContactRef, Dependency, GroupRef, TemplateRef
 from sauti.engine.actions.send_msg import read_attachments
 from sauti.engine.definition.fields import Reader
+
+if TYPE_CHECKING:
+    from sauti.engine.execution import Execution
 
 
 @register
@@ -64,6 +67,38 @@ class SendBroadcast(Action):
         yield from recipient_dependencies(self.groups, self.contacts)
         if self.template is not None:
             yield self.template.dependency()
+
+    def execute(self, x: Execution) -> None:
+        """Ask the platform to send a broadcast: the message evaluated once per flow language (the base
+        language and each translation), and the recipients. No recipients: nothing. Group or query recipients
+        are refused in a batch start. Message templates aren't supported yet (left out)."""
+        from sauti.engine import events
+        from sauti.engine.messages import evaluate_message
+        from sauti.engine.references import resolve_recipients
+
+        recipients = resolve_recipients(x, self.groups, self.contacts, self.contact_query, self.urns, self.legacy_vars)
+        if x.is_batch and (recipients.groups or recipients.contact_query):
+            x.error("Can't send broadcasts to groups during batch starts")
+            return
+        base = x.flow.language
+        translations = {}
+        for language in dict.fromkeys((base, *x.flow.localization.languages)):
+            content, _ = evaluate_message(
+                x, self.uuid, self.text, self.attachments, self.quick_replies, (language, base)
+            )
+            translations[language] = content.to_json()
+        if recipients.empty:
+            return
+        x.log(
+            events.broadcast_created(
+                translations=translations,
+                base_language=base,
+                groups=[g.reference() for g in recipients.groups],
+                contacts=list(recipients.contacts),
+                contact_query=recipients.contact_query,
+                urns=list(recipients.urns),
+            )
+        )
 
 
 class RecipientFields(TypedDict):

@@ -6,10 +6,13 @@ Field: ``status`` (required, one of ``active blocked stopped archived``; not a t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from sauti.engine.actions.base import Action, action_uuid, raw_of, register
 from sauti.engine.definition.fields import Reader
+
+if TYPE_CHECKING:
+    from sauti.engine.execution import Execution
 
 STATUSES: Final = ("active", "blocked", "stopped", "archived")
 
@@ -26,3 +29,7 @@ class SetContactStatus(Action):
     def read(cls, r: Reader) -> SetContactStatus:
         status = r.choice("status", STATUSES, "is not a valid contact status (active, blocked, stopped, archived)")
         return cls(uuid=action_uuid(r), raw=raw_of(r), status=status)
+
+    def execute(self, x: Execution) -> None:
+        """Set the status; a contact who is no longer active leaves every group (see ``ContactChanger``)."""
+        x.contact_changer().set_status(self.status)
