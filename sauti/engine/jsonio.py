@@ -1,9 +1,9 @@
 """Writing and reading the engine's JSON (sessions, sprints, contacts) with exact decimal numbers.
 
-The engine's ``to_json`` methods return plain JSON values in which numbers (a contact field's ``number``, webhook
-JSON, trigger params) are ``Decimal``: never floats. :func:`dumps` writes them exactly; :func:`loads` reads numbers
-back as ``Decimal``. A platform that stores with another JSON library must do the same (orjson, for one, needs a
-``default`` that writes a Decimal as a JSON number, which it can't: use these two functions).
+The engine's ``to_json`` methods return plain JSON values in which numbers (a contact field's ``number``,
+webhook JSON, trigger params) are ``Decimal``: never floats. :func:`dumps` writes them exactly; :func:`loads`
+reads numbers back exactly (integers as ``int``, others as ``Decimal``). A platform storing with another JSON
+library must keep that exactness (orjson can't write a ``Decimal`` as a number: use these two functions).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from sauti.engine.excellent import loads as _loads
 from sauti.engine.excellent.numbers import render_number
 
 __all__ = ["dumps", "loads"]
@@ -63,6 +62,11 @@ def dumps(data: Any, *, indent: int | None = None, sort_keys: bool = False) -> s
     return "".join(out)
 
 
+def _reject(name: str) -> Any:
+    raise ValueError(f"invalid JSON constant {name}")
+
+
 def loads(text: str) -> Any:
-    """Decode JSON text, numbers as ``Decimal``. Raises ``ValueError``."""
-    return _loads(text)
+    """Decode JSON text: integers as ``int`` (flow definitions need them so), other numbers as ``Decimal``
+    (never a float). Raises ``ValueError``."""
+    return json.loads(text, parse_float=Decimal, parse_constant=_reject)

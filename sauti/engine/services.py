@@ -156,6 +156,11 @@ class SteppingClock:
         self._next = now + self._step
         return now
 
+    def advance_to(self, when: dt.datetime) -> None:
+        """Jump forward so the next read is ``when`` (never backwards): time passing between two sprints."""
+        if when > self._next:
+            self._next = when
+
 
 class SequentialUUIDs:
     """UUIDs counting up from 1: ``00000001-0000-4000-8000-000000000001`` (``prefix`` replaces the first group's
