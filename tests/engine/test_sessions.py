@@ -129,3 +129,127 @@ def test_a_refused_resume_changes_nothing() -> None:
     other = Contact.from_json({**case["contact"], "uuid": "9d000000-0000-4000-8000-0000000000ff"})
     with pytest.raises(SessionError, match="another contact"):
         resume(env, assets, other, session, timeout, services)
+
+
+# ---------------------------------------------------------------------------------------------------- limits
+RECURSE = "fc000000-0000-4000-8000-000000000001"
+
+
+def _recursive_flow() -> dict[str, Any]:
+    """Asks for a reply, then enters itself: every reply adds a run."""
+    return {
+        "uuid": RECURSE,
+        "name": "Again",
+        "spec_version": "14.4.2",
+        "language": "eng",
+        "type": "messaging",
+        "nodes": [
+            {
+                "uuid": "fc000000-0000-4000-8000-000000000011",
+                "actions": [{"uuid": "fc000000-0000-4000-8000-000000000021", "type": "send_msg", "text": "Again?"}],
+                "router": {
+                    "type": "switch",
+                    "wait": {"type": "msg"},
+                    "operand": "@input.text",
+                    "categories": [
+                        {
+                            "uuid": "fc000000-0000-4000-8000-000000000031",
+                            "name": "All",
+                            "exit_uuid": "fc000000-0000-4000-8000-000000000041",
+                        }
+                    ],
+                    "default_category_uuid": "fc000000-0000-4000-8000-000000000031",
+                },
+                "exits": [
+                    {
+                        "uuid": "fc000000-0000-4000-8000-000000000041",
+                        "destination_uuid": "fc000000-0000-4000-8000-000000000012",
+                    }
+                ],
+            },
+            {
+                "uuid": "fc000000-0000-4000-8000-000000000012",
+                "actions": [
+                    {
+                        "uuid": "fc000000-0000-4000-8000-000000000022",
+                        "type": "enter_flow",
+                        "flow": {"uuid": RECURSE, "name": "Again"},
+                    }
+                ],
+                "exits": [{"uuid": "fc000000-0000-4000-8000-000000000042"}],
+            },
+        ],
+    }
+
+
+def _reply(text: str) -> Resume:
+    return Resume.from_json(
+        {
+            "type": "msg",
+            "resumed_on": "2025-05-04T13:00:00Z",
+            "event": {
+                "type": "msg_received",
+                "uuid": "a6000000-0000-4000-8000-000000000001",
+                "created_on": "2025-05-04T13:00:00Z",
+                "msg": {"text": text},
+            },
+        }
+    )
+
+
+def _recursive_session() -> tuple[Environment, Assets, Contact, Session, Services]:
+    env = Environment()
+    assets = Assets.from_json({"flows": [_recursive_flow()]}, env)
+    contact = Contact.from_json({"uuid": "9d000000-0000-4000-8000-000000000001", "created_on": "2024-01-01T00:00:00Z"})
+    services = Services(SteppingClock(dt.datetime(2025, 5, 4, tzinfo=dt.UTC)), SequentialUUIDs(), CyclingRandom())
+    trigger = Trigger.from_json(
+        {"type": "manual", "flow": {"uuid": RECURSE, "name": "Again"}, "triggered_on": "2025-05-04T00:00:00Z"}
+    )
+    session, _ = start(env, assets, contact, trigger, services)
+    return env, assets, contact, session, services
+
+
+def test_a_reply_enters_a_new_run_until_the_run_limit() -> None:
+    env, assets, contact, session, services = _recursive_session()
+    session, sprint = resume(env, assets, contact, session, _reply("yes"), services)
+    assert [e.type for e in sprint.events] == ["run_started", "msg_created", "msg_wait"]
+    assert [r.status for r in session.runs] == ["active", "waiting"]
+
+    # 498 more runs (as if entered in earlier sprints) make 500: the next enter_flow fails the entering run
+    data = session.to_json()
+    filler = {**data["runs"][0], "status": "completed", "exited_on": data["runs"][0]["created_on"], "parent_uuid": None}
+    data["runs"] = [{**filler, "uuid": f"7e000000-0000-4000-8000-{i:012d}"} for i in range(498)] + data["runs"]
+    session = Session.from_json(data)
+    session, sprint = resume(env, assets, contact, session, _reply("yes"), services)
+    failure = next(e for e in sprint.events if e.type == "failure")
+    assert failure.data == {"text": "Reached maximum number of runs per session (500)"}
+    assert session.status == "failed" and len(session.runs) == 500
+    assert [r.status for r in session.runs[-2:]] == ["failed", "failed"], "the failure bubbles up to the parent"
+
+
+def test_the_sprint_limit_fails_the_session() -> None:
+    env, assets, contact, session, services = _recursive_session()
+    data = session.to_json()
+    data["sprints"] = 500
+    session, sprint = resume(env, assets, contact, Session.from_json(data), _reply("yes"), services)
+    assert [(e.type, e.data.get("text") or e.data.get("status")) for e in sprint.events] == [
+        ("failure", "Reached maximum number of sprints per session (500)"),
+        ("run_ended", "failed"),
+    ]
+    assert session.status == "failed" and session.sprints == 501
+
+
+def test_a_waiting_flow_gone_from_the_assets_fails_the_session() -> None:
+    env, _, contact, session, services = _recursive_session()
+    session, sprint = resume(env, Assets.from_json({}, env), contact, session, _reply("yes"), services)
+    assert sprint.events[0].data == {"text": "Can't resume run with missing flow asset"}
+    assert session.status == "failed" and session.runs[0].status == "failed"
+
+
+def test_a_trigger_for_a_flow_not_in_the_assets_is_refused() -> None:
+    env, _, contact, _, services = _recursive_session()
+    trigger = Trigger.from_json(
+        {"type": "manual", "flow": {"uuid": RECURSE, "name": "Again"}, "triggered_on": "2025-05-04T00:00:00Z"}
+    )
+    with pytest.raises(SessionError, match="not in the assets"):
+        start(env, Assets.from_json({}, env), contact, trigger, services)
