@@ -1,0 +1,1 @@
+"""The flow engine and the contact query language: pure, no I/O."""
