@@ -1,9 +1,10 @@
 """The outbox: claim due outgoing messages (``worker/claims.py``), keep each channel under its TPS, send,
 record the outcome.
 
-Each message goes through two short transactions: ``queued`` → ``sending`` just before the provider call, and
-the result right after it (``wired`` and on, ``errored`` with a retry time, or ``failed``). Replies (high
-priority) go before bulk; a message's ``next_attempt`` is its due time. Channels are sent concurrently.
+A claimed batch is sent in waves: a wave is marked ``sending`` in one statement just before its provider calls,
+and the results of calls that come back together are recorded in one transaction (``wired`` and on,
+``errored`` with a retry time, or ``failed``). Replies (high priority) go before bulk; a message's
+``next_attempt`` is its due time. Channels are sent concurrently.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +44,8 @@ CHANNEL_CONFIG = "R"  # failed_reason for a channel whose type is unknown or rem
 UNPROCESSABLE = "X"  # failed_reason for a row Sauti could not read or record (``failure`` says why)
 
 
-Pacer = Callable[[], Awaitable[None]]
+RETRYABLE = ("queued", "errored")
+WAVE_PATIENCE = 0.02  # seconds a wave waits for half the calls in flight to come back before it leaves anyway
 
 
 @dataclass(frozen=True)
@@ -156,18 +159,33 @@ async def _fail(worker: Worker, message_id: int, reason: str) -> None:
 
 async def _begin(worker: Worker, message_id: int) -> bool:
     """queued/errored → sending, only while we still hold the claim."""
+    return message_id in await _begin_many(worker, [message_id])
+
+
+async def _begin_many(worker: Worker, ids: Sequence[int]) -> set[int]:
+    """A wave: queued/errored → sending in one statement, for the messages whose claim we still hold. Returns
+    the ids that may now be sent."""
     async with worker.sessionmaker() as session:
         result = await session.execute(
             update(Message)
-            .where(
-                Message.id == message_id,
-                Message.claimed_by == worker.id,
-                Message.status.in_(("queued", "errored")),
-            )
+            .where(Message.id.in_(list(ids)), Message.claimed_by == worker.id, Message.status.in_(RETRYABLE))
             .values(status="sending", modified_on=clock.now())
+            .returning(Message.id)
+            .execution_options(synchronize_session=False)
         )
+        begun = set(result.scalars())
         await session.commit()
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return begun
+
+
+@dataclass
+class Outcome:
+    """What one provider call came to: a result, or an error."""
+
+    item: Claimed
+    http: ProviderHTTP
+    result: SendResult | None = None
+    error: SendError | None = None
 
 
 async def _finish(
@@ -178,64 +196,65 @@ async def _finish(
     result: SendResult | None,
     error: SendError | None,
 ) -> None:
+    placeholder = Outgoing(uuid="", text="", urn_scheme="", urn_path="")
+    await _record(worker, channel, [Outcome(Claimed(message_id, placeholder), http, result, error)])
+
+
+async def _record(worker: Worker, channel: Channel, outcomes: Sequence[Outcome]) -> None:
+    """The results of calls that came back, with their channel logs, in one transaction. A message whose claim
+    was recovered meanwhile (our heartbeat looked stale) keeps the record recovery gave it; only the exchange
+    is logged."""
     async with worker.sessionmaker() as session:
-        message = await session.get(Message, message_id)
-        if message is None or message.claimed_by != worker.id:
-            # recovery took it back (our heartbeat looked stale): its record stands, we only log the exchange
-            logs.record(session, channel, "msg_send", http.logs, [{"code": "claim_lost", "message": "recovered"}])
-            await session.commit()
-            return
-        errors: list[dict[str, Any]] = []
-        if result is not None:
-            if result.external_id:
-                message.external_id = result.external_id
-            status.advance(message, result.status)
-            for later in result.then:
-                status.advance(message, later)
-        else:
-            assert error is not None
-            errors.append({"code": error.code, "ext_code": error.ext_code, "message": error.message})
-            status.errored(message, permanent=not error.retryable, reason=None if error.retryable else "E")
-            if error.contact_stopped:
-                contact = await session.get(Contact, message.contact_id)
-                workspace = await session.get(Workspace, message.workspace_id)
-                if contact is not None and workspace is not None:
-                    await contacts.set_status(session, workspace, [contact], "stopped")
-                message.failed_reason = "C"
-        message.claimed_by = None
-        logs.record(session, channel, "msg_send", http.logs, errors, message.id)
+        ids = [o.item.id for o in outcomes]
+        found = await session.execute(select(Message).where(Message.id.in_(ids)))
+        messages = {m.id: m for m in found.scalars()}
+        stopped: dict[int, list[int]] = {}  # workspace id -> contacts the provider says opted out
+        for outcome in outcomes:
+            message = messages.get(outcome.item.id)
+            if message is None or message.claimed_by != worker.id:
+                lost = [{"code": "claim_lost", "message": "recovered"}]
+                logs.record(session, channel, "msg_send", outcome.http.logs, lost)
+                continue
+            errors: list[dict[str, Any]] = []
+            if outcome.result is not None:
+                result = outcome.result
+                if result.external_id:
+                    message.external_id = result.external_id
+                status.advance(message, result.status)
+                for later in result.then:
+                    status.advance(message, later)
+            else:
+                error = outcome.error
+                assert error is not None
+                errors.append({"code": error.code, "ext_code": error.ext_code, "message": error.message})
+                status.errored(message, permanent=not error.retryable, reason=None if error.retryable else "E")
+                if error.contact_stopped:
+                    stopped.setdefault(message.workspace_id, []).append(message.contact_id)
+                    message.failed_reason = "C"
+            message.claimed_by = None
+            logs.record(session, channel, "msg_send", outcome.http.logs, errors, message.id)
+        for workspace_id, contact_ids in stopped.items():
+            workspace = await session.get(Workspace, workspace_id)
+            people = list((await session.execute(select(Contact).where(Contact.id.in_(contact_ids)))).scalars())
+            if workspace is not None:
+                await contacts.set_status(session, workspace, people, "stopped")
         await session.commit()
 
 
-async def _send_one(
-    worker: Worker, channel: Channel, kind: ChannelType, chan: ChannelInfo, item: Claimed, pace: Pacer
-) -> None:
-    try:
-        await _attempt(worker, channel, kind, chan, item, pace)
-    except Exception as exc:  # one message that cannot be recorded must not stop its batch or the loop
-        log.exception("message %s could not be processed; marked failed", item.id)
-        await _fail(worker, item.id, describe(exc))
-
-
-async def _attempt(
-    worker: Worker, channel: Channel, kind: ChannelType, chan: ChannelInfo, item: Claimed, pace: Pacer
-) -> None:
-    if not await _begin(worker, item.id):
-        return
-    await pace()  # the channel's rate slot is taken just before the provider call, so calls never bunch up
+async def _call(worker: Worker, kind: ChannelType, chan: ChannelInfo, item: Claimed) -> Outcome:
+    """One provider call, never raising: whatever happens becomes the outcome to record."""
     http = ProviderHTTP(worker.http, kind.secrets(chan))
-    result: SendResult | None = None
-    error: SendError | None = None
+    outcome = Outcome(item, http)
     try:
-        result = await asyncio.wait_for(kind.send(chan, item.outgoing, http), worker.settings.send_timeout)
+        outcome.result = await asyncio.wait_for(kind.send(chan, item.outgoing, http), worker.settings.send_timeout)
     except SendError as exc:
-        error = exc
+        outcome.error = exc
     except TimeoutError:
-        error = SendError("connection_failed", "the provider did not answer in time")
+        outcome.error = SendError("connection_failed", "the provider did not answer in time")
     except Exception as exc:  # a defect in a channel type: retried, and logged for the operator
         log.exception("channel type %s failed to send", kind.code)
-        error = SendError("connection_failed", f"unexpected error: {type(exc).__name__}")
-    await _finish(worker, channel, item.id, http, result, error)
+        outcome.error = SendError("connection_failed", f"unexpected error: {type(exc).__name__}")
+    return outcome
 
 
 async def _fail_unsendable(worker: Worker, channel_id: int) -> int:
@@ -259,25 +278,46 @@ async def _pace(limiter: MovingWindowRateLimiter, rate: RateLimitItem, key: str)
 
 
 async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, claimed: list[Claimed]) -> None:
+    """Send a claimed batch in waves, at most ``CONCURRENCY`` calls at once and within the channel's TPS.
+
+        A wave takes its rate slots first, is marked ``sending`` in one statement, and its calls leave at once, so
+        the window between marking and calling stays as short as it was for one message (the crash guarantee of
+        ``recovery.py`` is unchanged). Results are recorded in one transaction for every group of calls that come
+        back together. The next wave waits until half the calls have come back (or none are left in flight), so
+        each statement carries many messages when the provider is fast; when calls are slow, free slots are used after
+    ``WAVE_PATIENCE`` anyway.
+    """
     chan = info(channel, worker.settings.callback_base)
     rate = parse(f"{channel.tps or kind.default_tps}/second")
     limiter = MovingWindowRateLimiter(worker.tps_storage)
-    gate = asyncio.Semaphore(CONCURRENCY)
-
-    async def pace() -> None:
-        await _pace(limiter, rate, channel.uuid)
-
-    async def run(item: Claimed) -> None:
+    pending = deque(claimed)
+    running: dict[asyncio.Task[Outcome], Claimed] = {}
+    wave_at_least = max(1, CONCURRENCY // 2)
+    while pending or running:
+        free = CONCURRENCY - len(running)
+        if pending and free > 0 and (not running or free >= min(len(pending), wave_at_least)):
+            wave = [pending.popleft() for _ in range(min(free, len(pending)))]
+            for _ in wave:  # rate slots first: once marked, a wave's calls leave together
+                await _pace(limiter, rate, channel.uuid)
+            begun = await _begin_many(worker, [c.id for c in wave])
+            for item in wave:
+                if item.id in begun:
+                    running[asyncio.create_task(_call(worker, kind, chan, item))] = item
+            continue
+        done, _ = await asyncio.wait(running, timeout=WAVE_PATIENCE, return_when=asyncio.FIRST_COMPLETED)
+        if not done:  # slow calls: don't keep free slots idle waiting for half of them
+            wave_at_least = 1
+            continue
+        wave_at_least = max(1, CONCURRENCY // 2)
+        outcomes = [task.result() for task in done]
+        for task in done:
+            del running[task]
         try:
-            await _send_one(worker, channel, kind, chan, item, pace)
-        finally:
-            gate.release()
-
-    tasks: list[asyncio.Task[None]] = []
-    for item in claimed:
-        await gate.acquire()
-        tasks.append(asyncio.create_task(run(item)))
-    await asyncio.gather(*tasks)
+            await _record(worker, channel, outcomes)
+        except Exception as exc:  # results that cannot be recorded: those messages fail, the others go on
+            log.exception("channel %s: could not record %d results", channel.uuid, len(outcomes))
+            for outcome in outcomes:
+                await _fail(worker, outcome.item.id, describe(exc))
 
 
 async def send_due(worker: Worker) -> int:

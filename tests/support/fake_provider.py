@@ -60,13 +60,18 @@ class Response:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+class _Server(ThreadingHTTPServer):
+    # a sender opens many connections at once (a wave of calls): the standard backlog of 5 would drop some
+    request_queue_size = 256
+
+
 class FakeProvider:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.default = Response(200, b"{}", {"Content-Type": "application/json"})
         self._queue: deque[Response] = deque()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._serve, name="fake-provider", daemon=True)
 
