@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -18,6 +17,7 @@ from sauti.api.rapidpro import openapi as rapidpro_openapi
 from sauti.api.rapidpro import router as rapidpro
 from sauti.api.throttle import Throttle
 from sauti.db.engine import make_engine, make_sessionmaker
+from sauti.kit import http as outbound
 from sauti.settings import Settings, get_settings
 from sauti.worker import Worker
 
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.resolved_database_url)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.http_client = httpx.AsyncClient(timeout=settings.send_timeout)
+        app.state.http_client = outbound.client(settings.send_timeout)
         stop = asyncio.Event()
         task = None
         if settings.embedded_worker:

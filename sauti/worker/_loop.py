@@ -16,6 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sauti.kit import clock
+from sauti.kit import http as outbound
 from sauti.models import Worker as WorkerRow
 from sauti.settings import Settings
 from sauti.worker import outbox, recovery, scheduler
@@ -39,7 +40,7 @@ class Worker:
         self.settings = settings
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._own_client = http_client is None
-        self.http = http_client or httpx.AsyncClient(timeout=settings.send_timeout)
+        self.http = http_client or outbound.client(settings.send_timeout)
         storage: object = storage_from_string(f"async+{settings.redis_url}") if settings.redis_url else MemoryStorage()
         assert isinstance(storage, Storage)
         self.tps_storage = storage

@@ -288,15 +288,19 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
     ``WAVE_PATIENCE`` anyway.
     """
     chan = info(channel, worker.settings.callback_base)
-    rate = parse(f"{channel.tps or kind.default_tps}/second")
+    rate = parse(f"{channel.tps or kind.default_tps}/second")  # the limiter counts every call, across workers
     limiter = MovingWindowRateLimiter(worker.tps_storage)
     pending = deque(claimed)
     running: dict[asyncio.Task[Outcome], Claimed] = {}
-    wave_at_least = max(1, CONCURRENCY // 2)
+    tps = channel.tps or kind.default_tps
+    # a paced channel sends small waves often (a tenth of its TPS), so no second gets a burst on top of its share
+    wave_cap = max(1, min(CONCURRENCY, tps // 10))
+    patient = max(1, min(wave_cap, CONCURRENCY // 2))
+    wave_at_least = patient
     while pending or running:
         free = CONCURRENCY - len(running)
         if pending and free > 0 and (not running or free >= min(len(pending), wave_at_least)):
-            wave = [pending.popleft() for _ in range(min(free, len(pending)))]
+            wave = [pending.popleft() for _ in range(min(free, len(pending), wave_cap))]
             for _ in wave:  # rate slots first: once marked, a wave's calls leave together
                 await _pace(limiter, rate, channel.uuid)
             begun = await _begin_many(worker, [c.id for c in wave])
@@ -308,7 +312,7 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
         if not done:  # slow calls: don't keep free slots idle waiting for half of them
             wave_at_least = 1
             continue
-        wave_at_least = max(1, CONCURRENCY // 2)
+        wave_at_least = patient
         outcomes = [task.result() for task in done]
         for task in done:
             del running[task]

@@ -1,4 +1,5 @@
-"""Fixtures shared by the channel type tests: a local fake provider and a plain HTTP client to reach it."""
+"""Fixtures shared by the channel type tests: a local fake provider and the client the worker sends with
+(``kit.http``: httpx's API over aiohttp's connections), so the case tables exercise the production path."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
+from sauti.kit import http
 from tests.support.fake_provider import FakeProvider, fake_provider
 
 
@@ -18,5 +20,5 @@ def provider() -> Iterator[FakeProvider]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5) as c:
+    async with http.client(timeout=5) as c:
         yield c
