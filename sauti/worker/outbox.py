@@ -241,6 +241,15 @@ async def _record(worker: Worker, channel: Channel, outcomes: Sequence[Outcome])
         await session.commit()
 
 
+async def _paced_call(
+    worker: Worker, kind: ChannelType, chan: ChannelInfo, item: Claimed, limiter: MovingWindowRateLimiter, rate: Any
+) -> Outcome:
+    """The call, once the channel's rate allows it: the slot is taken right before the request leaves, so the
+    provider sees the rate the limiter counted, whatever the database's latency."""
+    await _pace(limiter, rate, chan.uuid)
+    return await _call(worker, kind, chan, item)
+
+
 async def _call(worker: Worker, kind: ChannelType, chan: ChannelInfo, item: Claimed) -> Outcome:
     """One provider call, never raising: whatever happens becomes the outcome to record."""
     http = ProviderHTTP(worker.http, kind.secrets(chan))
@@ -301,12 +310,10 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
         free = CONCURRENCY - len(running)
         if pending and free > 0 and (not running or free >= min(len(pending), wave_at_least)):
             wave = [pending.popleft() for _ in range(min(free, len(pending), wave_cap))]
-            for _ in wave:  # rate slots first: once marked, a wave's calls leave together
-                await _pace(limiter, rate, channel.uuid)
             begun = await _begin_many(worker, [c.id for c in wave])
             for item in wave:
                 if item.id in begun:
-                    running[asyncio.create_task(_call(worker, kind, chan, item))] = item
+                    running[asyncio.create_task(_paced_call(worker, kind, chan, item, limiter, rate))] = item
             continue
         done, _ = await asyncio.wait(running, timeout=WAVE_PATIENCE, return_when=asyncio.FIRST_COMPLETED)
         if not done:  # slow calls: don't keep free slots idle waiting for half of them

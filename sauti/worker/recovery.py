@@ -4,7 +4,9 @@ Each kind frees its own rows (``Kind.recover``): a claimed row that was never ha
 outbox, a message whose provider call was in flight when its worker died (status ``sending``) is in doubt: the
 provider may have it. DECISION: it is marked ``wired`` and NOT sent again (no duplicate to the contact); a
 channel log says so, and a provider's status callback still moves it on. This is the at-most-once choice for
-the single in-flight message.
+the in-flight message. A message is marked ``sending`` in a wave just before its call; on a channel sending at
+its TPS limit, a marked message may still be waiting for its rate slot (at most a tenth of a second's worth of
+the channel's messages): if the worker dies then, that message is in doubt too, and is not sent.
 """
 
 from __future__ import annotations
