@@ -15,15 +15,16 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
-from sqlalchemy import ColumnElement, false, select, true, update
+from sqlalchemy import ColumnElement, String, Table, bindparam, false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.channels import registry
 from sauti.channels.base import ChannelInfo, ChannelType, Outgoing, ProviderHTTP, SendError, SendResult
+from sauti.db.base import UTCDateTime
 from sauti.domain.channels import logs
 from sauti.domain.channels.service import info
 from sauti.domain.contacts import service as contacts
@@ -201,44 +202,86 @@ async def _finish(
 
 
 async def _record(worker: Worker, channel: Channel, outcomes: Sequence[Outcome]) -> None:
-    """The results of calls that came back, with their channel logs, in one transaction. A message whose claim
-    was recovered meanwhile (our heartbeat looked stale) keeps the record recovery gave it; only the exchange
-    is logged."""
+    """The results of calls that came back, with their channel logs, in one transaction: the messages the
+    provider accepted in one statement, the others (errors, failures) one by one. A message whose claim was
+    recovered meanwhile (our heartbeat looked stale) keeps the record recovery gave it; only the exchange is
+    logged."""
     async with worker.sessionmaker() as session:
         ids = [o.item.id for o in outcomes]
-        found = await session.execute(select(Message).where(Message.id.in_(ids)))
-        messages = {m.id: m for m in found.scalars()}
-        stopped: dict[int, list[int]] = {}  # workspace id -> contacts the provider says opted out
+        held = set(
+            (
+                await session.execute(select(Message.id).where(Message.id.in_(ids), Message.claimed_by == worker.id))
+            ).scalars()
+        )
+        now = clock.now()
+        accepted: list[dict[str, Any]] = []
+        others: list[Outcome] = []
+        log_rows: list[dict[str, Any]] = []
         for outcome in outcomes:
-            message = messages.get(outcome.item.id)
-            if message is None or message.claimed_by != worker.id:
+            message_id = outcome.item.id
+            if message_id not in held:
                 lost = [{"code": "claim_lost", "message": "recovered"}]
-                logs.record(session, channel, "msg_send", outcome.http.logs, lost)
+                log_rows.append(logs.row(channel, "msg_send", outcome.http.logs, lost))
                 continue
-            errors: list[dict[str, Any]] = []
-            if outcome.result is not None:
-                result = outcome.result
-                if result.external_id:
-                    message.external_id = result.external_id
-                status.advance(message, result.status)
-                for later in result.then:
-                    status.advance(message, later)
-            else:
-                error = outcome.error
-                assert error is not None
-                errors.append({"code": error.code, "ext_code": error.ext_code, "message": error.message})
-                status.errored(message, permanent=not error.retryable, reason=None if error.retryable else "E")
-                if error.contact_stopped:
-                    stopped.setdefault(message.workspace_id, []).append(message.contact_id)
-                    message.failed_reason = "C"
-            message.claimed_by = None
-            logs.record(session, channel, "msg_send", outcome.http.logs, errors, message.id)
-        for workspace_id, contact_ids in stopped.items():
-            workspace = await session.get(Workspace, workspace_id)
-            people = list((await session.execute(select(Contact).where(Contact.id.in_(contact_ids)))).scalars())
-            if workspace is not None:
-                await contacts.set_status(session, workspace, people, "stopped")
+            result = outcome.result
+            final = status.after_send([result.status, *result.then]) if result is not None else None
+            if result is None or final not in status.SENT_STATUSES:
+                others.append(outcome)
+                continue
+            accepted.append({"b_id": message_id, "b_status": final, "b_external": result.external_id, "b_now": now})
+            log_rows.append(logs.row(channel, "msg_send", outcome.http.logs, (), message_id))
+        if accepted:
+            messages_table = cast(Table, Message.__table__)
+            table = messages_table.c
+            await session.execute(  # Core executemany: one statement, a row of values per message
+                update(messages_table)
+                .where(table.id == bindparam("b_id"))
+                .values(
+                    status=bindparam("b_status"),
+                    external_id=func.coalesce(bindparam("b_external", type_=String), table.external_id),
+                    sent_on=func.coalesce(table.sent_on, bindparam("b_now", type_=UTCDateTime)),
+                    modified_on=bindparam("b_now", type_=UTCDateTime),
+                    claimed_by=None,
+                ),
+                accepted,
+            )
+        if others:
+            log_rows.extend(await _record_others(session, channel, others))
+        await logs.write(session, log_rows)
         await session.commit()
+
+
+async def _record_others(session: AsyncSession, channel: Channel, outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
+    """Errors and failures, through the message's own status rules (retry times, the error count, contacts
+    who opted out at the provider); returns their channel logs."""
+    found = await session.execute(select(Message).where(Message.id.in_([o.item.id for o in outcomes])))
+    messages = {m.id: m for m in found.scalars()}
+    stopped: dict[int, list[int]] = {}  # workspace id -> contacts the provider says opted out
+    log_rows: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        message = messages[outcome.item.id]
+        errors: list[dict[str, Any]] = []
+        if outcome.result is not None:
+            status.advance(message, outcome.result.status)
+            for later in outcome.result.then:
+                status.advance(message, later)
+        else:
+            error = outcome.error
+            assert error is not None
+            errors.append({"code": error.code, "ext_code": error.ext_code, "message": error.message})
+            status.errored(message, permanent=not error.retryable, reason=None if error.retryable else "E")
+            if error.contact_stopped:
+                stopped.setdefault(message.workspace_id, []).append(message.contact_id)
+                message.failed_reason = "C"
+        message.claimed_by = None
+        log_rows.append(logs.row(channel, "msg_send", outcome.http.logs, errors, message.id))
+    for workspace_id, contact_ids in stopped.items():
+        workspace = await session.get(Workspace, workspace_id)
+        people = list((await session.execute(select(Contact).where(Contact.id.in_(contact_ids)))).scalars())
+        if workspace is not None:
+            await contacts.set_status(session, workspace, people, "stopped")
+    await session.flush()
+    return log_rows
 
 
 async def _paced_call(

@@ -6,12 +6,42 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.channels.base import HTTPLog
 from sauti.kit import clock
 from sauti.kit.timefmt import format_utc
 from sauti.models import Channel, ChannelLog
+
+
+def row(
+    channel: Channel | None,
+    log_type: str,
+    http_logs: Sequence[HTTPLog],
+    errors: Sequence[dict[str, Any]] = (),
+    message_id: int | None = None,
+) -> dict[str, Any]:
+    """The columns of one log, for writing many in one statement."""
+    now = clock.now()
+    return {
+        "uuid": clock.new_uuid(),
+        "workspace_id": channel.workspace_id if channel else None,
+        "channel_id": channel.id if channel else None,
+        "message_id": message_id,
+        "log_type": log_type,
+        "http_logs": [{**asdict(h), "created_on": format_utc(now)} for h in http_logs],
+        "errors": list(errors),
+        "is_error": bool(errors),
+        "elapsed_ms": sum(h.elapsed_ms for h in http_logs),
+        "created_on": now,
+    }
+
+
+async def write(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Many logs in one statement."""
+    if rows:
+        await session.execute(insert(ChannelLog), list(rows))
 
 
 def record(
@@ -22,19 +52,6 @@ def record(
     errors: Sequence[dict[str, Any]] = (),
     message_id: int | None = None,
 ) -> ChannelLog:
-    now = clock.now()
-    entries = [{**asdict(h), "created_on": format_utc(now)} for h in http_logs]
-    log = ChannelLog(
-        uuid=clock.new_uuid(),
-        workspace_id=channel.workspace_id if channel else None,
-        channel_id=channel.id if channel else None,
-        message_id=message_id,
-        log_type=log_type,
-        http_logs=entries,
-        errors=list(errors),
-        is_error=bool(errors),
-        elapsed_ms=sum(h.elapsed_ms for h in http_logs),
-        created_on=now,
-    )
+    log = ChannelLog(**row(channel, log_type, http_logs, errors, message_id))
     session.add(log)
     return log

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -38,6 +39,16 @@ def advance(message: Message, status: str) -> bool:
         message.sent_on = now
     message.modified_on = now
     return True
+
+
+def after_send(reported: Sequence[str]) -> str:
+    """Where a ``sending`` message ends up once a provider accepted it and reported ``reported`` in turn (as
+    :func:`advance` would take it, one report after the other)."""
+    current = "sending"
+    for status in reported:
+        if status == "failed" or (status in RANK and RANK[status] > RANK[current]):
+            current = status
+    return current
 
 
 def errored(message: Message, permanent: bool, reason: str | None = None) -> None:
