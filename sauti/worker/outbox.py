@@ -284,12 +284,25 @@ async def _record_others(session: AsyncSession, channel: Channel, outcomes: Sequ
     return log_rows
 
 
-async def _paced_call(
-    worker: Worker, kind: ChannelType, chan: ChannelInfo, item: Claimed, limiter: MovingWindowRateLimiter, rate: Any
-) -> Outcome:
+@dataclass
+class Pace:
+    """A channel's rate: slots taken one at a time (the in-memory limiter is not safe for concurrent takers;
+    across processes the Redis one is atomic)."""
+
+    limiter: MovingWindowRateLimiter
+    rate: RateLimitItem
+    key: str
+    lock: asyncio.Lock
+
+    async def slot(self) -> None:
+        async with self.lock:
+            await _pace(self.limiter, self.rate, self.key)
+
+
+async def _paced_call(worker: Worker, kind: ChannelType, chan: ChannelInfo, item: Claimed, pace: Pace) -> Outcome:
     """The call, once the channel's rate allows it: the slot is taken right before the request leaves, so the
     provider sees the rate the limiter counted, whatever the database's latency."""
-    await _pace(limiter, rate, chan.uuid)
+    await pace.slot()
     return await _call(worker, kind, chan, item)
 
 
@@ -341,7 +354,7 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
     """
     chan = info(channel, worker.settings.callback_base)
     rate = parse(f"{channel.tps or kind.default_tps}/second")  # the limiter counts every call, across workers
-    limiter = MovingWindowRateLimiter(worker.tps_storage)
+    pace = Pace(MovingWindowRateLimiter(worker.tps_storage), rate, channel.uuid, asyncio.Lock())
     pending = deque(claimed)
     running: dict[asyncio.Task[Outcome], Claimed] = {}
     tps = channel.tps or kind.default_tps
@@ -356,7 +369,7 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
             begun = await _begin_many(worker, [c.id for c in wave])
             for item in wave:
                 if item.id in begun:
-                    running[asyncio.create_task(_paced_call(worker, kind, chan, item, limiter, rate))] = item
+                    running[asyncio.create_task(_paced_call(worker, kind, chan, item, pace))] = item
             continue
         done, _ = await asyncio.wait(running, timeout=WAVE_PATIENCE, return_when=asyncio.FIRST_COMPLETED)
         if not done:  # slow calls: don't keep free slots idle waiting for half of them
