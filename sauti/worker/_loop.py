@@ -8,6 +8,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
 import httpx
 from limits.aio.storage import MemoryStorage, Storage
@@ -64,17 +65,51 @@ class Worker:
             await session.commit()
         self._last_beat = time.monotonic()
 
-    async def tick(self) -> int:
-        """One round: returns how much work was done (0 means idle). Broadcast expansion and sending run side
-        by side, so a slow channel never holds up the queuing of a broadcast."""
-        await self.heartbeat()
+    def kinds(self) -> dict[str, Callable[[], Awaitable[int]]]:
+        """One round of each kind of due work; each returns how much it did (0: nothing was due)."""
+        return {
+            "outbox": lambda: outbox.send_due(self),
+            "broadcasts": lambda: scheduler.expand_broadcasts(self.sessionmaker, self.dialect, self.id),
+        }
+
+    async def recover_if_due(self) -> None:
         if time.monotonic() - self._last_recover >= self.RECOVER_EVERY:
             await recovery.recover(self.sessionmaker, self.id, self.settings.worker_stale_after)
             self._last_recover = time.monotonic()
-        expanded, sent = await asyncio.gather(
-            scheduler.expand_broadcasts(self.sessionmaker, self.dialect, self.id), outbox.send_due(self)
-        )
-        return expanded + sent
+
+    async def tick(self) -> int:
+        """One round of every kind, side by side (for tests and one-shot runs): returns how much work was done
+        (0 means idle)."""
+        await self.heartbeat()
+        await self.recover_if_due()
+        done = await asyncio.gather(*(round_() for round_ in self.kinds().values()))
+        return sum(done)
+
+    async def _run_kind(self, name: str, round_: Callable[[], Awaitable[int]], stop: asyncio.Event) -> None:
+        """One kind's own loop: a kind never waits for another (a 100k broadcast expands while replies go out,
+        and a slow channel never holds up expansion). A failing round is logged and retried."""
+        while not stop.is_set():
+            try:
+                done = await round_()
+            except Exception:
+                log.exception("%s: round failed", name)
+                done = 0
+            if not done:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=self.IDLE_SLEEP)
+                except TimeoutError:
+                    pass
+
+    async def _recover_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.recover_if_due()
+            except Exception:
+                log.exception("recovery failed")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=self.RECOVER_EVERY)
+            except TimeoutError:
+                pass
 
     async def _beat_forever(self, stop: asyncio.Event) -> None:
         """Heartbeats from their own task, so a round busy with slow provider calls never looks dead."""
@@ -100,22 +135,16 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.heartbeat(force=True)
-        beats = asyncio.create_task(self._beat_forever(stop))
+        tasks = [
+            asyncio.create_task(self._beat_forever(stop)),
+            asyncio.create_task(self._recover_forever(stop)),
+            *(asyncio.create_task(self._run_kind(name, round_, stop)) for name, round_ in self.kinds().items()),
+        ]
         try:
-            while not stop.is_set():
-                try:
-                    done = await self.tick()
-                except Exception:  # a bad round must not kill the loop; it is logged and retried
-                    log.exception("worker round failed")
-                    done = 0
-                if not done:
-                    try:
-                        await asyncio.wait_for(stop.wait(), timeout=self.IDLE_SLEEP)
-                    except TimeoutError:
-                        pass
+            await stop.wait()
         finally:
             stop.set()
-            await beats
+            await asyncio.gather(*tasks, return_exceptions=True)
             await self.close()
 
     async def close(self) -> None:

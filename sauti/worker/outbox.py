@@ -15,16 +15,16 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
-from sqlalchemy import ColumnElement, String, Table, bindparam, false, func, select, true, update
+from sqlalchemy import ColumnElement, String, bindparam, false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.channels import registry
 from sauti.channels.base import ChannelInfo, ChannelType, Outgoing, ProviderHTTP, SendError, SendResult
-from sauti.db.base import UTCDateTime
+from sauti.db.base import UTCDateTime, table_of
 from sauti.domain.channels import logs
 from sauti.domain.channels.service import info
 from sauti.domain.contacts import service as contacts
@@ -231,7 +231,7 @@ async def _record(worker: Worker, channel: Channel, outcomes: Sequence[Outcome])
             accepted.append({"b_id": message_id, "b_status": final, "b_external": result.external_id, "b_now": now})
             log_rows.append(logs.row(channel, "msg_send", outcome.http.logs, (), message_id))
         if accepted:
-            messages_table = cast(Table, Message.__table__)
+            messages_table = table_of(Message)
             table = messages_table.c
             await session.execute(  # Core executemany: one statement, a row of values per message
                 update(messages_table)

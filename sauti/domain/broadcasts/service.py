@@ -20,7 +20,7 @@ from sauti.domain.messages.send import Content, queue_many
 from sauti.kit import clock, urns
 from sauti.models import Broadcast, Contact, GroupMember, User, Workspace
 
-BATCH = 1000
+BATCH = 5000  # recipients per expansion transaction
 DEFAULT_LANGUAGE = "eng"
 
 
@@ -206,7 +206,7 @@ def _recipients(broadcast: Broadcast) -> Any:
         conds.append(members.exists())
     if not conds:
         return None
-    return select(Contact).where(
+    return select(Contact.id, Contact.language, Contact.is_active, Contact.status).where(
         Contact.workspace_id == broadcast.workspace_id,
         Contact.is_active,
         Contact.status == "active",
@@ -214,9 +214,9 @@ def _recipients(broadcast: Broadcast) -> Any:
     )
 
 
-def content_for(broadcast: Broadcast, contact: Contact) -> Content:
+def content_for(broadcast: Broadcast, language: str | None) -> Content:
     """The translation in the contact's language when there is one, else the base language."""
-    lang = contact.language if contact.language in broadcast.translations else broadcast.base_language
+    lang = language if language in broadcast.translations else broadcast.base_language
     tr = broadcast.translations.get(lang) or {}
     return Content(
         text=tr.get("text") or "",
@@ -256,17 +256,18 @@ async def expand(session: AsyncSession, broadcast: Broadcast, batch: int = BATCH
             )
         broadcast.status = "started"
     stmt = _recipients(broadcast)
-    chunk: list[Contact] = []
+    chunk: list[Any] = []
     if stmt is not None:
         rows = await session.execute(stmt.where(Contact.id > broadcast.expand_cursor).order_by(Contact.id).limit(batch))
-        chunk = list(rows.scalars())
+        chunk = list(rows)  # plain columns: thousands of recipients per batch, no ORM object for any
     created = 0
     if chunk:
+        contents = {lang: content_for(broadcast, lang) for lang in {c.language for c in chunk}}
         created = await queue_many(
             session,
             workspace,
             chunk,
-            {c.id: content_for(broadcast, c) for c in chunk},
+            {c.id: contents[c.language] for c in chunk},
             broadcast_id=broadcast.id,
             high_priority=broadcast.high_priority,
         )

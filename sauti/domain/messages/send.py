@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db.base import table_of
 from sauti.domain.channels import queries as channel_queries
 from sauti.domain.contacts.queries import by_references as contacts_by_references
 from sauti.domain.errors import GENERAL, ErrorCollector, Problem
@@ -22,13 +23,29 @@ NO_DESTINATION = "D"
 CONTACT_INACTIVE = "C"
 
 
+class Reachable(Protocol):
+    """What routing reads of a URN (a ContactURN row, or just those columns)."""
+
+    id: int
+    scheme: str
+    channel_id: int | None
+
+
+class Recipient(Protocol):
+    """What queuing reads of a contact (a Contact row, or just those columns)."""
+
+    id: int
+    is_active: bool
+    status: str
+
+
 @dataclass(frozen=True)
 class Route:
-    urn: ContactURN | None
+    urn: Reachable | None
     channel: Channel | None
 
 
-def route(urns: Sequence[ContactURN], channels: Sequence[Channel]) -> Route:
+def route(urns: Sequence[Reachable], channels: Sequence[Channel]) -> Route:
     """The contact's first URN (by priority) that some sending channel can reach; the URN's own channel
     (where the contact last wrote from) is preferred, else the oldest channel for that scheme."""
     by_id = {c.id: c for c in channels}
@@ -42,17 +59,18 @@ def route(urns: Sequence[ContactURN], channels: Sequence[Channel]) -> Route:
     return Route(None, None)
 
 
-async def contact_urns(session: AsyncSession, contact_ids: Sequence[int]) -> dict[int, list[ContactURN]]:
-    out: dict[int, list[ContactURN]] = {cid: [] for cid in contact_ids}
+async def contact_urns(session: AsyncSession, contact_ids: Sequence[int]) -> dict[int, list[Reachable]]:
+    """Each contact's URNs in priority order, as the columns routing needs (no ORM objects: a broadcast reads
+    thousands at a time)."""
+    out: dict[int, list[Reachable]] = {cid: [] for cid in contact_ids}
     if not contact_ids:
         return out
     rows = await session.execute(
-        select(ContactURN)
+        select(ContactURN.id, ContactURN.contact_id, ContactURN.scheme, ContactURN.channel_id)
         .where(ContactURN.contact_id.in_(list(contact_ids)))
         .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
     )
-    for urn in rows.scalars():
-        assert urn.contact_id is not None
+    for urn in rows:
         out[urn.contact_id].append(urn)
     return out
 
@@ -66,7 +84,7 @@ class Content:
 
 def _row(
     workspace: Workspace,
-    contact: Contact,
+    contact: Recipient,
     r: Route,
     content: Content,
     *,
@@ -136,7 +154,7 @@ async def queue_one(
 async def queue_many(
     session: AsyncSession,
     workspace: Workspace,
-    contacts: Sequence[Contact],
+    contacts: Sequence[Recipient],
     content_for: Mapping[int, Content],
     *,
     broadcast_id: int | None,
@@ -162,7 +180,7 @@ async def queue_many(
         )
         for c in contacts
     ]
-    await session.execute(insert(Message), rows)
+    await session.execute(insert(table_of(Message)), rows)  # Core executemany: no ORM object per message
     return len(rows)
 
 
