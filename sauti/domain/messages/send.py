@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import bulk
 from sauti.db.base import table_of
 from sauti.domain.channels import queries as channel_queries
 from sauti.domain.contacts.queries import by_references as contacts_by_references
@@ -92,6 +93,8 @@ def _row(
     high_priority: bool,
     due_on: datetime | None,
     broadcast_id: int | None,
+    uuid: str | None = None,
+    parts: tuple[list[str], list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     status, reason = "queued", None
     if not contact.is_active or contact.status != "active":
@@ -99,7 +102,7 @@ def _row(
     elif r.channel is None:
         status, reason = "failed", NO_DESTINATION
     return {
-        "uuid": clock.new_uuid(),
+        "uuid": uuid or clock.new_uuid(),
         "workspace_id": workspace.id,
         "contact_id": contact.id,
         "contact_urn_id": r.urn.id if r.urn is not None and status == "queued" else None,
@@ -110,8 +113,8 @@ def _row(
         "status": status,
         "visibility": "visible",
         "text": content.text,
-        "attachments": list(content.attachments),
-        "quick_replies": [dict(q) for q in content.quick_replies],
+        "attachments": parts[0] if parts is not None else list(content.attachments),
+        "quick_replies": parts[1] if parts is not None else [dict(q) for q in content.quick_replies],
         "high_priority": high_priority,
         "error_count": 0,
         "next_attempt": due_on or now,  # its due time: the outbox claims waiting rows in this order
@@ -167,6 +170,12 @@ async def queue_many(
     channels = await channel_queries.senders(session, workspace)
     urns = await contact_urns(session, [c.id for c in contacts])
     now = clock.now()
+    uuids = clock.new_uuids(len(contacts))
+    # the parts of each distinct content, made once and shared by its rows (a broadcast has one per language)
+    parts = {
+        id(content): (list(content.attachments), [dict(q) for q in content.quick_replies])
+        for content in {id(c): c for c in content_for.values()}.values()
+    }
     rows = [
         _row(
             workspace,
@@ -177,10 +186,12 @@ async def queue_many(
             high_priority=high_priority,
             due_on=None,
             broadcast_id=broadcast_id,
+            uuid=uuid,
+            parts=parts[id(content_for[c.id])],
         )
-        for c in contacts
+        for c, uuid in zip(contacts, uuids, strict=True)
     ]
-    await session.execute(insert(table_of(Message)), rows)  # Core executemany: no ORM object per message
+    await bulk.insert_rows(session, table_of(Message), rows)  # COPY or one executemany: no ORM object per message
     return len(rows)
 
 
