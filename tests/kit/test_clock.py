@@ -11,7 +11,7 @@ def test_bulk_uuids_are_version_4_and_distinct() -> None:
     made = clock.new_uuids(5000)
     parsed = [uuid.UUID(u) for u in made]
     assert len(set(made)) == 5000
-    assert all(p.version == 4 and p.variant == uuid.RFC_4122 and str(p) == u for p, u in zip(parsed, made))
+    assert all(p.version == 4 and p.variant == uuid.RFC_4122 and str(p) == u for p, u in zip(parsed, made, strict=True))
 
 
 def test_bulk_uuids_follow_an_installed_factory() -> None:
