@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,18 +45,18 @@ def select_broadcasts(workspace: Workspace, f: BroadcastFilter) -> Select[Broadc
     return stmt
 
 
-async def load_page(
-    session: AsyncSession, rows: Sequence[Broadcast]
-) -> tuple[dict[int, Contact], dict[int, ContactGroup]]:
-    """The contacts and groups a page of broadcasts names, in at most two queries."""
+async def load_page(session: AsyncSession, rows: Sequence[Any]) -> tuple[dict[int, Any], dict[int, Any]]:
+    """The contacts and groups a page of broadcasts names (``uuid`` and ``name``), in at most two queries."""
     contact_ids = {i for b in rows for i in b.contact_ids or []}
     group_ids = {i for b in rows for i in b.group_ids or []}
-    contacts: dict[int, Contact] = {}
-    groups: dict[int, ContactGroup] = {}
+    contacts: dict[int, Any] = {}
+    groups: dict[int, Any] = {}
     if contact_ids:
-        found = await session.execute(select(Contact).where(Contact.id.in_(contact_ids)))
-        contacts = {c.id: c for c in found.scalars()}
+        found = await session.execute(select(Contact.id, Contact.uuid, Contact.name).where(Contact.id.in_(contact_ids)))
+        contacts = {c.id: c for c in found}
     if group_ids:
-        found_groups = await session.execute(select(ContactGroup).where(ContactGroup.id.in_(group_ids)))
-        groups = {g.id: g for g in found_groups.scalars()}
+        found_groups = await session.execute(
+            select(ContactGroup.id, ContactGroup.uuid, ContactGroup.name).where(ContactGroup.id.in_(group_ids))
+        )
+        groups = {g.id: g for g in found_groups}
     return contacts, groups

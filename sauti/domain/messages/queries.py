@@ -131,14 +131,16 @@ def with_label(stmt: Select[Message], label: int) -> Select[Message]:
 
 @dataclass
 class PageData:
-    contacts: dict[int, Contact] = field(default_factory=dict)
-    urns: dict[int, ContactURN] = field(default_factory=dict)
-    channels: dict[int, Channel] = field(default_factory=dict)
-    labels: dict[int, list[Label]] = field(default_factory=dict)
+    """What a page of messages shows of other rows, as plain columns (``uuid``, ``name``, ``scheme``...)."""
+
+    contacts: dict[int, Any] = field(default_factory=dict)
+    urns: dict[int, Any] = field(default_factory=dict)
+    channels: dict[int, Any] = field(default_factory=dict)
+    labels: dict[int, list[Any]] = field(default_factory=dict)
 
 
-async def load_page(session: AsyncSession, messages: Sequence[Message]) -> PageData:
-    """Contacts, URNs, channels and labels of a page of messages, in four queries."""
+async def load_page(session: AsyncSession, messages: Sequence[Any]) -> PageData:
+    """Contacts, URNs, channels and labels of a page of messages, in at most four queries."""
     data = PageData()
     if not messages:
         return data
@@ -146,21 +148,24 @@ async def load_page(session: AsyncSession, messages: Sequence[Message]) -> PageD
     urn_ids = {m.contact_urn_id for m in messages if m.contact_urn_id}
     channel_ids = {m.channel_id for m in messages if m.channel_id}
     ids = [m.id for m in messages]
-    data.contacts = {
-        c.id: c for c in (await session.execute(select(Contact).where(Contact.id.in_(contact_ids)))).scalars()
-    }
+    rows = await session.execute(select(Contact.id, Contact.uuid, Contact.name).where(Contact.id.in_(contact_ids)))
+    data.contacts = {c.id: c for c in rows}
     if urn_ids:
-        rows = await session.execute(select(ContactURN).where(ContactURN.id.in_(urn_ids)))
-        data.urns = {u.id: u for u in rows.scalars()}
+        urns = await session.execute(
+            select(ContactURN.id, ContactURN.scheme, ContactURN.path).where(ContactURN.id.in_(urn_ids))
+        )
+        data.urns = {u.id: u for u in urns}
     if channel_ids:
-        rows2 = await session.execute(select(Channel).where(Channel.id.in_(channel_ids)))
-        data.channels = {c.id: c for c in rows2.scalars()}
+        channels = await session.execute(
+            select(Channel.id, Channel.uuid, Channel.name).where(Channel.id.in_(channel_ids))
+        )
+        data.channels = {c.id: c for c in channels}
     labelled = await session.execute(
-        select(MessageLabel.message_id, Label)
+        select(MessageLabel.message_id, Label.uuid, Label.name)
         .join(Label, Label.id == MessageLabel.label_id)
         .where(MessageLabel.message_id.in_(ids), Label.is_active)
         .order_by(Label.name)
     )
-    for message_id, label in labelled:
-        data.labels.setdefault(message_id, []).append(label)
+    for label in labelled:
+        data.labels.setdefault(label.message_id, []).append(label)
     return data

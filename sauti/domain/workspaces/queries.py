@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,9 +39,12 @@ def select_members(workspace: Workspace, f: MemberFilter) -> Select[Membership] 
     return stmt
 
 
-async def users_of(session: AsyncSession, memberships: Sequence[Membership]) -> dict[int, User]:
-    """The users of a page of memberships, in one query."""
+async def users_of(session: AsyncSession, memberships: Sequence[Any]) -> dict[int, Any]:
+    """The users of a page of memberships, in one query, as plain columns."""
     ids = [m.user_id for m in memberships]
     if not ids:
         return {}
-    return {u.id: u for u in (await session.execute(select(User).where(User.id.in_(ids)))).scalars()}
+    rows = await session.execute(
+        select(User.id, User.uuid, User.email, User.first_name, User.last_name, User.avatar).where(User.id.in_(ids))
+    )
+    return {u.id: u for u in rows}

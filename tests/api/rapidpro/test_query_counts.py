@@ -1,0 +1,94 @@
+"""Every list endpoint runs a fixed number of queries per page, whatever the page size (1 or 250) and however
+many related rows its objects have: the count is pinned here, so an N+1 fails a test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.rapidpro.helpers import create_contact, create_field, create_group
+from tests.conftest import Backend, Tenant, add_channel
+from tests.support.query_count import counted
+
+pytestmark = pytest.mark.usefixtures("app")
+
+# statements per list request: authentication (1), the page (1), and what each endpoint loads for its page
+EXPECTED = {
+    "broadcasts": 4,  # + contacts, groups named by the page
+    "channels": 2,
+    "contacts": 7,  # + fields, URNs, groups, values, notes
+    "fields": 3,  # + the smart groups that use fields
+    "globals": 2,
+    "groups": 2,
+    "labels": 3,  # + message counts
+    "messages": 6,  # + contacts, URNs, channels, labels
+    "users": 3,  # + the page's users
+}
+
+
+async def _seed(client: httpx.AsyncClient, backend: Backend, tenant: Tenant) -> None:
+    await add_channel(backend, tenant)
+    await add_channel(backend, tenant, "EX", name="Gateway", address="+250788000009", config={"send_url": "http://x"})
+    async with backend.sessionmaker() as session:
+        from sauti.domain.workspaces import service as ws_service
+        from sauti.models import Workspace
+
+        ws = await session.get(Workspace, tenant.workspace.id)
+        assert ws is not None
+        for email, role in (("ed@nyaruka.com", "editor"), ("ag@nyaruka.com", "agent")):
+            user = await ws_service.create_user(session, email=email, first_name="E", last_name="D")
+            await ws_service.grant_role(session, ws, user, role)
+        await session.commit()
+    await create_field(client, "Age", "number")
+    await create_field(client, "Nickname")
+    await create_group(client, "Adults", "age >= 18")
+    await create_group(client, "Team")
+    for i in range(4):
+        contact = await create_contact(
+            client,
+            name=f"C{i}",
+            urns=[f"tel:+25078812310{i}", f"telegram:{1000 + i}"],
+            groups=["Team"],
+            fields={"age": 20 + i, "nickname": f"n{i}"},
+        )
+        await client.post(f"/api/v2/contacts.json?uuid={contact['uuid']}", json={"note": f"note {i}"})
+        await client.post("/api/v2/messages.json", json={"contact": contact["uuid"], "text": f"hi {i}"})
+        await client.post(
+            "/api/v2/broadcasts.json", json={"text": "b", "contacts": [contact["uuid"]], "groups": ["Team"]}
+        )
+        await client.post("/api/v2/labels.json", json={"name": f"L{i}"})
+        await client.post("/api/v2/globals.json", json={"name": f"G{i}", "value": "v"})
+    channels = (await client.get("/api/v2/channels.json")).json()["results"]
+    channel = next(c["uuid"] for c in channels if c["type"] == "test")
+    for i in range(3):
+        await client.post(f"/c/test/{channel}/receive", data={"from": f"+25078812310{i}", "text": f"in {i}"})
+    inbox = (await client.get("/api/v2/messages.json", params={"folder": "inbox"})).json()["results"]
+    for label in ("L0", "L1"):
+        await client.post(
+            "/api/v2/message_actions.json",
+            json={"messages": [m["id"] for m in inbox], "action": "label", "label": label},
+        )
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+async def test_a_page_costs_a_fixed_number_of_queries(
+    app: Any, client: httpx.AsyncClient, backend: Backend, tenant: Tenant, endpoint: str
+) -> None:
+    await _seed(client, backend, tenant)
+    settings = app.state.settings
+    counts: dict[int, int] = {}
+    rows: dict[int, int] = {}
+    for size in (1, 250):
+        settings.page_size = size
+        try:
+            with counted(app.state.engine) as statements:
+                response = await client.get(f"/api/v2/{endpoint}.json")
+        finally:
+            settings.page_size = 250
+        assert response.status_code == 200, response.text
+        rows[size] = len(response.json()["results"])
+        counts[size] = len(statements)
+    assert rows[1] == 1 and rows[250] > 1, rows  # both pages hold rows with their related rows
+    assert counts == {1: EXPECTED[endpoint], 250: EXPECTED[endpoint]}, counts
