@@ -12,9 +12,15 @@ server on loopback answering every request 200 at once, keep-alive). Then:
 - ``send``: a new EX channel (TPS 100000), ``--messages`` messages queued, then one ``sauti worker`` process.
   Timed at the provider, from the first request it receives to the last (so process start-up is not counted):
   messages per second. Every message must arrive exactly once.
-- ``tps``: on the same worker, a new EX channel with TPS ``--tps`` and ``--tps-messages`` messages: the rate
-  achieved against the one configured, and the most requests seen in any one-second window (must not exceed
-  the configured TPS).
+- ``tps``: on the same worker, for each rate of ``--tps`` (50 and 500), a new EX channel at that TPS and at least
+  six seconds of messages: the rate achieved against the one configured, and the most requests seen in any
+  one-second window (goal: within 5%, and no window over 1.1x the rate).
+- during the broadcast: a reply (``POST messages.json``, high priority) is sent once expansion has begun, and
+  timed until the provider has it (goal <= 1 s); the server's RSS is sampled (goal <= 300 MB).
+- ``claims``: no worker running, a channel with 1,000 waiting messages and then with ``--backlog`` (300,000):
+  the median time of one claim of a batch (goal: the large backlog costs at most 1.5x the small one).
+
+``goals`` lists each figure with its goal and whether it was met.
 
 The broadcast takes most of a default run (100,000 recipients, both backends); ``--broadcast-timeout`` bounds
 it, reporting what was queued by then. Exactly one JSON line goes to stdout; progress goes to stderr::
@@ -30,6 +36,7 @@ import contextlib
 import math
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,7 +50,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 
 from bench import dataset
 from bench.contacts import API_RATES, BACKENDS, REPO, Server, database, log, run_report
@@ -367,7 +374,13 @@ def per_second(hits: Sequence[Hit]) -> list[int]:
 
 
 def measure_broadcast(
-    url: str, workdir: Path, data: dataset.Dataset, provider: Provider, group_uuid: str, args: argparse.Namespace
+    url: str,
+    workdir: Path,
+    data: dataset.Dataset,
+    provider: Provider,
+    group_uuid: str,
+    reply_contact: str,
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
     size = args.contacts
     channel = asyncio.run(
@@ -381,18 +394,23 @@ def measure_broadcast(
         headers = {"Authorization": f"Token {data.token}"}
         with httpx.Client(base_url=server.base, headers=headers, timeout=60) as client:
             log(f"broadcasting to {size} contacts")
+            assert server.process is not None
+            rss = [rss_kib(server.process.pid)]
             started = time.perf_counter()
             response = client.post("/api/v2/broadcasts.json", json={"text": BROADCAST_TEXT, "groups": [group_uuid]})
             posted = time.perf_counter() - started
             if response.status_code != 201:
                 raise RuntimeError(f"POST broadcasts.json answered {response.status_code}: {response.text[:500]}")
             broadcast = response.json()
+            reply: dict[str, Any] = {}
             while True:
-                assert server.process is not None
                 if server.process.poll() is not None:
                     raise RuntimeError(f"the server exited: {server.tail()}")
+                rss.append(rss_kib(server.process.pid))
                 seen = client.get("/api/v2/broadcasts.json", params={"uuid": broadcast["uuid"]}).json()["results"][0]
                 seconds = time.perf_counter() - started
+                if not reply and seen["progress"]["started"] > 0:  # mid-broadcast: a reply must still go first
+                    reply = probe_reply(client, provider, reply_contact)
                 if seen["status"] == "completed" or seconds > args.broadcast_timeout:
                     break
                 time.sleep(POLL)
@@ -413,7 +431,31 @@ def measure_broadcast(
         "queued_per_s": round(created / seconds, 1),
         "sent_meanwhile": sent_by_then,
         "set_aside_unsent": left,
+        "reply": reply,
+        "server_rss_max_mb": round(max(rss) / 1024, 1),
     }
+
+
+def probe_reply(client: httpx.Client, provider: Provider, contact_uuid: str) -> dict[str, Any]:
+    """Send one message (a reply: high priority) while the broadcast drains, and time it to the provider."""
+    started = time.perf_counter()
+    response = client.post("/api/v2/messages.json", json={"contact": contact_uuid, "text": "reply while draining"})
+    if response.status_code != 201:
+        raise RuntimeError(f"POST messages.json answered {response.status_code}: {response.text[:300]}")
+    uuid = response.json()["uuid"]
+    deadline = started + 60
+    while time.perf_counter() < deadline:
+        if uuid in uuids_of(provider.on("/a")):
+            return {"seconds_to_provider": round(time.perf_counter() - started, 3)}
+        time.sleep(0.005)
+    return {"seconds_to_provider": None}
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
 
 
 def measure_sending(
@@ -443,27 +485,144 @@ def measure_sending(
         }
         asyncio.run(_retire_channel(url, ws, fast))
 
-        asyncio.run(_add_channel(url, ws, "Paced Gateway", provider.url("/c"), args.tps))
-        paced = asyncio.run(_queue(url, ws, ids[args.messages : args.messages + args.tps_messages], "Paced send"))
-        log(f"sending {args.tps_messages} messages at TPS {args.tps}")
-        wait_until(
-            "the paced sends",
-            lambda: provider.count("/c") >= args.tps_messages,
-            args.tps_messages / args.tps * 3 + 60,
-            worker.check,
-        )
-        hits = provider.on("/c")
-        seconds = per_second(hits)
-        achieved = round(sum(seconds) / len(seconds), 1) if seconds else None
-        out["tps"] = {
-            "messages": args.tps_messages,
-            "configured": args.tps,
-            "achieved_per_s": achieved,  # the mean of the whole seconds
-            "achieved/configured": None if achieved is None else round(achieved / args.tps, 3),
-            "per_second": seconds,
-            "busiest_second": busiest_second(hits),  # the most in any one-second window: the limit is --tps
-            **check_once(hits, paced),
-        }
+        out["tps"] = {}
+        start = args.messages
+        for tps in args.tps:
+            count = paced_count(args, tps)
+            path = f"/c{tps}"
+            paced_channel = asyncio.run(_add_channel(url, ws, f"Paced Gateway {tps}", provider.url(path), tps))
+            paced = asyncio.run(_queue(url, ws, ids[start : start + count], f"Paced send {tps}"))
+            start += count
+            log(f"sending {count} messages at TPS {tps}")
+            wait_until(
+                "the paced sends",
+                lambda path=path, count=count: provider.count(path) >= count,
+                count / tps * 3 + 60,
+                worker.check,
+            )
+            hits = provider.on(path)
+            seconds = per_second(hits)
+            achieved = round(sum(seconds) / len(seconds), 1) if seconds else None
+            out["tps"][str(tps)] = {
+                "messages": count,
+                "configured": tps,
+                "achieved_per_s": achieved,  # the mean of the whole seconds
+                "achieved/configured": None if achieved is None else round(achieved / tps, 3),
+                "per_second": seconds,
+                "busiest_second": busiest_second(hits),  # the most in any one-second window: the limit is tps
+                **check_once(hits, paced),
+            }
+            asyncio.run(_retire_channel(url, ws, paced_channel))
+    return out
+
+
+def paced_count(args: argparse.Namespace, tps: int) -> int:
+    return int(max(args.tps_messages, tps * 6))  # at least six seconds of the rate
+
+
+async def _contact_uuid(url: str, contact_id: int) -> str:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return str((await conn.execute(select(Contact.uuid).where(Contact.id == contact_id))).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def measure_claims(url: str, workspace_uuid: str, contact_id: int, backlog: int) -> dict[str, Any]:
+    """How long one claim (a batch of ``outbox.BATCH``, then released) takes with 1,000 messages waiting on a
+    channel, and with ``backlog`` waiting: the partial index should make them cost the same. No worker runs."""
+    from sauti.db import bulk
+    from sauti.db.base import table_of
+    from sauti.kit import clock
+    from sauti.worker import claims, outbox
+
+    channel_uuid = await _add_channel(url, workspace_uuid, "Claims Gateway", "http://127.0.0.1:9/", UNLIMITED_TPS)
+    engine = make_engine(url)
+    dialect = engine.dialect.name
+    sessions = make_sessionmaker(engine)
+    try:
+        async with sessions() as session:
+            ws = (await session.execute(select(Workspace).where(Workspace.uuid == workspace_uuid))).scalar_one()
+            channel = (await session.execute(select(Channel).where(Channel.uuid == channel_uuid))).scalar_one()
+
+        async def fill(n: int) -> None:
+            now = clock.now()
+            for start in range(0, n, 20_000):
+                size = min(20_000, n - start)
+                rows = [
+                    {
+                        "uuid": u,
+                        "workspace_id": ws.id,
+                        "contact_id": contact_id,
+                        "channel_id": channel.id,
+                        "direction": "out",
+                        "status": "queued",
+                        "text": "claim me",
+                        "attachments": [],
+                        "quick_replies": [],
+                        "high_priority": False,
+                        "next_attempt": now,
+                        "created_on": now,
+                        "modified_on": now,
+                    }
+                    for u in clock.new_uuids(size)
+                ]
+                async with sessions() as session:
+                    await bulk.insert_rows(session, table_of(Message), rows)
+                    await session.commit()
+            if dialect == "postgresql":
+                async with engine.connect() as conn:  # as autovacuum would, so the planner knows the table
+                    await conn.execute(text("ANALYZE messages"))
+                    await conn.commit()
+
+        async def timed(rounds: int = 30) -> float:
+            samples = []
+            for _ in range(rounds):
+                async with sessions() as session:
+                    started = time.perf_counter()
+                    ids = await claims.claim(session, outbox.OUTBOX, "bench", channel.id, outbox.BATCH, dialect)
+                    samples.append(time.perf_counter() - started)
+                    assert len(ids) == outbox.BATCH
+                    await claims.release(session, outbox.OUTBOX, ids, "bench")
+                    await session.commit()
+            return statistics.median(samples) * 1000
+
+        log(f"claims with 1000 waiting, then with {backlog}")
+        await fill(1000)
+        small = await timed()
+        await fill(backlog - 1000)
+        large = await timed()
+    finally:
+        await engine.dispose()
+    await _retire_channel(url, workspace_uuid, channel_uuid)
+    return {
+        "batch": outbox.BATCH,
+        "claim_ms_1k_waiting": round(small, 2),
+        f"claim_ms_{backlog // 1000}k_waiting": round(large, 2),
+        "ratio": round(large / small, 3),
+    }
+
+
+def goals(result: dict[str, Any]) -> dict[str, Any]:
+    """Each figure of the throughput goals with what was measured and whether it was met."""
+    out: dict[str, Any] = {}
+    sent = result.get("send", {}).get("msgs_per_s")
+    out["sends_per_s"] = {"goal": ">= 1000", "measured": sent, "met": sent is not None and sent >= 1000}
+    for tps, figures in result.get("tps", {}).items():
+        ratio, busiest = figures["achieved/configured"], figures["busiest_second"]
+        met = ratio is not None and abs(ratio - 1) <= 0.05 and busiest <= 1.1 * int(tps)
+        out[f"tps_{tps}"] = {"goal": "within 5%, busiest <= 1.1x", "ratio": ratio, "busiest": busiest, "met": met}
+    ratio = result["claims"]["ratio"]
+    out["claim_ratio"] = {"goal": "<= 1.5", "measured": ratio, "met": ratio <= 1.5}
+    broadcast = result.get("broadcast")
+    if broadcast:
+        queued = broadcast["queued_s"]
+        out["broadcast_queued_s"] = {"goal": "<= 10", "measured": queued, "met": queued is not None and queued <= 10}
+        reply = broadcast["reply"].get("seconds_to_provider")
+        out["reply_s"] = {"goal": "<= 1", "measured": reply, "met": reply is not None and reply <= 1}
+        rss = broadcast["server_rss_max_mb"]
+        out["server_rss_mb"] = {"goal": "<= 300", "measured": rss, "met": rss <= 300}
     return out
 
 
@@ -471,7 +630,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"sauti-bench-msg-{backend}-") as tmp:
         workdir = Path(tmp)
         with database(backend, workdir) as url, fake_provider() as provider:
-            needed = args.messages + args.tps_messages
+            needed = args.messages + sum(paced_count(args, tps) for tps in args.tps)
             generate = math.ceil(max(args.contacts, needed) / ELIGIBLE_SHARE)
             log(f"{backend}: generating {generate} contacts")
             data = dataset.build(url, contacts=generate, seed=args.seed)
@@ -479,8 +638,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             log(f"{backend}: generated in {data.seconds['total']:.1f}s")
             result: dict[str, Any] = {"generated_contacts": generate, "generate_s": round(data.seconds["total"], 1)}
             if args.contacts:
-                result["broadcast"] = measure_broadcast(url, workdir, data, provider, group_uuid, args)
+                reply_to = asyncio.run(_contact_uuid(url, ids[-1]))
+                result["broadcast"] = measure_broadcast(url, workdir, data, provider, group_uuid, reply_to, args)
             result.update(measure_sending(url, workdir, data, provider, ids, args))
+            result["claims"] = asyncio.run(measure_claims(url, data.workspace_uuid, ids[0], args.backlog))
+            result["goals"] = goals(result)
             return result
 
 
@@ -492,7 +654,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--contacts", type=int, default=100_000, help="broadcast recipients (default 100000)")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: sqlite,postgres")
     parser.add_argument("--messages", type=int, default=5_000, help="messages sent at unlimited TPS (default 5000)")
-    parser.add_argument("--tps", type=int, default=50, help="the paced channel's TPS (default 50)")
+    parser.add_argument("--tps", default="50,500", help="the paced channels' TPS, comma-separated (default 50,500)")
+    parser.add_argument("--backlog", type=int, default=300_000, help="messages waiting for the large claim (300000)")
     parser.add_argument("--tps-messages", type=int, default=500, help="messages sent at --tps (default 500)")
     parser.add_argument(
         "--broadcast-timeout",
@@ -503,10 +666,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=dataset.DEFAULT_SEED)
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    args.tps = [int(t) for t in str(args.tps).split(",") if t.strip()]
     unknown = [b for b in args.backends if b not in BACKENDS]
     if unknown or not args.backends:
         parser.error(f"--backends takes {', '.join(BACKENDS)} (got {', '.join(unknown) or 'none'})")
-    if args.contacts < 0 or args.messages < 2 or args.tps < 1 or args.tps_messages < 2:
+    if args.contacts < 0 or args.messages < 2 or min(args.tps, default=0) < 1 or args.tps_messages < 2:
         parser.error("--contacts must be at least 0, --messages and --tps-messages at least 2, --tps at least 1")
     return args
 
