@@ -40,11 +40,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -59,6 +57,7 @@ from sauti.domain.channels import service as channels
 from sauti.domain.groups import service as group_service
 from sauti.domain.messages.send import Content, queue_many
 from sauti.models import Broadcast, Channel, Contact, ContactURN, GroupMember, Message, Workspace
+from tests.support.fast_provider import Hit, Provider, fake_provider
 
 UNLIMITED_TPS = 100_000
 # active contacts with a tel URN among the generated ones: 96.5% active x 94% with a phone number, rounded down
@@ -68,88 +67,6 @@ POLL = 0.25  # seconds between looks at the broadcast's status
 
 
 # --------------------------------------------------------------------------------------------- fake provider
-
-
-@dataclass
-class Hit:
-    at: float  # time.perf_counter() when the request was read
-    path: str
-    body: bytes
-
-
-@dataclass
-class Provider:
-    """An HTTP/1.1 server answering ``200 {}`` to everything, in its own thread and event loop."""
-
-    hits: list[Hit] = field(default_factory=list)
-    port: int = 0
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
-
-    RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n")[1:]:
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                body = await reader.readexactly(length) if length else b""
-                self.hits.append(Hit(time.perf_counter(), head.split(b" ", 2)[1].decode(), body))
-                writer.write(self.RESPONSE)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    def start(self) -> Provider:
-        ready = threading.Event()
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            server = loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0, backlog=512))
-            self.port = server.sockets[0].getsockname()[1]
-            ready.set()
-            try:
-                loop.run_forever()
-            finally:
-                server.close()
-                loop.run_until_complete(server.wait_closed())
-                loop.close()
-
-        self._thread = threading.Thread(target=serve, name="fake-provider", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("the fake provider did not start")
-        return self
-
-    def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def on(self, path: str) -> list[Hit]:
-        return [h for h in list(self.hits) if h.path == path]
-
-    def count(self, path: str) -> int:
-        return sum(1 for h in list(self.hits) if h.path == path)
-
-
-@contextlib.contextmanager
-def fake_provider() -> Iterator[Provider]:
-    provider = Provider().start()
-    try:
-        yield provider
-    finally:
-        provider.stop()
 
 
 # ------------------------------------------------------------------------------------------------ processes

@@ -8,6 +8,7 @@ reason, elsewhere.
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -48,6 +49,22 @@ def postgres_url() -> Iterator[str]:
         yield url
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("SAUTI_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+    host, _, port = url.split("//", 1)[1].split("/", 1)[0].partition(":")
+    try:
+        with socket.create_connection((host, int(port or 6379)), timeout=2) as conn:
+            conn.sendall(b"PING\r\n")
+            if not conn.recv(16).startswith(b"+PONG"):
+                raise OSError("no PONG")
+    except OSError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is required under CI: {exc}")
+        pytest.skip(f"Redis tests skipped: no Redis at {url} ({exc})")
+    return url
 
 
 @dataclass

@@ -11,8 +11,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import httpx
-from limits.aio.storage import MemoryStorage, Storage
-from limits.storage import storage_from_string
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,7 +18,7 @@ from sauti.kit import clock
 from sauti.kit import http as outbound
 from sauti.models import Worker as WorkerRow
 from sauti.settings import Settings
-from sauti.worker import outbox, recovery, scheduler
+from sauti.worker import outbox, pacing, recovery, scheduler
 
 log = logging.getLogger("sauti.worker")
 
@@ -42,9 +40,7 @@ class Worker:
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._own_client = http_client is None
         self.http = http_client or outbound.client(settings.send_timeout)
-        storage: object = storage_from_string(f"async+{settings.redis_url}") if settings.redis_url else MemoryStorage()
-        assert isinstance(storage, Storage)
-        self.tps_storage = storage
+        self.pacer = pacing.pacer(settings.redis_url)  # channel rates, shared in Redis when it is set
         self._last_beat = 0.0
         self._last_recover = 0.0
         self.dialect = ""

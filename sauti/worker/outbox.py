@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from limits import RateLimitItem, parse
-from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy import ColumnElement, String, bindparam, false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -284,25 +281,10 @@ async def _record_others(session: AsyncSession, channel: Channel, outcomes: Sequ
     return log_rows
 
 
-@dataclass
-class Pace:
-    """A channel's rate: slots taken one at a time (the in-memory limiter is not safe for concurrent takers;
-    across processes the Redis one is atomic)."""
-
-    limiter: MovingWindowRateLimiter
-    rate: RateLimitItem
-    key: str
-    lock: asyncio.Lock
-
-    async def slot(self) -> None:
-        async with self.lock:
-            await _pace(self.limiter, self.rate, self.key)
-
-
-async def _paced_call(worker: Worker, kind: ChannelType, chan: ChannelInfo, item: Claimed, pace: Pace) -> Outcome:
-    """The call, once the channel's rate allows it: the slot is taken right before the request leaves, so the
-    provider sees the rate the limiter counted, whatever the database's latency."""
-    await pace.slot()
+async def _paced_call(worker: Worker, kind: ChannelType, chan: ChannelInfo, item: Claimed, tps: int) -> Outcome:
+    """The call, in its turn: each call of a channel has its own slot, ``1/TPS`` seconds after the one before
+    (``pacing.py``), taken right before the request leaves."""
+    await worker.pacer.wait(chan.uuid, tps)
     return await _call(worker, kind, chan, item)
 
 
@@ -335,13 +317,6 @@ async def _fail_unsendable(worker: Worker, channel_id: int) -> int:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def _pace(limiter: MovingWindowRateLimiter, rate: RateLimitItem, key: str) -> None:
-    """Wait for a slot in the channel's per-second window (shared across processes when Redis is used)."""
-    while not await limiter.hit(rate, "tps", key):
-        stats = await limiter.get_window_stats(rate, "tps", key)
-        await asyncio.sleep(min(1.0, max(0.001, stats.reset_time - time.time())))
-
-
 async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, claimed: list[Claimed]) -> None:
     """Send a claimed batch in waves, at most ``CONCURRENCY`` calls at once and within the channel's TPS.
 
@@ -353,8 +328,6 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
     ``WAVE_PATIENCE`` anyway.
     """
     chan = info(channel, worker.settings.callback_base)
-    rate = parse(f"{channel.tps or kind.default_tps}/second")  # the limiter counts every call, across workers
-    pace = Pace(MovingWindowRateLimiter(worker.tps_storage), rate, channel.uuid, asyncio.Lock())
     pending = deque(claimed)
     running: dict[asyncio.Task[Outcome], Claimed] = {}
     tps = channel.tps or kind.default_tps
@@ -369,7 +342,7 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
             begun = await _begin_many(worker, [c.id for c in wave])
             for item in wave:
                 if item.id in begun:
-                    running[asyncio.create_task(_paced_call(worker, kind, chan, item, pace))] = item
+                    running[asyncio.create_task(_paced_call(worker, kind, chan, item, tps))] = item
             continue
         done, _ = await asyncio.wait(running, timeout=WAVE_PATIENCE, return_when=asyncio.FIRST_COMPLETED)
         if not done:  # slow calls: don't keep free slots idle waiting for half of them

@@ -1,0 +1,82 @@
+"""Keeping a channel within its messages-per-second, across every worker that sends through it.
+
+Each call reserves the next free slot of its channel: slots are ``1/TPS`` seconds apart, whoever takes them,
+and a caller sleeps until its own slot comes (virtual scheduling, the cell rate algorithm with a burst of one).
+Spacing the calls evenly, rather than allowing TPS calls anywhere in each second, keeps the provider's busiest
+second at the TPS even when a worker's event loop is busy and some calls leave a little late: there is no burst
+at the turn of a second for a late call to add to.
+
+The reservations live in memory (one process), or in Redis when ``SAUTI_REDIS_URL`` is set, where one atomic
+script reads the server's clock and moves the channel's next slot, so several workers on several hosts share
+one schedule. Without Redis each worker keeps its own schedule, and two workers on one channel can send up to
+twice its TPS (the README says so).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from abc import ABC, abstractmethod
+from typing import Any, Protocol
+
+# KEYS[1]: the channel's next free slot (microseconds since the epoch); ARGV[1]: the spacing in microseconds.
+# Returns how many microseconds the caller waits for the slot it has just reserved.
+RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
+if slot < now then slot = now end
+local after = slot + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], tostring(after), 'PX', math.floor((after - now) / 1000) + 60000)
+return slot - now
+"""
+
+
+class Pacer(Protocol):
+    async def reserve(self, key: str, per_second: int) -> float:
+        """Reserve the next slot of ``key`` (slots ``1/per_second`` apart): the seconds until it comes."""
+
+    async def wait(self, key: str, per_second: int) -> None:
+        """Reserve a slot and return once it has come."""
+
+
+class _Waiting(ABC):
+    @abstractmethod
+    async def reserve(self, key: str, per_second: int) -> float: ...
+
+    async def wait(self, key: str, per_second: int) -> None:
+        seconds = await self.reserve(key, per_second)
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+
+
+class MemoryPacer(_Waiting):
+    """Slots reserved in this process only."""
+
+    def __init__(self) -> None:
+        self._next: dict[str, float] = {}
+
+    async def reserve(self, key: str, per_second: int) -> float:
+        now = time.monotonic()
+        slot = max(now, self._next.get(key, 0.0))
+        self._next[key] = slot + 1.0 / per_second
+        return slot - now
+
+
+class RedisPacer(_Waiting):
+    """Slots reserved in Redis, shared by every worker that uses the same Redis."""
+
+    def __init__(self, url: str) -> None:
+        import coredis
+
+        self._client: Any = coredis.Redis.from_url(url)
+        self._script = self._client.register_script(RESERVE)
+
+    async def reserve(self, key: str, per_second: int) -> float:
+        spacing = max(1, round(1_000_000 / per_second))
+        answer: Any = await self._script(keys=[f"sauti:pace:{key}"], args=[spacing])
+        return int(answer) / 1_000_000
+
+
+def pacer(redis_url: str | None) -> Pacer:
+    return RedisPacer(redis_url) if redis_url else MemoryPacer()
