@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # where uploaded media are kept (under data_dir) and how many seconds a provider call may take
     send_timeout: float = 30.0
+    # seconds a web hook receiver may take to answer before the attempt counts as failed (and is retried)
+    webhook_timeout: float = 10.0
     # a worker whose heartbeat is older than this many seconds is dead: its claims are recovered. Heartbeats
     # come every 2 seconds from their own task, so this needs only a margin over that
     worker_stale_after: float = 30.0

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sauti.kit import clock
 from sauti.models import Worker as WorkerRow
 from sauti.settings import Settings
-from sauti.worker import outbox, recovery, scheduler
+from sauti.worker import outbox, recovery, scheduler, webhooks
 
 log = logging.getLogger("sauti.worker")
 
@@ -46,6 +46,7 @@ class Worker:
         self._last_beat = 0.0
         self._last_recover = 0.0
         self.dialect = ""
+        self._hooks: asyncio.Task[int] | None = None  # the round of web hook deliveries under way
 
     async def heartbeat(self, force: bool = False) -> None:
         if not force and time.monotonic() - self._last_beat < self.HEARTBEAT_EVERY:
@@ -73,7 +74,35 @@ class Worker:
         expanded, sent = await asyncio.gather(
             scheduler.expand_broadcasts(self.sessionmaker, self.dialect, self.id), outbox.send_due(self)
         )
-        return expanded + sent
+        return expanded + sent + self._poll_hooks()
+
+    def _poll_hooks(self) -> int:
+        """Web hook deliveries run in a background round of their own, so a receiver that takes its time never
+        holds up sending: start a round when none is under way, and return how many the last finished one
+        tried."""
+        tried = 0
+        if self._hooks is not None and self._hooks.done():
+            tried = self._collect(self._hooks)
+            self._hooks = None
+        if self._hooks is None:
+            self._hooks = asyncio.create_task(webhooks.deliver_due(self))
+        return tried
+
+    @staticmethod
+    def _collect(task: asyncio.Task[int]) -> int:
+        try:
+            return task.result()
+        except Exception:  # a bad round must not kill the loop; it is logged and the next one tries again
+            log.exception("web hook round failed")
+            return 0
+
+    async def _finish_hooks(self) -> int:
+        """Wait for the round under way, if any; how many it tried."""
+        task, self._hooks = self._hooks, None
+        if task is None:
+            return 0
+        await asyncio.wait([task])
+        return self._collect(task)
 
     async def _beat_forever(self, stop: asyncio.Event) -> None:
         """Heartbeats from their own task, so a round busy with slow provider calls never looks dead."""
@@ -92,6 +121,8 @@ class Worker:
         total = 0
         for _ in range(max_rounds):
             done = await self.tick()
+            if not done:
+                done = await self._finish_hooks()
             total += done
             if not done:
                 break
@@ -118,6 +149,7 @@ class Worker:
             await self.close()
 
     async def close(self) -> None:
+        await self._finish_hooks()
         async with self.sessionmaker() as session:
             await session.execute(delete(WorkerRow).where(WorkerRow.id == self.id))
             await session.commit()

@@ -26,6 +26,7 @@ from sauti.domain.channels import logs
 from sauti.domain.channels.service import info
 from sauti.domain.contacts import service as contacts
 from sauti.domain.messages import status
+from sauti.domain.webhooks import events
 from sauti.kit import clock
 from sauti.models import Channel, Contact, ContactURN, Message, Workspace
 from sauti.models.message import message_waiting
@@ -189,9 +190,12 @@ async def _finish(
         if result is not None:
             if result.external_id:
                 message.external_id = result.external_id
+            first_time = message.sent_on is None
             status.advance(message, result.status)
             for later in result.then:
                 status.advance(message, later)
+            if first_time and message.sent_on is not None:  # handed to the provider: web hooks hear of it
+                await events.messages_happened(session, message.workspace_id, [message])
         else:
             assert error is not None
             errors.append({"code": error.code, "ext_code": error.ext_code, "message": error.message})
