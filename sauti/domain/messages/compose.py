@@ -46,7 +46,7 @@ def _as_id(ref: int | str) -> int | None:
     if isinstance(ref, int):
         return ref if 0 < ref <= _MAX_ID else None
     text = ref.strip()
-    return int(text) if text.isdigit() and 0 < int(text) <= _MAX_ID else None
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= _MAX_ID else None
 
 
 async def sender_of(session: AsyncSession, workspace: Workspace, ref: int | str) -> User | None:
