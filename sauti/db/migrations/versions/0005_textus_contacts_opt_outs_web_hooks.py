@@ -297,27 +297,16 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.drop_column("deliver_at")
-        batch_op.drop_column("from_autoresponse")
-        batch_op.drop_column("is_read")
-        batch_op.drop_column("created_by_id")
-
-    with op.batch_alter_table("contacts", schema=None) as batch_op:
-        batch_op.drop_index("ix_contacts_ws_active_created")
-        batch_op.drop_column("line_type")
-        batch_op.drop_column("country")
-        batch_op.drop_column("flagged")
-        batch_op.drop_column("notes")
-        batch_op.drop_column("business_name")
-        batch_op.drop_column("last_name")
-        batch_op.drop_column("first_name")
-
-    with op.batch_alter_table("broadcasts", schema=None) as batch_op:
-        batch_op.drop_index("ix_broadcasts_ws_group")
-        batch_op.drop_column("templated")
-        batch_op.drop_column("from_template")
-        batch_op.drop_column("group_id")
+    # ALTER TABLE ... DROP COLUMN in place on both databases (SQLite 3.35+), for the reason upgrade() gives
+    op.drop_index("ix_contacts_ws_active_created", table_name="contacts")
+    op.drop_index("ix_broadcasts_ws_group", table_name="broadcasts")
+    for table, columns in (
+        ("messages", ("deliver_at", "from_autoresponse", "is_read", "created_by_id")),
+        ("contacts", ("line_type", "country", "flagged", "notes", "business_name", "last_name", "first_name")),
+        ("broadcasts", ("templated", "from_template", "group_id")),
+    ):
+        for column in columns:
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 
     with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
         batch_op.drop_index("ix_webhook_attempts_delivery")
