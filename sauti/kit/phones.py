@@ -27,7 +27,8 @@ def describe(e164: str) -> tuple[str | None, str | None]:
         return None, None
     region = phonenumbers.region_code_for_number(number)
     line = _LINE_TYPES.get(phonenumbers.number_type(number))
-    return (region if region and region != "ZZ" else None), line
+    # non-geographic codes are region "001", unknown ones "ZZ": neither is a country
+    return (region if region and region.isalpha() and region != "ZZ" else None), line
 
 
 def digits(e164: str) -> str:
