@@ -11,6 +11,7 @@ the outbox.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,7 @@ from sauti.payloads import textus
 from sauti.payloads.facts import HookFacts
 
 SIGNATURE_HEADER = "X-TextUs-Signature"
+log = logging.getLogger("sauti.webhooks")
 
 
 def _hook_facts(hook: WebHook) -> HookFacts:
@@ -39,9 +41,21 @@ def _hook_facts(hook: WebHook) -> HookFacts:
 
 
 async def messages_happened(session: AsyncSession, workspace_id: int, messages: Sequence[Message]) -> int:
-    """Queue a delivery of each message to each of the workspace's web hooks; returns how many."""
+    """Queue a delivery of each message to each of the workspace's web hooks; returns how many.
+
+    The deliveries are made in a savepoint: should making them fail, the message itself is still recorded (its
+    send, its arrival) and the failure is logged, so a web hook never costs a message."""
     if not messages:
         return 0
+    try:
+        async with session.begin_nested():
+            return await _enqueue(session, workspace_id, messages)
+    except Exception:
+        log.exception("web hook deliveries for messages %s could not be made", [m.id for m in messages])
+        return 0
+
+
+async def _enqueue(session: AsyncSession, workspace_id: int, messages: Sequence[Message]) -> int:
     hooks = await of_workspace(session, workspace_id)
     if not hooks:
         return 0

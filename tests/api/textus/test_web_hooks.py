@@ -286,3 +286,27 @@ async def test_listing_query_count(app: Any, api: httpx.AsyncClient) -> None:
     for i in range(4):
         await create(api, "/api/web_hooks", url=f"http://example.com/{i}")
     assert await query_count(app, api, "/api/web_hooks") == one == 3
+
+
+async def test_a_web_hook_never_costs_a_message(
+    api: httpx.AsyncClient,
+    anon_client: httpx.AsyncClient,
+    channel: Any,
+    worker: Any,
+    tenant: Any,
+    db: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sauti.domain.webhooks import events
+
+    def broken(*args: Any) -> bytes:
+        raise RuntimeError("a payload that cannot be made")
+
+    await create(api, "/api/web_hooks", url="http://127.0.0.1:9/unused")
+    monkeypatch.setattr(events.textus, "body", broken)
+    sent = await _send(api, tenant)
+    await worker.drain()
+    await inject(anon_client, channel, "+12025550147", "Still here")
+    assert (await row(db, Message, Message.id == sent["id"])).status == "delivered"
+    assert await count(db, Message, Message.direction == "in", Message.status == "handled") == 1
+    assert await count(db, WebhookDelivery) == 0
