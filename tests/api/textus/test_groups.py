@@ -137,3 +137,16 @@ async def test_member_listing_query_count(app: Any, api: httpx.AsyncClient) -> N
         c = await create(api, "/api/contacts", phone=f"+1202555010{i}", tags=["t"])
         await api.put(f"/api/groups/{group['id']}/contacts/{c['id']}")
     assert await query_count(app, api, url) == one == 7  # auth, the group, count, page, phones, tags, opt outs
+
+
+async def test_group_broadcast_listing_query_count(app: Any, api: httpx.AsyncClient, tenant: Any, db: Any) -> None:
+    from tests.api.textus.helpers import rates
+
+    await rates(db, tenant, **{"textus.broadcasts": "100/minute"})
+    group = await create(api, "/api/groups", name="Team")
+    url = f"/api/groups/{group['id']}/broadcasts"
+    await create(api, "/api/broadcasts", sender=tenant.user.id, group=group["id"], message_body="x")
+    one = await query_count(app, api, url)
+    for _ in range(5):
+        await create(api, "/api/broadcasts", sender=tenant.user.id, group=group["id"], message_body="y")
+    assert await query_count(app, api, url) == one == 5  # auth, the group, count, page, groups

@@ -298,3 +298,16 @@ async def test_messages_by_other_means_are_shown_too(
     sent = (await client.post("/api/v2/messages.json", json={"contact": uuid, "text": "From v2"})).json()
     shown = (await api.get(f"/api/messages/{contact['id']}")).json()[0]
     assert shown["id"] == sent["id"] and shown["sender_type"] == "User" and shown["sender_email"] == "admin@nyaruka.com"
+
+
+async def test_conversation_runs_a_fixed_number_of_queries(
+    app: Any, api: httpx.AsyncClient, anon_client: httpx.AsyncClient, channel: Any, tenant: Any
+) -> None:
+    contact = await create(api, "/api/contacts", phone="+12025550147")
+    url = f"/api/messages/{contact['id']}"
+    await api.post("/api/messages", json={"sender": tenant.user.id, "receiver": contact["id"], "content": "x"})
+    one = await query_count(app, api, url)
+    for _ in range(4):
+        await api.post("/api/messages", json={"sender": tenant.user.id, "receiver": contact["id"], "content": "x"})
+        await inject(anon_client, channel, "+12025550147", "y")
+    assert await query_count(app, api, url) == one == 8  # auth, the contact, count, page, and the page's four
