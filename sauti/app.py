@@ -15,6 +15,7 @@ from sauti import __version__
 from sauti.api import channel_callbacks, media_files
 from sauti.api.rapidpro import openapi as rapidpro_openapi
 from sauti.api.rapidpro import router as rapidpro
+from sauti.api.textus import router as textus
 from sauti.api.throttle import Throttle
 from sauti.db.engine import make_engine, make_sessionmaker
 from sauti.kit import http as outbound
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_exception_handler(Exception, server_error)
     rapidpro.mount(app, settings.brand, app.state.throttle)
+    textus.mount(app, settings.brand)
     channel_callbacks.mount(app)
     media_files.mount(app)
     _openapi(app, settings)

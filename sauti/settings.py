@@ -8,12 +8,15 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# the seeds: "The rate limit for all endpoints is 2,500 requests per hour" (per workspace, per scope)
+# the seeds: "The rate limit for all endpoints is 2,500 requests per hour" (per workspace, per scope); TextUs:
+# "For broadcast requests, you can make up to 1 request per minute. For all other requests, ... 1,000 per hour"
 DEFAULT_API_RATES = {
     "v2": "2500/hour",
     "v2.contacts": "2500/hour",
     "v2.messages": "2500/hour",
     "v2.runs": "2500/hour",
+    "textus": "1000/hour",
+    "textus.broadcasts": "1/minute",
 }
 
 
@@ -37,6 +40,10 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # where uploaded media are kept (under data_dir) and how many seconds a provider call may take
     send_timeout: float = 30.0
+    # whether the TextUs dialect takes a user's password as well as their API token (Basic email:secret)
+    textus_password_auth: bool = True
+    # seconds a web hook receiver may take to answer before the attempt counts as failed (and is retried)
+    webhook_timeout: float = 10.0
     # a worker whose heartbeat is older than this many seconds is dead: its claims are recovered. Heartbeats
     # come every 2 seconds from their own task, so this needs only a margin over that
     worker_stale_after: float = 30.0

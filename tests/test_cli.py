@@ -213,6 +213,7 @@ async def test_migrate_says_what_it_did_and_the_demo_banner_does_not_wrap(backen
     lines = demo.stdout.splitlines()
     assert f"API token: {key}" in lines
     assert f'  curl -s -H "Authorization: Token {key}" http://127.0.0.1:8000/api/v2/workspace.json' in lines
+    assert f"  curl -u admin@demo.sauti.local:{key} http://127.0.0.1:8000/api/contacts" in lines
 
 
 def run_with(backend: Backend, tmp_path: Path, extra: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import os
 import re
 import shutil
@@ -14,8 +17,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from sauti.models import Broadcast, Contact, ContactGroup, Message
+from sauti.models import Broadcast, Contact, ContactGroup, ContactTag, Message, WebHook, WebhookDelivery
 from tests.conftest import Backend
+from tests.support.postgres import free_port
 from tests.support.server import Server, running_server
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -39,6 +43,19 @@ def demo(backend: Backend, tmp_path: Path, app: Any) -> Iterator[tuple[Server, P
         yield server, tmp_path
 
 
+@pytest.fixture
+def demo_with_worker(backend: Backend, tmp_path: Path, app: Any) -> Iterator[tuple[Server, Path]]:
+    """The demo on the test database, served with its embedded worker (the web hook of the TextUs tour needs
+    messages to go out)."""
+    env = {**os.environ, "SAUTI_DATABASE_URL": backend.url, "SAUTI_DATA_DIR": str(tmp_path / "data")}
+    made = subprocess.run(
+        [sys.executable, "-m", "sauti.cli", "demo"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert made.returncode == 0, made.stderr
+    with running_server(backend.url, env={"SAUTI_EMBEDDED_WORKER": "true"}) as server:
+        yield server, tmp_path
+
+
 def _run(command: list[str], script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*command, script], cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
 
@@ -46,7 +63,7 @@ def _run(command: list[str], script: str, cwd: Path) -> subprocess.CompletedProc
 async def test_the_tour_runs_as_written(demo: tuple[Server, Path], db: Any) -> None:
     server, cwd = demo
     assert shutil.which("curl"), "the tour uses curl"
-    tour = next(b for b in blocks("sh") if "TOKEN=$(cat data/demo-token)" in b)
+    tour = next(b for b in blocks("sh") if "API=http://127.0.0.1:8000/api/v2" in b)
     script = "set -eu\n" + tour.replace(DEFAULT_BASE, server.base_url)
     done = _run(["bash", "-c"], script, cwd)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -78,3 +95,33 @@ def test_the_python_client_snippet_runs(demo: tuple[Server, Path]) -> None:
     ran = _run([sys.executable, "-c"], snippet.replace(DEFAULT_BASE, server.base_url), cwd)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.splitlines() == ["Ada ['tel:+250788123123']"]
+
+
+async def test_the_textus_tour_runs_as_written(demo_with_worker: tuple[Server, Path], db: Any) -> None:
+    server, cwd = demo_with_worker
+    tour = next(b for b in blocks("sh") if "TEXTUS=" in b)
+    port = str(free_port())
+    script = "set -eu\n" + tour.replace(DEFAULT_BASE, server.base_url).replace("HOOK_PORT=9000", f"HOOK_PORT={port}")
+    done = _run(["bash", "-c"], script, cwd)
+    assert done.returncode == 0, done.stdout + done.stderr + server.log()
+    assert '"error"' not in done.stdout, done.stdout  # no request of the tour was refused
+    async with db() as session:
+        grace = (await session.execute(select(Contact).where(Contact.name == "Grace Mugisha"))).scalar_one()
+        tags = (await session.execute(select(ContactTag.name).where(ContactTag.contact_id == grace.id))).scalars()
+        assert list(tags) == ["tour"]
+        texts = {
+            m.text: m.status
+            for m in (await session.execute(select(Message).where(Message.contact_id == grace.id))).scalars()
+        }
+        assert texts == {"Hello Grace": "delivered", "Murakoze": "handled"}
+        hook = (await session.execute(select(WebHook))).scalar_one()
+        delivered = (await session.execute(select(WebhookDelivery.status))).scalars()
+        assert set(delivered) == {"delivered"}
+    # the receiver's log: each line a signature and the body it signs
+    lines = (cwd / "hooks.log").read_text().splitlines()
+    assert len(lines) == 2 and lines[1] in done.stdout
+    for line in lines:
+        signature, body = line.split(" ", 1)
+        assert hmac.compare_digest(signature, hmac.new(hook.secret.encode(), body.encode(), hashlib.sha256).hexdigest())
+    contents = [json.loads(line.split(" ", 1)[1])["message"]["content"] for line in lines]
+    assert contents == ["Hello Grace", "Murakoze"]

@@ -420,7 +420,9 @@ def demo() -> None:
     _out(f"API token: {key}")
     _out("Try the RapidPro API v2:")
     _out(f'  curl -s -H "Authorization: Token {key}" {base}/api/v2/workspace.json')
-    _out(f"Docs: {base}/api/v2/   Explorer: {base}/api/v2/explorer/")
+    _out("Try the TextUs API v2 (the same token, with your email, over HTTP Basic):")
+    _out(f"  curl -u {email}:{key} {base}/api/contacts")
+    _out(f"Docs: {base}/api/v2/ and {base}/api/   Explorer: {base}/api/explorer/")
     _out("A test channel is set up: messages to tel: contacts go sent then delivered at once.\n")
 
 

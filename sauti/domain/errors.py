@@ -43,6 +43,11 @@ CODES: Mapping[str, tuple[str, ...]] = {
     "unknown_field": ("key",),
     "contact_deleted": (),
     "contacts_empty": (),
+    "invalid_phone": ("value",),  # not a possible phone number (read with the caller's or workspace's country)
+    "too_many": ("max",),  # a list longer than allowed (tags)
+    "contact_opted_out": (),  # a message to a contact whose number opted out
+    "contact_blocked": (),  # a message to a contact whose number is blocked
+    "group_locked": (),  # editing the membership or name of a smart or system group where only manual may change
     # smart groups
     "query_invalid": ("query_code", "message", "extra"),
     "query_not_for_groups": (),
@@ -56,6 +61,9 @@ CODES: Mapping[str, tuple[str, ...]] = {
     "quick_reply_text": (),
     "quick_reply_text_extra": ("type",),
     "quick_reply_location_extra": (),
+    "invalid_url": ("value",),  # not an absolute http(s) URL
+    "no_channel": (),  # no channel of the workspace can reach the contact
+    "already_sent": (),  # deleting a message or broadcast that is no longer waiting to go
     # bulk actions
     "not_incoming": ("ref",),
     "label_and_label_name": (),
@@ -88,6 +96,8 @@ CODES: Mapping[str, tuple[str, ...]] = {
     # a workspace limit (``Conflict``) and a system object (``Forbidden``)
     "limit_reached": ("kind", "limit"),
     "system_object": ("action",),
+    "administrators_only": ("action",),  # (``Forbidden``) what only a workspace's administrators may do
+    "other_workspace": ("ref",),  # (``Forbidden``) naming a workspace that is not the caller's
     # a name that names several workspaces (``Ambiguous``)
     "ambiguous_workspace": ("value", "uuids"),
     # query-string lookups and filters (``BadParameter``)

@@ -35,3 +35,25 @@ def parse_iso(value: str) -> datetime | None:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo is not None else value
+
+
+def format_utc_seconds(value: datetime | None) -> str | None:
+    """``2018-04-09T01:04:49Z``: whole seconds (the TextUs dialect's timestamps)."""
+    return None if value is None else _utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_utc_millis(value: datetime | None) -> str | None:
+    """``2017-07-14T19:38:44.231Z``: milliseconds (TextUs web hook payloads)."""
+    if value is None:
+        return None
+    value = _utc(value)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def format_utc_words(value: datetime | None) -> str | None:
+    """``2018-05-02 17:27:55 UTC`` (how TextUs shows a broadcast's delivery time)."""
+    return None if value is None else _utc(value).strftime("%Y-%m-%d %H:%M:%S UTC")

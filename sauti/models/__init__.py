@@ -1,21 +1,28 @@
 """Tables only, one module per aggregate. Importing this package registers every table on ``Base.metadata``."""
 
 from sauti.models.channel import Channel, ChannelLog
+from sauti.models.composing import AutoReply, MessageSignature, MessageTemplate
 from sauti.models.contact import (
+    BlockedNumber,
     Contact,
     ContactField,
     ContactGroup,
     ContactNote,
+    ContactTag,
     ContactURN,
     ContactValue,
     GroupMember,
+    OptOut,
 )
 from sauti.models.globals import Global
 from sauti.models.message import Broadcast, Label, Media, Message, MessageLabel, Worker
+from sauti.models.webhook import WebHook, WebhookAttempt, WebhookDelivery
 from sauti.models.workspace import APIToken, Membership, User, Workspace
 
 __all__ = [
     "APIToken",
+    "AutoReply",
+    "BlockedNumber",
     "Broadcast",
     "Channel",
     "ChannelLog",
@@ -23,6 +30,7 @@ __all__ = [
     "ContactField",
     "ContactGroup",
     "ContactNote",
+    "ContactTag",
     "ContactURN",
     "ContactValue",
     "Global",
@@ -32,7 +40,13 @@ __all__ = [
     "Membership",
     "Message",
     "MessageLabel",
+    "MessageSignature",
+    "MessageTemplate",
+    "OptOut",
     "User",
+    "WebHook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "Worker",
     "Workspace",
 ]

@@ -26,6 +26,8 @@ class Contact(Base):
     __table_args__ = (
         # the listing order (-modified_on, -id) and the before/after filters walk this index
         Index("ix_contacts_ws_active_modified", "workspace_id", "is_active", "modified_on", "id"),
+        # the TextUs listing order (created_on, id)
+        Index("ix_contacts_ws_active_created", "workspace_id", "is_active", "created_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
@@ -36,6 +38,15 @@ class Contact(Base):
     # " tok1 tok2" word tokens (for the prefix match of `~`); see sauti.engine.contactql.text
     name_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     name_tokens: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # ``name`` is the first and last names joined by a space; writing ``name`` splits it at the first space
+    first_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    last_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    business_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)  # one free text (the notes list is apart)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # of the contact's first phone number: its region (ISO 3166 alpha-2) and what kind of line it is
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    line_type: Mapped[str | None] = mapped_column(String(10), nullable=True)  # mobile|landline|voip|None
     language: Mapped[str | None] = mapped_column(String(3), nullable=True)
     status: Mapped[str] = mapped_column(String(10), default="active")  # active|blocked|stopped|archived
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)  # False once deleted
@@ -142,3 +153,51 @@ class ContactNote(Base):
     text: Mapped[str] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created_on: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ContactTag(Base):
+    """A free-form tag on a contact (TextUs tags; API v2 has no such thing)."""
+
+    __tablename__ = "contact_tags"
+    __table_args__ = (Index("ix_contact_tags_ws_name", "workspace_id", "name"),)
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+
+
+class OptOut(Base):
+    """A phone number that asked not to be texted. ``opt_in`` true: it opted back in (the row is history).
+
+    Kept in step with contact status ``stopped`` in the same transaction, in both directions."""
+
+    __tablename__ = "opt_outs"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "phone"),
+        Index("ix_opt_outs_ws_created", "workspace_id", "created_on", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(String(32))  # E.164 with +
+    opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_on: Mapped[datetime] = mapped_column(UTCDateTime)
+    modified_on: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BlockedNumber(Base):
+    """A phone number whose messages are kept but not handled, and that is never texted.
+
+    Kept in step with contact status ``blocked`` in the same transaction, in both directions."""
+
+    __tablename__ = "blocked_numbers"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "phone"),
+        Index("ix_blocked_numbers_ws_created", "workspace_id", "created_on", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(String(32))  # E.164 with +
+    created_on: Mapped[datetime] = mapped_column(UTCDateTime)
+    modified_on: Mapped[datetime] = mapped_column(UTCDateTime)

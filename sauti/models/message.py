@@ -103,6 +103,9 @@ class Message(Base):
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"), nullable=True)
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="SET NULL"), nullable=True)
     flow_id: Mapped[int | None] = mapped_column(BigID, nullable=True)
+    # the user who sent it (a single send or a broadcast part), if a user did (users are deactivated, never
+    # deleted, so this is a plain column: SQLite cannot add a foreign key to an existing table in place)
+    created_by_id: Mapped[int | None] = mapped_column(BigID, nullable=True)
     direction: Mapped[str] = mapped_column(String(3))  # in | out
     msg_type: Mapped[str] = mapped_column(String(8), default="text")
     # in: pending -> handled; out: initializing -> queued -> sending -> wired -> sent -> delivered -> read,
@@ -113,6 +116,10 @@ class Message(Base):
     attachments: Mapped[list[str]] = mapped_column(JSON, default=list)  # "content/type:url"
     quick_replies: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     high_priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_read: Mapped[bool] = mapped_column(Boolean, default=False)  # marked read by a user
+    from_autoresponse: Mapped[bool] = mapped_column(Boolean, default=False)  # an auto reply's answer
+    # when a scheduled message is to go (null: as soon as possible); its first ``next_attempt``
+    deliver_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     # not before this: set when a message is queued (its due time) and when an error schedules a retry
     next_attempt: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -154,6 +161,7 @@ class Broadcast(Base):
     __tablename__ = "broadcasts"
     __table_args__ = (
         Index("ix_broadcasts_ws_created", "workspace_id", "is_active", "created_on", "id"),
+        Index("ix_broadcasts_ws_group", "workspace_id", "group_id", "due_on", "id"),
         # what expansion claims: a workspace's waiting broadcasts in due order
         Index(
             "ix_broadcasts_waiting",
@@ -177,6 +185,11 @@ class Broadcast(Base):
     contact_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # as requested
     urn_contact_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # the requested URNs' contacts
     group_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # the first of ``group_ids`` (a broadcast to one group, as TextUs sends them), indexed for listings by group
+    group_id: Mapped[int | None] = mapped_column(BigID, nullable=True)
+    from_template: Mapped[bool] = mapped_column(Boolean, default=False)  # informational, as the caller said
+    # the text holds {{ placeholders }} rendered per contact at expansion (see domain/templates/render.py)
+    templated: Mapped[bool] = mapped_column(Boolean, default=False)
     high_priority: Mapped[bool] = mapped_column(Boolean, default=False)
     total: Mapped[int] = mapped_column(Integer, default=-1)  # recipient count, -1 until known
     started: Mapped[int] = mapped_column(Integer, default=0)  # messages created so far

@@ -18,7 +18,7 @@ from sauti.kit import clock
 from sauti.kit import http as outbound
 from sauti.models import Worker as WorkerRow
 from sauti.settings import Settings
-from sauti.worker import outbox, pacing, recovery, scheduler
+from sauti.worker import outbox, pacing, recovery, scheduler, webhooks
 
 log = logging.getLogger("sauti.worker")
 
@@ -44,6 +44,7 @@ class Worker:
         self._last_beat = 0.0
         self._last_recover = 0.0
         self.dialect = ""
+        self._hooks: asyncio.Task[int] | None = None  # the background round of web hook deliveries (tick)
 
     async def heartbeat(self, force: bool = False) -> None:
         if not force and time.monotonic() - self._last_beat < self.HEARTBEAT_EVERY:
@@ -62,10 +63,12 @@ class Worker:
         self._last_beat = time.monotonic()
 
     def kinds(self) -> dict[str, Callable[[], Awaitable[int]]]:
-        """One round of each kind of due work; each returns how much it did (0: nothing was due)."""
+        """One round of each kind of due work; each returns how much it did (0: nothing was due). ``run`` gives
+        each kind a loop of its own."""
         return {
             "outbox": lambda: outbox.send_due(self),
             "broadcasts": lambda: scheduler.expand_broadcasts(self.sessionmaker, self.dialect, self.id),
+            "webhooks": lambda: webhooks.deliver_due(self),
         }
 
     async def recover_if_due(self) -> None:
@@ -74,12 +77,41 @@ class Worker:
             self._last_recover = time.monotonic()
 
     async def tick(self) -> int:
-        """One round of every kind, side by side (for tests and one-shot runs): returns how much work was done
-        (0 means idle)."""
+        """One round of every kind (for tests and one-shot runs): returns how much work was done (0 means idle).
+        Web hook deliveries run in the background even here, as in ``run``: a receiver that takes its time never
+        holds up sending."""
         await self.heartbeat()
         await self.recover_if_due()
-        done = await asyncio.gather(*(round_() for round_ in self.kinds().values()))
-        return sum(done)
+        rounds = self.kinds()
+        done = await asyncio.gather(*(round_() for name, round_ in rounds.items() if name != "webhooks"))
+        return sum(done) + self._poll_hooks()
+
+    def _poll_hooks(self) -> int:
+        """Start a background round of deliveries when none is under way, and return how many the last finished
+        one tried."""
+        tried = 0
+        if self._hooks is not None and self._hooks.done():
+            tried = self._collect(self._hooks)
+            self._hooks = None
+        if self._hooks is None:
+            self._hooks = asyncio.create_task(webhooks.deliver_due(self))
+        return tried
+
+    @staticmethod
+    def _collect(task: asyncio.Task[int]) -> int:
+        try:
+            return task.result()
+        except Exception:  # a bad round must not kill the loop; it is logged and the next one tries again
+            log.exception("web hook round failed")
+            return 0
+
+    async def _finish_hooks(self) -> int:
+        """Wait for the background round under way, if any; how many it tried."""
+        task, self._hooks = self._hooks, None
+        if task is None:
+            return 0
+        await asyncio.wait([task])
+        return self._collect(task)
 
     async def _run_kind(self, name: str, round_: Callable[[], Awaitable[int]], stop: asyncio.Event) -> None:
         """One kind's own loop: a kind never waits for another (a 100k broadcast expands while replies go out,
@@ -124,6 +156,8 @@ class Worker:
         total = 0
         for _ in range(max_rounds):
             done = await self.tick()
+            if not done:
+                done = await self._finish_hooks()
             total += done
             if not done:
                 break
@@ -144,6 +178,7 @@ class Worker:
             await self.close()
 
     async def close(self) -> None:
+        await self._finish_hooks()
         async with self.sessionmaker() as session:
             await session.execute(delete(WorkerRow).where(WorkerRow.id == self.id))
             await session.commit()

@@ -26,6 +26,8 @@ from sauti.domain.channels import logs
 from sauti.domain.channels.service import info
 from sauti.domain.contacts import service as contacts
 from sauti.domain.messages import status
+from sauti.domain.webhooks import events
+from sauti.domain.webhooks import queries as hooks
 from sauti.kit import clock
 from sauti.models import Channel, Contact, ContactURN, Message, Workspace
 from sauti.models.message import message_waiting
@@ -205,11 +207,16 @@ async def _record(worker: Worker, channel: Channel, outcomes: Sequence[Outcome])
     logged."""
     async with worker.sessionmaker() as session:
         ids = [o.item.id for o in outcomes]
-        held = set(
-            (
-                await session.execute(select(Message.id).where(Message.id.in_(ids), Message.claimed_by == worker.id))
-            ).scalars()
-        )
+        # the claims we still hold, and whether each message reaches the provider for the first time
+        held = {
+            row.id: row
+            for row in await session.execute(
+                select(Message.id, Message.sent_on, Message.workspace_id).where(
+                    Message.id.in_(ids), Message.claimed_by == worker.id
+                )
+            )
+        }
+        first_sent: dict[int, list[int]] = {}  # workspace id -> messages handed to a provider for the first time
         now = clock.now()
         accepted: list[dict[str, Any]] = []
         others: list[Outcome] = []
@@ -226,6 +233,8 @@ async def _record(worker: Worker, channel: Channel, outcomes: Sequence[Outcome])
                 others.append(outcome)
                 continue
             accepted.append({"b_id": message_id, "b_status": final, "b_external": result.external_id, "b_now": now})
+            if held[message_id].sent_on is None:
+                first_sent.setdefault(held[message_id].workspace_id, []).append(message_id)
             log_rows.append(logs.row(channel, "msg_send", outcome.http.logs, (), message_id))
         if accepted:
             messages_table = table_of(Message)
@@ -244,6 +253,10 @@ async def _record(worker: Worker, channel: Channel, outcomes: Sequence[Outcome])
             )
         if others:
             log_rows.extend(await _record_others(session, channel, others))
+        for workspace_id, message_ids in first_sent.items():  # handed to the provider: web hooks hear of it
+            if await hooks.of_workspace(session, workspace_id):
+                sent = await session.execute(select(Message).where(Message.id.in_(message_ids)))
+                await events.messages_happened(session, workspace_id, list(sent.scalars()))
         await logs.write(session, log_rows)
         await session.commit()
 
@@ -259,9 +272,14 @@ async def _record_others(session: AsyncSession, channel: Channel, outcomes: Sequ
         message = messages[outcome.item.id]
         errors: list[dict[str, Any]] = []
         if outcome.result is not None:
+            if outcome.result.external_id:
+                message.external_id = outcome.result.external_id
+            first_time = message.sent_on is None
             status.advance(message, outcome.result.status)
             for later in outcome.result.then:
                 status.advance(message, later)
+            if first_time and message.sent_on is not None:  # handed to the provider: web hooks hear of it
+                await events.messages_happened(session, message.workspace_id, [message])
         else:
             error = outcome.error
             assert error is not None

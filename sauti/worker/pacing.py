@@ -4,7 +4,8 @@ Each call reserves the next free slot of its channel: slots are ``1/TPS`` second
 and a caller sleeps until its own slot comes (virtual scheduling, the cell rate algorithm with a burst of one).
 Spacing the calls evenly, rather than allowing TPS calls anywhere in each second, keeps the provider's busiest
 second at the TPS even when a worker's event loop is busy and some calls leave a little late: there is no burst
-at the turn of a second for a late call to add to.
+at the turn of a second for a late call to add to, and a caller that wakes more than a slot late takes a new
+slot rather than leaving with the others that were kept waiting.
 
 The reservations live in memory (one process), or in Redis when ``SAUTI_REDIS_URL`` is set, where one atomic
 script reads the server's clock and moves the channel's next slot, so several workers on several hosts share
@@ -32,6 +33,9 @@ return slot - now
 """
 
 
+LATE_RETRIES = 5  # a caller late this often goes anyway (the process is starved; better late than never)
+
+
 class Pacer(Protocol):
     async def reserve(self, key: str, per_second: int) -> float:
         """Reserve the next slot of ``key`` (slots ``1/per_second`` apart): the seconds until it comes."""
@@ -45,9 +49,17 @@ class _Waiting(ABC):
     async def reserve(self, key: str, per_second: int) -> float: ...
 
     async def wait(self, key: str, per_second: int) -> None:
-        seconds = await self.reserve(key, per_second)
-        if seconds > 0:
-            await asyncio.sleep(seconds)
+        """Sleep until the reserved slot. A caller that wakes more than a slot late (its process was busy or not
+        scheduled) gives the slot up and takes the next free one: late callers never leave together, which
+        would be a burst at the provider."""
+        spacing = 1.0 / per_second
+        for _ in range(LATE_RETRIES):
+            seconds = await self.reserve(key, per_second)
+            due = time.monotonic() + seconds
+            if seconds > 0:
+                await asyncio.sleep(seconds)
+            if time.monotonic() - due <= spacing:
+                return
 
 
 class MemoryPacer(_Waiting):

@@ -7,6 +7,7 @@ A new endpoint is covered by being in the document: the operations are read from
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 
+from sauti import __version__
+from sauti.api.textus import openapi as textus_openapi
+from sauti.api.textus.router import RESOURCES
 from sauti.app import create_app
 from sauti.settings import Settings
 from tests.conftest import Backend, Tenant, make_tenant
@@ -29,7 +33,11 @@ pytestmark = [pytest.mark.usefixtures("app"), pytest.mark.xdist_group("fuzz")]
 EXAMPLES = int(os.environ.get("SAUTI_FUZZ_EXAMPLES", "25"))
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 DOCUMENT = create_app(Settings(data_dir=Path("/nonexistent"))).openapi()
-OPERATIONS = [(path, verb) for path, item in DOCUMENT["paths"].items() for verb in item]
+TEXTUS = textus_openapi.document("TextUs", __version__, RESOURCES)
+# (the document's URL, the operation's path and method) for both dialects
+OPERATIONS = [("/api/v2/openapi.json", path, verb) for path, item in DOCUMENT["paths"].items() for verb in item] + [
+    ("/api/openapi.json", path, verb) for path, item in TEXTUS["paths"].items() for verb in item
+]
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +52,17 @@ async def fuzzed(app: Any, backend: Backend) -> Tenant:
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)
-@pytest.mark.parametrize(("path", "verb"), OPERATIONS, ids=[f"{v.upper()} {p}" for p, v in OPERATIONS])
-def test_every_answer_is_documented(server: Server, fuzzed: Tenant, path: str, verb: str, mode: Any) -> None:
-    schema = schemathesis.openapi.from_url(f"{server.base_url}/api/v2/openapi.json")
+@pytest.mark.parametrize(("document", "path", "verb"), OPERATIONS, ids=[f"{v.upper()} {p}" for _, p, v in OPERATIONS])
+def test_every_answer_is_documented(
+    server: Server, fuzzed: Tenant, document: str, path: str, verb: str, mode: Any
+) -> None:
+    schema = schemathesis.openapi.from_url(f"{server.base_url}{document}")
     operation = schema[path][verb.upper()]
-    headers = {"Authorization": f"Token {fuzzed.token}"}
+    if document == "/api/v2/openapi.json":
+        headers = {"Authorization": f"Token {fuzzed.token}"}
+    else:
+        basic = base64.b64encode(f"{fuzzed.user.email}:{fuzzed.token}".encode()).decode()
+        headers = {"Authorization": f"Basic {basic}"}
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(

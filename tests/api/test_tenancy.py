@@ -14,13 +14,17 @@ import pytest
 from sqlalchemy import inspect, select
 
 from sauti.api.rapidpro.router import ENDPOINTS
+from sauti.api.textus import router as textus_router
 from sauti.models import (
+    AutoReply,
+    BlockedNumber,
     Broadcast,
     Channel,
     Contact,
     ContactField,
     ContactGroup,
     ContactNote,
+    ContactTag,
     ContactURN,
     ContactValue,
     Global,
@@ -30,9 +34,15 @@ from sauti.models import (
     Membership,
     Message,
     MessageLabel,
+    MessageSignature,
+    MessageTemplate,
+    OptOut,
+    WebHook,
+    WebhookDelivery,
 )
 from tests.api.rapidpro.helpers import create_contact, create_field, create_group
 from tests.api.rapidpro.test_message_actions import make_message
+from tests.api.textus import tenancy as textus_tenancy
 from tests.conftest import Backend, Tenant, add_channel
 
 SECRET_URN = "tel:+250788999999"
@@ -181,7 +191,8 @@ CASES = [
 ]
 
 A_TABLES = (
-    Contact, ContactURN, ContactField, ContactGroup, Global, Membership, Label, Message, Media, Channel, Broadcast
+    Contact, ContactURN, ContactField, ContactGroup, Global, Membership, Label, Message, Media, Channel, Broadcast,
+    ContactTag, OptOut, BlockedNumber, AutoReply, MessageSignature, MessageTemplate, WebHook, WebhookDelivery,
 )  # fmt: skip
 A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote, MessageLabel)
 
@@ -329,4 +340,41 @@ async def test_workspace_b_cannot_touch_a(
 def test_every_endpoint_and_method_has_cases() -> None:
     served = {(ep.name, verb) for ep in ENDPOINTS for verb in ep.handlers}
     covered = {(c.endpoint, c.method) for c in CASES}
+    assert served - covered == set()
+
+
+@pytest.fixture
+async def textus_secrets(app: Any, tenant: Tenant, other: Tenant, backend: Backend) -> dict[str, Any]:
+    """Workspace A's TextUs objects, through A's own credentials."""
+    channel = await add_channel(backend, tenant, name="Secret Channel", address="+12025550100")
+    transport = httpx.ASGITransport(app=app)
+    base = "http://testserver"
+    async with (
+        httpx.AsyncClient(transport=transport, base_url=base, auth=(tenant.user.email, tenant.token)) as a,
+        httpx.AsyncClient(transport=transport, base_url=base, auth=(other.user.email, other.token)) as b,
+        httpx.AsyncClient(transport=transport, base_url=base) as anon,
+    ):
+        return await textus_tenancy.make_secrets(a, b, anon, channel)
+
+
+@pytest.mark.parametrize("case", textus_tenancy.CASES, ids=str)
+async def test_workspace_b_cannot_touch_a_through_textus(
+    case: textus_tenancy.Case, app: Any, tenant: Tenant, other: Tenant, textus_secrets: dict[str, Any], db: Any
+) -> None:
+    before = await _snapshot(db, tenant.workspace.id)
+    url, body = textus_tenancy.fill(case.url, textus_secrets), textus_tenancy.fill(case.body, textus_secrets)
+    sent = url + repr(body)
+    transport = httpx.ASGITransport(app=app)
+    auth = (other.user.email, other.token)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", auth=auth) as b:
+        resp = await b.request(case.method, url, json=body)
+    assert resp.status_code == case.status, resp.text
+    leaked = [s for s in textus_tenancy.LEAKS if s in resp.text and s not in sent]
+    assert leaked == []
+    assert await _snapshot(db, tenant.workspace.id) == before
+
+
+def test_every_textus_route_and_method_has_cases() -> None:
+    served = {(route.method, route.path) for _, route in textus_router.routes()}
+    covered = {(c.method, c.path) for c in textus_tenancy.CASES}
     assert served - covered == set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -58,6 +59,7 @@ class Response:
     status: int = 200
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (a slow or hanging receiver)
 
 
 class _Server(ThreadingHTTPServer):
@@ -84,11 +86,16 @@ class FakeProvider:
         return self.base_url + path
 
     def respond(
-        self, status: int = 200, body: str | bytes = b"", content_type: str = "text/plain", **headers: str
+        self,
+        status: int = 200,
+        body: str | bytes = b"",
+        content_type: str = "text/plain",
+        delay: float = 0.0,
+        **headers: str,
     ) -> None:
-        """Queue the answer to the next request not yet answered."""
+        """Queue the answer to the next request not yet answered (after ``delay`` seconds)."""
         raw = body.encode("utf-8") if isinstance(body, str) else body
-        self._queue_response(Response(status, raw, {"Content-Type": content_type, **headers}))
+        self._queue_response(Response(status, raw, {"Content-Type": content_type, **headers}, delay))
 
     def respond_json(self, status: int, payload: Any) -> None:
         self.respond(status, json.dumps(payload), "application/json")
@@ -140,6 +147,14 @@ def _handler_for(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
                 body=body,
             )
             response = provider._next(recorded)
+            if response.delay:
+                time.sleep(response.delay)
+            try:
+                self._answer(response)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up waiting (a timeout under test)
+
+        def _answer(self, response: Response) -> None:
             self.send_response(response.status)
             for name, value in response.headers.items():
                 self.send_header(name, value)

@@ -4,26 +4,40 @@ across several (Redis, one atomic schedule per channel). The reservations are ch
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
 from sauti.kit import clock
 from sauti.worker import pacing
 
+Reservation = tuple[float, float, float]  # (clock before the call, clock after it, the wait handed out)
 
-async def _reserved(pacers: list[pacing.Pacer], key: str, tps: int, calls: int) -> list[float]:
+
+async def _reserved(pacers: list[pacing.Pacer], key: str, tps: int, calls: int) -> list[Reservation]:
     """The waits handed out, taking turns between the pacers (as several workers would)."""
-    return [await pacers[n % len(pacers)].reserve(key, tps) for n in range(calls)]
+    out: list[Reservation] = []
+    for n in range(calls):
+        before = time.monotonic()
+        wait = await pacers[n % len(pacers)].reserve(key, tps)
+        out.append((before, time.monotonic(), wait))
+    return out
 
 
-def _spaced(waits: list[float], tps: int) -> bool:
-    # call n waits n/tps from when the first was reserved, less the (tiny) time the calls themselves took
-    return all(abs(w - n / tps) < 0.25 / tps for n, w in enumerate(waits))
+def _spaced(reserved: list[Reservation], tps: int) -> bool:
+    """Slot n comes n/tps after slot 0. The wait is counted from when the call ran, somewhere between the clock
+    readings around it, so each slot is checked against that interval (plus the first call's own)."""
+    first_before, first_after, _ = reserved[0]
+    slack = (first_after - first_before) + 0.001
+    return all(
+        before + wait - slack <= first_before + n / tps <= after + wait + slack
+        for n, (before, after, wait) in enumerate(reserved)
+    )
 
 
 async def test_memory_slots_are_spaced() -> None:
-    waits = await _reserved([pacing.MemoryPacer()], "c1", 50, 25)
-    assert waits[0] == 0 and _spaced(waits, 50), waits
+    reserved = await _reserved([pacing.MemoryPacer()], "c1", 50, 25)
+    assert reserved[0][2] == 0 and _spaced(reserved, 50), reserved
 
 
 async def test_channels_have_their_own_schedules() -> None:
@@ -43,8 +57,8 @@ async def test_waiting_takes_the_reserved_time() -> None:
 async def test_redis_slots_are_shared_by_every_pacer(redis_url: str) -> None:
     key = f"shared-{clock.new_uuid()}"
     workers: list[pacing.Pacer] = [pacing.RedisPacer(redis_url), pacing.RedisPacer(redis_url)]
-    waits = await _reserved(workers, key, 40, 20)
-    assert waits[0] == 0 and _spaced(waits, 40), waits  # one schedule, though two "workers" took turns
+    reserved = await _reserved(workers, key, 40, 20)
+    assert reserved[0][2] == 0 and _spaced(reserved, 40), reserved  # one schedule, though two "workers" took turns
 
 
 @pytest.mark.parametrize("tps", [1, 1000])

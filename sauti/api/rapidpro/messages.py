@@ -175,5 +175,5 @@ async def post(ctx: Ctx) -> Response:
     )
     if shape:
         refuse(shape, await send.check(ctx.session, ws, request))
-    message = await send.send(ctx.session, ws, request)
+    message = await send.send(ctx.session, ws, request, ctx.caller.user)
     return json((await render_many(ctx.session, ws, [message]))[0], 201)

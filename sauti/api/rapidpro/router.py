@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sauti.api.explorer import DOCUMENTS
+from sauti.api.explorer import page as explorer_page
 from sauti.api.rapidpro import (
     broadcasts,
     channels,
@@ -108,19 +110,17 @@ def mount(app: FastAPI, brand: str, throttle: Throttle) -> None:
         base = str(request.base_url).rstrip("/")
         return JSONResponse({name: f"{base}/api/v2/{name}" for name in ROOT_ORDER if name in known})
 
-    async def api_redirect() -> Response:
-        return RedirectResponse("/api/v2/", status_code=302)
-
     router.add_api_route("/api/v2/", root, methods=list(ALL_METHODS), include_in_schema=False)
     router.add_api_route("/api/v2/.json", root_json, methods=["GET"], include_in_schema=False)
-    router.add_api_route("/api/", api_redirect, methods=["GET"], include_in_schema=False)
 
     # Swagger UI 5 (it reads OpenAPI 3.1) as shipped inside the fastapi-offline wheel: no CDN at run time
     assets = Path(str(resources.files("fastapi_offline") / "static"))
     app.mount("/api/v2/explorer/static", StaticFiles(directory=assets), name="explorer-static")
 
+    explorer_html = explorer_page(brand, DOCUMENTS, 0)
+
     async def explorer() -> Response:
-        return HTMLResponse(EXPLORER_HTML.replace("{brand}", brand))
+        return HTMLResponse(explorer_html)
 
     async def explorer_redirect() -> Response:
         return RedirectResponse("/api/v2/explorer/", status_code=301)
@@ -128,20 +128,3 @@ def mount(app: FastAPI, brand: str, throttle: Throttle) -> None:
     router.add_api_route("/api/v2/explorer/", explorer, methods=["GET"], include_in_schema=False)
     router.add_api_route("/api/v2/explorer", explorer_redirect, methods=["GET"], include_in_schema=False)
     app.include_router(router)
-
-
-EXPLORER_HTML = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{brand} API v2 explorer</title>
-<link rel="stylesheet" href="/api/v2/explorer/static/swagger-ui.css"></head>
-<body><div id="explorer"></div>
-<script src="/api/v2/explorer/static/swagger-ui-bundle.js"></script>
-<script>
-window.ui = SwaggerUIBundle({
-  url: "/api/v2/openapi.json",
-  dom_id: "#explorer",
-  deepLinking: true,
-  tryItOutEnabled: true,
-  persistAuthorization: true
-});
-</script></body></html>
-"""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from sauti.domain.scope import scoped
 from sauti.kit import clock
@@ -27,13 +28,36 @@ class BroadcastFilter:
     id: int | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    scheduled_too: bool = False  # also those waiting for a future due time
+    group_id: int | None = None  # those whose (first) group is this one
+    due_day: date | None = None  # those due on this UTC day
+    latest_per_group: bool = False  # only the newest of each group
+    latest_due_first: bool = False  # the select comes ordered, latest due time first
 
 
 def select_broadcasts(workspace: Workspace, f: BroadcastFilter) -> Select[Broadcast]:
-    """Active broadcasts, without those still waiting for a future due time (they are not sent yet)."""
-    stmt = listing(workspace).where(
-        or_(Broadcast.due_on.is_(None), Broadcast.due_on <= clock.now(), Broadcast.status != "pending")
-    )
+    """Active broadcasts, without those still waiting for a future due time (they are not sent yet) unless
+    ``scheduled_too``."""
+    stmt = listing(workspace)
+    if not f.scheduled_too:
+        stmt = stmt.where(
+            or_(Broadcast.due_on.is_(None), Broadcast.due_on <= clock.now(), Broadcast.status != "pending")
+        )
+    if f.group_id is not None:
+        stmt = stmt.where(Broadcast.group_id == f.group_id)
+    if f.due_day is not None:
+        start = datetime.combine(f.due_day, time(0), UTC)
+        stmt = stmt.where(Broadcast.due_on >= start, Broadcast.due_on < start + timedelta(days=1))
+    if f.latest_per_group:
+        other = aliased(Broadcast)
+        newest = (
+            select(func.max(other.id))
+            .where(other.workspace_id == Broadcast.workspace_id, other.group_id == Broadcast.group_id, other.is_active)
+            .scalar_subquery()
+        )
+        stmt = stmt.where(Broadcast.group_id.is_not(None), Broadcast.id == newest)
+    if f.latest_due_first:
+        stmt = stmt.order_by(Broadcast.due_on.desc(), Broadcast.id.desc())
     if f.uuid is not None:
         stmt = stmt.where(Broadcast.uuid == f.uuid)
     if f.id is not None:
@@ -60,3 +84,20 @@ async def load_page(session: AsyncSession, rows: Sequence[Any]) -> tuple[dict[in
         )
         groups = {g.id: g for g in found_groups}
     return contacts, groups
+
+
+async def by_id(session: AsyncSession, workspace: Workspace, broadcast_id: int) -> Broadcast | None:
+    """An active broadcast (scheduled ones included) by its integer id."""
+    found: Broadcast | None = (
+        await session.execute(listing(workspace).where(Broadcast.id == broadcast_id))
+    ).scalar_one_or_none()
+    return found
+
+
+async def groups_of(session: AsyncSession, rows: Sequence[Broadcast]) -> dict[int, ContactGroup]:
+    """The (first) groups of a page of broadcasts, in one query."""
+    ids = {b.group_id for b in rows if b.group_id is not None}
+    if not ids:
+        return {}
+    found = await session.execute(select(ContactGroup).where(ContactGroup.id.in_(ids)))
+    return {g.id: g for g in found.scalars()}

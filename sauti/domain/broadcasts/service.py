@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import pycountry
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.contacts import service as contacts
 from sauti.domain.contacts.queries import by_references as contacts_by_references
-from sauti.domain.errors import GENERAL, ErrorCollector, Problem
+from sauti.domain.contacts.reachability import tel_phones
+from sauti.domain.errors import GENERAL, ErrorCollector, Invalid, Problem
+from sauti.domain.groups.queries import by_id as group_by_id
 from sauti.domain.groups.queries import by_references as groups_by_references
+from sauti.domain.messages.compose import sender_of
 from sauti.domain.messages.content import QuickReply, check_quick_replies, resolve_attachments
 from sauti.domain.messages.send import Content, queue_many
+from sauti.domain.scope import owned_by
+from sauti.domain.signatures.service import signed
+from sauti.domain.templates.render import render, values_for
 from sauti.kit import clock, urns
 from sauti.models import Broadcast, Contact, GroupMember, User, Workspace
 
@@ -183,6 +189,7 @@ async def create(
         started=0,
         expand_cursor=0,
         created_by_id=user.id if user else None,
+        group_id=group_ids[0] if group_ids else None,
         due_on=due_on or now,  # the worker claims waiting broadcasts in due order
         is_active=True,
         created_on=now,
@@ -206,7 +213,17 @@ def _recipients(broadcast: Broadcast) -> Any:
         conds.append(members.exists())
     if not conds:
         return None
-    return select(Contact.id, Contact.language, Contact.is_active, Contact.status).where(
+    # plain columns: what queuing reads, and what a template's placeholders name
+    return select(
+        Contact.id,
+        Contact.language,
+        Contact.is_active,
+        Contact.status,
+        Contact.name,
+        Contact.first_name,
+        Contact.last_name,
+        Contact.business_name,
+    ).where(
         Contact.workspace_id == broadcast.workspace_id,
         Contact.is_active,
         Contact.status == "active",
@@ -225,6 +242,72 @@ def content_for(broadcast: Broadcast, language: str | None) -> Content:
     )
 
 
+MAX_GROUP_TEXT = 1600
+
+
+@dataclass(frozen=True)
+class GroupBroadcast:
+    """One text from a workspace user to the members of one group (how TextUs broadcasts): ``sender`` a user
+    by id or email, ``due_on`` when to send it (the past or ``None``: now)."""
+
+    sender: int | str
+    group_id: int
+    text: str
+    due_on: datetime | None = None
+    from_template: bool = False
+
+
+async def send_to_group(session: AsyncSession, workspace: Workspace, req: GroupBroadcast) -> Broadcast:
+    """Record the broadcast (the worker expands it at its due time) in the workspace's first language, with
+    the active signature appended and its {{ placeholders }} rendered per contact at expansion. Members who
+    cannot be texted then (opted out, blocked, deleted) are skipped."""
+    errors = ErrorCollector()
+    user = await sender_of(session, workspace, req.sender)
+    if user is None:
+        errors.add("sender", "no_such_object", ref=str(req.sender))
+    group = await group_by_id(session, workspace, req.group_id)
+    if group is None:
+        errors.add("group", "no_such_object", ref=str(req.group_id))
+    if not req.text.strip():
+        errors.add("text", "blank")
+    elif len(req.text) > MAX_GROUP_TEXT:
+        errors.add("text", "too_long", max=MAX_GROUP_TEXT)
+    errors.raise_if_any()
+    assert group is not None
+    broadcast = await create(
+        session,
+        workspace,
+        translations={primary_language(workspace): {"text": await signed(session, workspace, req.text)}},
+        base_language=primary_language(workspace),
+        group_ids=[group.id],
+        user=user,
+        due_on=req.due_on,
+    )
+    broadcast.from_template = req.from_template
+    broadcast.templated = True
+    await session.flush()
+    return broadcast
+
+
+async def cancel(session: AsyncSession, workspace: Workspace, broadcast: Broadcast) -> None:
+    """Delete a broadcast that waits for its due time (``already_sent`` once the worker took it up). The check
+    and the change are one statement, so a worker that claims it meanwhile wins."""
+    result = await session.execute(
+        update(Broadcast)
+        .where(
+            owned_by(Broadcast, workspace),
+            Broadcast.id == broadcast.id,
+            Broadcast.status == "pending",
+            Broadcast.claimed_by.is_(None),
+        )
+        .values(status="interrupted", is_active=False, modified_on=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise Invalid.field("broadcast", "already_sent")
+    await session.refresh(broadcast)
+
+
 async def _resolve_urns(session: AsyncSession, workspace: Workspace, broadcast: Broadcast) -> None:
     """URNs named in the request become contacts (created when new); they are kept apart from the contacts
     the request named, which is what the API shows."""
@@ -235,6 +318,25 @@ async def _resolve_urns(session: AsyncSession, workspace: Workspace, broadcast: 
         if contact.id not in ids:
             ids.append(contact.id)
     broadcast.urn_contact_ids = ids
+
+
+async def _rendered(
+    session: AsyncSession,
+    workspace: Workspace,
+    broadcast: Broadcast,
+    chunk: Sequence[Contact],
+    contents: Mapping[int, Content],
+) -> dict[int, Content]:
+    """Each contact's content with its {{ placeholders }} rendered (two queries for the whole batch)."""
+    user = await session.get(User, broadcast.created_by_id) if broadcast.created_by_id else None
+    phones = await tel_phones(session, [c.id for c in chunk])
+    return {
+        c.id: replace(
+            contents[c.id],
+            text=render(contents[c.id].text, values_for(c, next(iter(phones[c.id]), None), user, workspace)),
+        )
+        for c in chunk
+    }
 
 
 async def expand(session: AsyncSession, broadcast: Broadcast, batch: int = BATCH) -> int:
@@ -262,14 +364,18 @@ async def expand(session: AsyncSession, broadcast: Broadcast, batch: int = BATCH
         chunk = list(rows)  # plain columns: thousands of recipients per batch, no ORM object for any
     created = 0
     if chunk:
-        contents = {lang: content_for(broadcast, lang) for lang in {c.language for c in chunk}}
+        by_language = {lang: content_for(broadcast, lang) for lang in {c.language for c in chunk}}
+        contents = {c.id: by_language[c.language] for c in chunk}
+        if broadcast.templated:
+            contents = await _rendered(session, workspace, broadcast, chunk, contents)
         created = await queue_many(
             session,
             workspace,
             chunk,
-            {c.id: contents[c.language] for c in chunk},
+            contents,
             broadcast_id=broadcast.id,
             high_priority=broadcast.high_priority,
+            created_by_id=broadcast.created_by_id,
         )
         broadcast.expand_cursor = chunk[-1].id
         broadcast.started += created

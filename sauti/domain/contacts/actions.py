@@ -88,7 +88,7 @@ async def apply(session: AsyncSession, workspace: Workspace, req: ContactAction)
     elif action == "block":
         await service.set_status(session, workspace, contacts, "blocked")
     elif action == "unblock":
-        await service.set_status(session, workspace, contacts, "active")
+        await service.unblock(session, workspace, contacts)
     elif action == "delete":
         await service.delete_contacts(session, workspace, contacts)
     elif action in ("archive_messages", "archive"):

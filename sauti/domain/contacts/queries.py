@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.errors import BadParameter
@@ -16,14 +16,20 @@ from sauti.models import (
     Contact,
     ContactGroup,
     ContactNote,
+    ContactTag,
     ContactURN,
     ContactValue,
     GroupMember,
+    OptOut,
     User,
     Workspace,
 )
 
 MAX_NOTES = 5
+# the subsets of contacts a listing can be narrowed to by name
+SCOPES = ("landlines", "textable", "flagged", "with_notes")
+# the orders a listing can ask for (a leading "-" reverses one): by creation, by last then first name then phone
+ORDERS = ("created", "modified", "first_name", "last_name", "business_name", "phone", "name_then_phone")
 
 
 def listing(workspace: Workspace, *, deleted: bool = False) -> Select[Contact]:
@@ -41,6 +47,11 @@ class ContactFilter:
     group: str | None = None
     modified_after: datetime | None = None
     modified_before: datetime | None = None
+    # a case-insensitive part of a phone number's digits, a first, last or business name
+    text: str | None = None
+    scope: str | None = None  # one of SCOPES
+    group_id: int | None = None  # members of this group
+    order: str | None = None  # one of ORDERS: the select comes ordered (ties by id)
 
 
 def lookup_identity(workspace: Workspace, raw: str) -> str:
@@ -78,7 +89,151 @@ async def select_contacts(session: AsyncSession, workspace: Workspace, f: Contac
         stmt = stmt.where(Contact.modified_on <= f.modified_before)
     if f.modified_after is not None:
         stmt = stmt.where(Contact.modified_on >= f.modified_after)
+    if f.group_id is not None:
+        stmt = stmt.where(
+            select(GroupMember.contact_id)
+            .where(GroupMember.group_id == f.group_id, GroupMember.contact_id == Contact.id)
+            .exists()
+        )
+    if f.text:
+        stmt = stmt.where(_matches_text(f.text))
+    if f.scope is not None:
+        stmt = stmt.where(_in_scope(workspace, f.scope))
+    if f.order is not None:
+        stmt = stmt.order_by(*_order(f.order))
     return stmt
+
+
+def _first_phone() -> Any:
+    """The path of a contact's first phone number (a correlated subquery)."""
+    return (
+        select(ContactURN.path)
+        .where(ContactURN.contact_id == Contact.id, ContactURN.scheme == "tel")
+        .order_by(ContactURN.priority.desc(), ContactURN.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _matches_text(text: str) -> Any:
+    needle = f"%{_escape_like(text.strip().lower())}%"
+    digits = "".join(ch for ch in text if ch.isdigit())
+    phone = select(ContactURN.contact_id).where(
+        ContactURN.contact_id == Contact.id,
+        ContactURN.scheme == "tel",
+        ContactURN.path.like(f"%{digits}%"),
+    )
+    conds: list[Any] = [
+        func.lower(Contact.first_name).like(needle, escape="\\"),
+        func.lower(Contact.last_name).like(needle, escape="\\"),
+        func.lower(Contact.business_name).like(needle, escape="\\"),
+    ]
+    if digits:
+        conds.append(phone.exists())
+    return or_(*conds)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _in_scope(workspace: Workspace, scope: str) -> Any:
+    if scope == "landlines":
+        return Contact.line_type == "landline"
+    if scope == "flagged":
+        return Contact.flagged.is_(True)
+    if scope == "with_notes":
+        return and_(Contact.notes.is_not(None), func.trim(Contact.notes) != "")
+    if scope == "textable":
+        return and_(Contact.status == "active", or_(Contact.line_type.is_(None), Contact.line_type != "landline"))
+    raise BadParameter("scope", "invalid_choice", value=scope, choices=SCOPES)
+
+
+def _order(order: str) -> list[Any]:
+    descending = order.startswith("-")
+    key = order.removeprefix("-")
+    if key not in ORDERS:
+        raise BadParameter("order", "invalid_choice", value=order, choices=ORDERS)
+    if key == "name_then_phone":
+        return [
+            Contact.last_name.is_(None),
+            func.lower(Contact.last_name),
+            Contact.first_name.is_(None),
+            func.lower(Contact.first_name),
+            _first_phone(),
+            Contact.id,
+        ]
+    column = {
+        "created": Contact.created_on,
+        "modified": Contact.modified_on,
+        "first_name": Contact.first_name,
+        "last_name": Contact.last_name,
+        "business_name": Contact.business_name,
+        "phone": _first_phone(),
+    }[key]
+    if descending:
+        return [column.desc(), Contact.id.desc()]
+    return [column, Contact.id]
+
+
+async def by_id(session: AsyncSession, workspace: Workspace, contact_id: int, *, live: bool = True) -> Contact | None:
+    """A contact by its integer id (only a live one unless ``live`` is false)."""
+    stmt = scoped(Contact, workspace).where(Contact.id == contact_id)
+    if live:
+        stmt = stmt.where(Contact.is_active)
+    found: Contact | None = (await session.execute(stmt)).scalar_one_or_none()
+    return found
+
+
+def tag_names(workspace: Workspace) -> Select[Any]:
+    """The distinct tags on the workspace's live contacts, ordered case-insensitively."""
+    live = scoped(Contact, workspace, Contact.id).where(Contact.is_active)
+    return (
+        scoped(ContactTag, workspace, ContactTag.name)
+        .where(ContactTag.contact_id.in_(live))
+        .group_by(ContactTag.name)
+        .order_by(func.lower(ContactTag.name), ContactTag.name)
+    )
+
+
+@dataclass
+class Reach:
+    """What a page of contacts shows of their phones: each one's numbers and tags, and which numbers are
+    opted out."""
+
+    phones: dict[int, list[str]] = field(default_factory=dict)
+    tags: dict[int, list[str]] = field(default_factory=dict)
+    opted_out: set[str] = field(default_factory=set)
+
+
+async def load_reach(session: AsyncSession, workspace: Workspace, contacts: Sequence[Contact]) -> Reach:
+    """Phones, tags and opt outs of a page of contacts, in three queries."""
+    ids = [c.id for c in contacts]
+    out = Reach(phones={i: [] for i in ids}, tags={i: [] for i in ids})
+    if not ids:
+        return out
+    rows = await session.execute(
+        select(ContactURN.contact_id, ContactURN.path)
+        .where(ContactURN.contact_id.in_(ids), ContactURN.scheme == "tel")
+        .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
+    )
+    for contact_id, path in rows:
+        assert contact_id is not None
+        out.phones[contact_id].append(path)
+    tags = await session.execute(
+        select(ContactTag.contact_id, ContactTag.name)
+        .where(ContactTag.contact_id.in_(ids))
+        .order_by(ContactTag.contact_id, func.lower(ContactTag.name), ContactTag.name)
+    )
+    for contact_id, name in tags:
+        out.tags[contact_id].append(name)
+    numbers = [p for ps in out.phones.values() for p in ps]
+    if numbers:
+        found = await session.execute(
+            scoped(OptOut, workspace, OptOut.phone).where(OptOut.phone.in_(numbers), OptOut.opt_in.is_(False))
+        )
+        out.opted_out = set(found.scalars())
+    return out
 
 
 async def group_for_filter(session: AsyncSession, workspace: Workspace, ref: str) -> int | None:

@@ -16,19 +16,21 @@ from sqlalchemy import delete, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sauti.domain.contacts import queries
+from sauti.domain.contacts import queries, reachability
 from sauti.domain.errors import ErrorCollector, Invalid, NotFound, Problem
 from sauti.domain.fields import queries as field_queries
 from sauti.domain.fields import values as field_values
 from sauti.domain.groups import membership, smart
 from sauti.domain.groups import queries as group_queries
 from sauti.engine.contactql.text import name_key, name_tokens
-from sauti.kit import clock, urns
+from sauti.kit import clock, phones, urns
+from sauti.kit.urns import URN
 from sauti.models import (
     Contact,
     ContactField,
     ContactGroup,
     ContactNote,
+    ContactTag,
     ContactURN,
     ContactValue,
     User,
@@ -36,6 +38,12 @@ from sauti.models import (
 )
 
 STATUSES = ("active", "blocked", "stopped", "archived")
+# first and last names are joined into ``name`` (128 characters), so each part fits in half of it
+MAX_NAME_PART = 63
+MAX_BUSINESS_NAME = 128
+MAX_NOTES_LENGTH = 10_000
+MAX_TAG_LENGTH = 64
+MAX_TAGS = 100
 
 
 class _Unset:
@@ -55,7 +63,18 @@ class ContactInput:
     urns: Sequence[str] | None = None
     groups: Sequence[str] | None = None  # group UUIDs or names (manual groups only)
     fields: Mapping[str, Any] | None = None  # key -> str | number | None
-    note: str | None = None
+    note: str | None = None  # a note added to the list of notes
+    # the parts of the name (``name`` is them joined); setting either replaces the name
+    first_name: Any = UNSET  # str | None
+    last_name: Any = UNSET  # str | None
+    business_name: Any = UNSET  # str | None
+    notes: Any = UNSET  # str | None: the one free text about the contact (apart from the list of notes)
+    flagged: Any = UNSET  # bool
+    # a phone number, read with ``country`` (or the workspace's): it replaces the contact's phone numbers,
+    # and its other URNs stay
+    phone: Any = UNSET  # str
+    country: str | None = None  # ISO 3166 alpha-2
+    tags: Sequence[str] | None = None  # replaces the whole set
 
 
 @dataclass
@@ -63,10 +82,88 @@ class _Prepared:
     urns: list[urns.URN] = field(default_factory=list)
     groups: list[ContactGroup] = field(default_factory=list)
     values: dict[int, tuple[ContactField, str | None]] = field(default_factory=dict)
+    phone: URN | None = None
+    tags: list[str] | None = None
 
 
 def valid_language(code: str) -> bool:
     return len(code) == 3 and pycountry.languages.get(alpha_3=code.lower()) is not None
+
+
+def valid_country(code: str) -> bool:
+    return len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
+
+
+def clean_tags(given: Sequence[str], errors: ErrorCollector) -> list[str]:
+    """Tags trimmed, blanks dropped, repeats (compared case-insensitively) kept once, in the order given."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(given):
+        tag = raw.strip()
+        if not tag:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            errors.add("tags", "too_long", i, max=MAX_TAG_LENGTH)
+        elif tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            out.append(tag)
+    if len(out) > MAX_TAGS:
+        errors.add("tags", "too_many", max=MAX_TAGS)
+    return out
+
+
+def _check_texts(data: ContactInput, errors: ErrorCollector) -> None:
+    for name, limit in (
+        ("first_name", MAX_NAME_PART),
+        ("last_name", MAX_NAME_PART),
+        ("business_name", MAX_BUSINESS_NAME),
+        ("notes", MAX_NOTES_LENGTH),
+    ):
+        value = getattr(data, name)
+        if value is not UNSET and value is not None and len(value) > limit:
+            errors.add(name, "too_long", max=limit)
+    if data.country is not None and not valid_country(data.country):
+        errors.add("country", "invalid_country", value=data.country)
+
+
+def read_phone(workspace: Workspace, raw: Any, country: str | None, name: str = "phone") -> str:
+    """A phone number given by a caller, in E.164 form; read with ``country`` (ISO 3166 alpha-2), else the
+    workspace's. ``Invalid`` under ``name`` (or ``country``) when it is not a possible number."""
+    errors = ErrorCollector()
+    if country is not None and not valid_country(country):
+        errors.add("country", "invalid_country", value=country)
+    elif not isinstance(raw, str) or not raw.strip():
+        errors.add(name, "blank")
+    else:
+        try:
+            return urns.parse_normalized(
+                f"tel:{raw.strip()}", (country or workspace.country or "").upper() or None
+            ).path
+        except urns.URNError:
+            errors.add(name, "invalid_phone", value=raw)
+    raise Invalid(errors.problems)
+
+
+async def _prepare_phone(
+    session: AsyncSession, workspace: Workspace, data: ContactInput, contact: Contact | None, errors: ErrorCollector
+) -> urns.URN | None:
+    raw = data.phone
+    if not isinstance(raw, str) or not raw.strip():
+        errors.add("phone", "blank")
+        return None
+    if errors.has("country"):
+        return None
+    region = (data.country or workspace.country or "").upper() or None
+    try:
+        urn = urns.parse_normalized(f"tel:{raw.strip()}", region)
+    except urns.URNError:
+        errors.add("phone", "invalid_phone", value=raw)
+        return None
+    row = (await queries.urns_by_identity(session, workspace, [urns.identity(urn)])).get(urns.identity(urn))
+    if row is not None and row.contact_id is not None and (contact is None or row.contact_id != contact.id):
+        errors.add("phone", "urn_taken", value=raw)
+        return None
+    return urn
 
 
 async def _prepare(
@@ -80,6 +177,11 @@ async def _prepare(
     out = _Prepared()
     if data.language is not UNSET and data.language is not None and not valid_language(data.language):
         errors.add("language", "invalid_language", value=data.language)
+    _check_texts(data, errors)
+    if data.phone is not UNSET:
+        out.phone = await _prepare_phone(session, workspace, data, contact, errors)
+    if data.tags is not None:
+        out.tags = clean_tags(data.tags, errors)
 
     if data.urns is not None and not errors.has("urns"):
         parsed: list[tuple[int, urns.URN]] = []
@@ -127,9 +229,66 @@ async def _prepare(
 
 
 def _set_name(contact: Contact, name: str | None) -> None:
+    """The whole name; its parts are what comes before and after its first space."""
     contact.name = name
     contact.name_key = name_key(name)
     contact.name_tokens = name_tokens(name)
+    first, _, last = (name or "").strip().partition(" ")
+    contact.first_name = first or None
+    contact.last_name = last.strip() or None
+
+
+def _set_parts(contact: Contact, data: ContactInput) -> None:
+    """The parts of the name the input carries (the others stay); the name is them joined by a space."""
+    first = contact.first_name if data.first_name is UNSET else (data.first_name or "").strip() or None
+    last = contact.last_name if data.last_name is UNSET else (data.last_name or "").strip() or None
+    name = " ".join(p for p in (first, last) if p) or None
+    contact.name = name
+    contact.name_key = name_key(name)
+    contact.name_tokens = name_tokens(name)
+    contact.first_name = first
+    contact.last_name = last
+
+
+def _set_texts(contact: Contact, data: ContactInput) -> None:
+    if data.first_name is not UNSET or data.last_name is not UNSET:
+        _set_parts(contact, data)
+    if data.business_name is not UNSET:
+        contact.business_name = (data.business_name or "").strip() or None
+    if data.notes is not UNSET:
+        contact.notes = data.notes or None
+    if data.flagged is not UNSET:
+        contact.flagged = bool(data.flagged)
+    if data.country is not None:
+        contact.country = data.country.upper()
+
+
+def _describe_phone(contact: Contact, wanted: Sequence[urns.URN], country: str | None) -> None:
+    """The region and line type of the contact's first phone number (the region the caller named wins)."""
+    first = next((u for u in wanted if u.scheme == "tel"), None)
+    region, line = phones.describe(first.path) if first is not None else (None, None)
+    contact.country = (country or "").upper() or region or (contact.country if first is not None else None)
+    contact.line_type = line
+
+
+async def _set_tags(session: AsyncSession, workspace: Workspace, contact: Contact, tags: Sequence[str]) -> None:
+    await session.execute(delete(ContactTag).where(ContactTag.contact_id == contact.id))
+    for tag in tags:
+        session.add(ContactTag(contact_id=contact.id, workspace_id=workspace.id, name=tag))
+
+
+async def _current_urns(session: AsyncSession, contact: Contact) -> list[urns.URN]:
+    rows = await session.execute(
+        select(ContactURN)
+        .where(ContactURN.contact_id == contact.id)
+        .order_by(ContactURN.priority.desc(), ContactURN.id)
+    )
+    return [urns.URN(u.scheme, u.path, None, u.display) for u in rows.scalars()]
+
+
+def _with_phone(phone: urns.URN, current: Sequence[urns.URN]) -> list[urns.URN]:
+    """``phone`` first, then the URNs of other schemes (the old phone numbers go)."""
+    return [phone, *(u for u in current if u.scheme != "tel")]
 
 
 async def _set_urns(session: AsyncSession, workspace: Workspace, contact: Contact, wanted: list[urns.URN]) -> None:
@@ -173,6 +332,7 @@ async def _set_urns(session: AsyncSession, workspace: Workspace, contact: Contac
             row.priority = priority
             if urn.display:
                 row.display = urn.display
+    _describe_phone(contact, wanted, None)
 
 
 async def _set_values(
@@ -270,15 +430,23 @@ async def create(session: AsyncSession, workspace: Workspace, data: ContactInput
         status="active",
         is_active=True,
         tickets=0,
+        flagged=False,
         created_on=now,
         modified_on=now,
     )
     _set_name(contact, None if data.name is UNSET else data.name)
+    _set_texts(contact, data)
     session.add(contact)
     await session.flush()
-    await _set_urns(session, workspace, contact, prepared.urns)
+    wanted = _with_phone(prepared.phone, prepared.urns) if prepared.phone is not None else prepared.urns
+    await _set_urns(session, workspace, contact, wanted)
+    _describe_phone(contact, wanted, data.country)
     await _set_values(session, workspace, contact, prepared.values)
-    if prepared.groups:
+    if prepared.tags:
+        await _set_tags(session, workspace, contact, prepared.tags)
+    # a number that was opted out or blocked before anybody had it makes its new contact stopped or blocked
+    contact.status = await reachability.status_for(session, workspace, [u.path for u in wanted if u.scheme == "tel"])
+    if prepared.groups and contact.status == "active":
         await membership.set_for_contact(session, contact.id, set(), {g.id for g in prepared.groups})
     await session.flush()
     await smart.refresh_contacts(session, workspace, [contact])
@@ -300,10 +468,17 @@ async def update(
     errors.raise_if_any()
     if data.name is not UNSET and data.name != contact.name:
         _set_name(contact, data.name)
+    _set_texts(contact, data)
     if data.language is not UNSET:
         contact.language = data.language
     if data.urns is not None:
         await _set_urns(session, workspace, contact, prepared.urns)
+    if prepared.phone is not None:
+        wanted = _with_phone(prepared.phone, await _current_urns(session, contact))
+        await _set_urns(session, workspace, contact, wanted)
+        _describe_phone(contact, wanted, data.country)
+    if prepared.tags is not None:
+        await _set_tags(session, workspace, contact, prepared.tags)
     if data.fields is not None:
         await _set_values(session, workspace, contact, prepared.values)
     if data.groups is not None:
@@ -396,14 +571,28 @@ async def set_status(session: AsyncSession, workspace: Workspace, contacts: Sequ
     if not changed:
         return
     now = clock.now()
+    before = {c.id: c.status for c in changed}
     for contact in changed:
         contact.status = status
         contact.modified_on = now
     await session.flush()
+    await reachability.follow_status(session, workspace, changed, before, status)
     if status != "active":
         await _leave_all_groups(session, [c.id for c in changed])
     else:
         await smart.refresh_contacts(session, workspace, changed)
+
+
+async def unblock(session: AsyncSession, workspace: Workspace, contacts: Sequence[Contact]) -> None:
+    """Blocked contacts become active again, or stopped when one of their numbers is still opted out; any other
+    contact named becomes active."""
+    await set_status(session, workspace, [c for c in contacts if c.status != "blocked"], "active")
+    targets = [c for c in contacts if c.status == "blocked"]
+    held = await reachability.tel_phones(session, [c.id for c in targets])
+    out = await reachability.opted_out(session, workspace, [p for ps in held.values() for p in ps])
+    stopped = [c for c in targets if any(p in out for p in held[c.id])]
+    await set_status(session, workspace, [c for c in targets if c not in stopped], "active")
+    await set_status(session, workspace, stopped, "stopped")
 
 
 async def change_group(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.domain.errors import BadParameter
 from sauti.domain.scope import scoped
 from sauti.models import ContactGroup, Workspace
 
@@ -24,6 +26,12 @@ class GroupFilter:
     uuid: str | None = None
     name: str | None = None
     manual_only: bool = False
+    text: str | None = None  # a case-insensitive part of the name
+    # the select comes ordered by one of ORDERS (a leading "-": descending), ties by id
+    order: str | None = None
+
+
+ORDERS = ("name", "created", "modified", "size")
 
 
 def select_groups(workspace: Workspace, f: GroupFilter) -> Select[ContactGroup]:
@@ -34,7 +42,31 @@ def select_groups(workspace: Workspace, f: GroupFilter) -> Select[ContactGroup]:
         stmt = stmt.where(func.lower(ContactGroup.name) == f.name.lower())
     if f.manual_only:
         stmt = stmt.where(ContactGroup.group_type == "manual")
+    if f.text:
+        stmt = stmt.where(func.lower(ContactGroup.name).contains(f.text.lower(), autoescape=True))
+    if f.order is not None:
+        key = f.order.removeprefix("-")
+        if key not in ORDERS:
+            raise BadParameter("order", "invalid_choice", value=f.order, choices=ORDERS)
+        column: Any = {
+            "name": func.lower(ContactGroup.name),
+            "created": ContactGroup.created_on,
+            "modified": ContactGroup.modified_on,
+            "size": ContactGroup.member_count,
+        }[key]
+        if f.order.startswith("-"):
+            stmt = stmt.order_by(column.desc(), ContactGroup.id.desc())
+        else:
+            stmt = stmt.order_by(column, ContactGroup.id)
     return stmt
+
+
+async def by_id(session: AsyncSession, workspace: Workspace, group_id: int) -> ContactGroup | None:
+    """A listed group by its integer id."""
+    found: ContactGroup | None = (
+        await session.execute(listing(workspace).where(ContactGroup.id == group_id))
+    ).scalar_one_or_none()
+    return found
 
 
 async def by_uuid(session: AsyncSession, workspace: Workspace, uuid: str) -> ContactGroup | None:

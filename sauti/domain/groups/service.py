@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain import limits
-from sauti.domain.errors import ErrorCollector, Forbidden, NotFound
+from sauti.domain.contacts import service as contacts
+from sauti.domain.errors import ErrorCollector, Forbidden, Invalid, NotFound
 from sauti.domain.groups import queries, smart
 from sauti.domain.names import check_name, deleted_name
 from sauti.kit import clock
-from sauti.models import ContactGroup, GroupMember, Workspace
+from sauti.models import Contact, ContactGroup, GroupMember, Workspace
 
 MAX_QUERY_LENGTH = 10_000
 
@@ -63,11 +64,25 @@ async def get(session: AsyncSession, workspace: Workspace, uuid: str) -> Contact
     return group
 
 
+def _locked(group: ContactGroup) -> bool:
+    """Smart and system groups: their members come from a query, so nobody edits them by hand."""
+    return group.is_system or group.group_type != "manual"
+
+
 async def edit(
-    session: AsyncSession, workspace: Workspace, uuid: str, *, name: str | None, query: str | None = None
+    session: AsyncSession,
+    workspace: Workspace,
+    uuid: str,
+    *,
+    name: str | None,
+    query: str | None = None,
+    manual_only: bool = False,
 ) -> ContactGroup:
-    """Rename a group; for a smart group, a new ``query`` re-evaluates its members."""
+    """Rename a group; for a smart group, a new ``query`` re-evaluates its members. ``manual_only``: a smart
+    group is refused too (``group_locked``), as TextUs treats them."""
     group = await get(session, workspace, uuid)
+    if manual_only and _locked(group):
+        raise Invalid.general("group_locked")
     if group.is_system:
         raise Forbidden("system_object", action="modify")
     errors = ErrorCollector()
@@ -90,14 +105,44 @@ async def edit(
     return group
 
 
-async def delete_group(session: AsyncSession, workspace: Workspace, uuid: str) -> None:
-    """Soft delete: the group is deactivated and renamed (its name is free again); memberships go."""
+async def delete_group(
+    session: AsyncSession, workspace: Workspace, uuid: str, *, manual_only: bool = False, with_contacts: bool = False
+) -> None:
+    """Soft delete: the group is deactivated and renamed (its name is free again); memberships go.
+    ``with_contacts``: its members are deleted too. ``manual_only``: see :func:`edit`."""
     group = await get(session, workspace, uuid)
+    if manual_only and _locked(group):
+        raise Invalid.general("group_locked")
     if group.is_system:
         raise Forbidden("system_object", action="delete")
+    if with_contacts:
+        members = await session.execute(
+            select(Contact)
+            .join(GroupMember, GroupMember.contact_id == Contact.id)
+            .where(GroupMember.group_id == group.id, Contact.is_active)
+        )
+        await contacts.delete_contacts(session, workspace, list(members.scalars()))
     await session.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
     group.is_active = False
     group.member_count = 0
     group.name = deleted_name(clock.new_uuid(), group.name)
     group.modified_on = clock.now()
     await session.flush()
+
+
+async def get_by_id(session: AsyncSession, workspace: Workspace, group_id: int) -> ContactGroup:
+    group = await queries.by_id(session, workspace, group_id)
+    if group is None:
+        raise NotFound("group", str(group_id))
+    return group
+
+
+async def set_member(
+    session: AsyncSession, workspace: Workspace, group: ContactGroup, contact: Contact, member: bool
+) -> ContactGroup:
+    """Add a contact to a manual group, or take it out (each idempotent); a smart group is ``group_locked``."""
+    if _locked(group):
+        raise Invalid.general("group_locked")
+    await contacts.change_group(session, workspace, [contact], group, add=member)
+    await session.refresh(group)
+    return group

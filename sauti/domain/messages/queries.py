@@ -7,11 +7,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from sauti.domain.errors import BadParameter
 from sauti.domain.scope import scoped
+from sauti.kit import clock
 from sauti.models import Channel, Contact, ContactURN, Label, Message, MessageLabel, Workspace
+
+# the subsets a listing can be narrowed to by name: messages of flagged contacts or of contacts with notes, unread
+# incoming messages, and outgoing ones scheduled for later and not sent yet
+SCOPES = ("flagged", "unread", "with_notes", "scheduled")
 
 FOLDERS: dict[str, Any] = {
     "inbox": and_(
@@ -54,6 +61,11 @@ class MessageFilter:
     broadcast_id: int | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    contact_id: int | None = None
+    text: str | None = None  # a case-insensitive part of the text
+    latest_per_contact: bool = False  # only the newest message of each contact
+    scope: str | None = None  # one of SCOPES
+    newest_first: bool = False  # the select comes ordered, newest (created) first
 
     @property
     def by_sent_time(self) -> bool:
@@ -92,7 +104,58 @@ async def select_messages(session: AsyncSession, workspace: Workspace, f: Messag
         stmt = stmt.where(Message.created_on >= f.created_after)
     if f.by_sent_time:
         stmt = stmt.where(Message.sent_on.is_not(None))
+    if f.contact_id is not None:
+        stmt = stmt.where(Message.contact_id == f.contact_id)
+    if f.text:
+        stmt = stmt.where(func.lower(Message.text).contains(f.text.lower(), autoescape=True))
+    if f.scope is not None:
+        stmt = stmt.where(_in_scope(f.scope))
+    if f.latest_per_contact:
+        other = aliased(Message)
+        newest = (
+            select(func.max(other.id))
+            .where(other.contact_id == Message.contact_id, *_same_rows(other))
+            .scalar_subquery()
+        )
+        stmt = stmt.where(Message.id == newest)
+    if f.newest_first:
+        stmt = stmt.order_by(Message.created_on.desc(), Message.id.desc())
     return stmt
+
+
+def _same_rows(other: Any) -> list[Any]:
+    """The listing's own visibility rule, for the aliased table of a correlated subquery."""
+    return [
+        other.workspace_id == Message.workspace_id,
+        other.visibility.in_(("visible", "archived")),
+        ~and_(other.direction == "in", other.status == "pending"),
+    ]
+
+
+def _in_scope(scope: str) -> Any:
+    if scope == "unread":
+        return and_(Message.direction == "in", Message.is_read.is_(False))
+    if scope == "scheduled":
+        return and_(
+            Message.direction == "out",
+            Message.status == "queued",
+            Message.deliver_at > clock.now(),
+            Message.sent_on.is_(None),
+        )
+    if scope in ("flagged", "with_notes"):
+        cond = (
+            Contact.flagged.is_(True)
+            if scope == "flagged"
+            else and_(Contact.notes.is_not(None), func.trim(Contact.notes) != "")
+        )
+        return select(Contact.id).where(Contact.id == Message.contact_id, cond).exists()
+    raise BadParameter("scope", "invalid_choice", value=scope, choices=SCOPES)
+
+
+async def by_id(session: AsyncSession, workspace: Workspace, message_id: int) -> Message | None:
+    """A listed message (visible or archived, not an incoming one still pending) by its integer id."""
+    found: Message | None = (await session.execute(listing(workspace).where(Message.id == message_id))).scalar()
+    return found
 
 
 def listing(workspace: Workspace) -> Select[Message]:

@@ -7,8 +7,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.channels.base import ContactEvent, Incoming
+from sauti.domain.autoreplies import service as autoreplies
 from sauti.domain.contacts import service as contacts
 from sauti.domain.errors import Invalid
+from sauti.domain.webhooks import events
 from sauti.kit import clock, urns
 from sauti.models import Channel, Contact, Message, Workspace
 
@@ -36,8 +38,10 @@ async def receive(
     of the same message (same channel, sender and external id) returns the first one, ``created`` false.
 
     An unknown sender becomes a contact. ``last_seen_on`` moves. A stopped contact who writes again is active
-    again, unless what they wrote is an opt-out word, which stops them. A blocked contact's message is kept
-    but not handled further.
+    again, unless what they wrote is an opt-out word, which stops them (the number's opt out follows, see
+    ``contacts/reachability.py``). A blocked contact's message is kept but not handled further. Every other
+    message is delivered to the workspace's web hooks, and answered by its active auto reply unless it was an
+    opt-out word.
     """
     urn = read_urn(incoming.urn, channel)
     contact, urn_row = await contacts.get_or_create_by_urn(
@@ -99,12 +103,17 @@ async def _handle(session: AsyncSession, workspace: Workspace, contact: Contact,
         message.status = "handled"
         await session.flush()
         return
-    if is_opt_out(workspace, message.text):
+    opting_out = is_opt_out(workspace, message.text)
+    if opting_out:
         await contacts.set_status(session, workspace, [contact], "stopped")
     elif contact.status == "stopped":
         await contacts.set_status(session, workspace, [contact], "active")
     message.status = "handled"
     await session.flush()
+    # web hooks hear of every message but a blocked number's; the auto reply answers what nothing else did
+    await events.messages_happened(session, workspace.id, [message])
+    if not opting_out:
+        await autoreplies.answer(session, workspace, contact, message)
 
 
 async def contact_event(session: AsyncSession, workspace: Workspace, channel: Channel, event: ContactEvent) -> None:

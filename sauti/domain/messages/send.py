@@ -17,7 +17,7 @@ from sauti.domain.contacts.queries import by_references as contacts_by_reference
 from sauti.domain.errors import GENERAL, ErrorCollector, Problem
 from sauti.domain.messages.content import QuickReply, check_quick_replies, resolve_attachments
 from sauti.kit import clock
-from sauti.models import Channel, Contact, ContactURN, Message, Workspace
+from sauti.models import Channel, Contact, ContactURN, Message, User, Workspace
 
 # failed_reason codes
 NO_DESTINATION = "D"
@@ -29,6 +29,7 @@ class Reachable(Protocol):
 
     id: int
     scheme: str
+    path: str
     channel_id: int | None
 
 
@@ -67,7 +68,7 @@ async def contact_urns(session: AsyncSession, contact_ids: Sequence[int]) -> dic
     if not contact_ids:
         return out
     rows = await session.execute(
-        select(ContactURN.id, ContactURN.contact_id, ContactURN.scheme, ContactURN.channel_id)
+        select(ContactURN.id, ContactURN.contact_id, ContactURN.scheme, ContactURN.path, ContactURN.channel_id)
         .where(ContactURN.contact_id.in_(list(contact_ids)))
         .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
     )
@@ -95,6 +96,8 @@ def _row(
     broadcast_id: int | None,
     uuid: str | None = None,
     parts: tuple[list[str], list[dict[str, Any]]] | None = None,
+    created_by_id: int | None = None,
+    from_autoresponse: bool = False,
 ) -> dict[str, Any]:
     status, reason = "queued", None
     if not contact.is_active or contact.status != "active":
@@ -108,6 +111,7 @@ def _row(
         "contact_urn_id": r.urn.id if r.urn is not None and status == "queued" else None,
         "channel_id": r.channel.id if r.channel is not None and status == "queued" else None,
         "broadcast_id": broadcast_id,
+        "created_by_id": created_by_id,
         "direction": "out",
         "msg_type": "text",
         "status": status,
@@ -116,6 +120,9 @@ def _row(
         "attachments": parts[0] if parts is not None else list(content.attachments),
         "quick_replies": parts[1] if parts is not None else [dict(q) for q in content.quick_replies],
         "high_priority": high_priority,
+        "is_read": False,
+        "from_autoresponse": from_autoresponse,
+        "deliver_at": due_on if due_on is not None and due_on > now else None,
         "error_count": 0,
         "next_attempt": due_on or now,  # its due time: the outbox claims waiting rows in this order
         "failed_reason": reason,
@@ -133,25 +140,36 @@ async def queue_one(
     *,
     high_priority: bool = True,
     due_on: datetime | None = None,
+    created_by: User | None = None,
+    from_autoresponse: bool = False,
+    via: Route | None = None,
 ) -> Message:
     """One message to one contact (a reply or a single send: high priority by default). A contact that is not
-    active, or that no channel can reach, gets a failed message rather than none."""
-    channels = await channel_queries.senders(session, workspace)
-    urns = (await contact_urns(session, [contact.id]))[contact.id]
+    active, or that no channel can reach, gets a failed message rather than none. ``via`` is the route when the
+    caller already found it (see :func:`route_for`)."""
     values = _row(
         workspace,
         contact,
-        route(urns, channels),
+        via if via is not None else await route_for(session, workspace, contact),
         content,
         now=clock.now(),
         high_priority=high_priority,
         due_on=due_on,
         broadcast_id=None,
+        created_by_id=created_by.id if created_by is not None else None,
+        from_autoresponse=from_autoresponse,
     )
     message = Message(**values)
     session.add(message)
     await session.flush()
     return message
+
+
+async def route_for(session: AsyncSession, workspace: Workspace, contact: Contact) -> Route:
+    """The URN and channel a message to ``contact`` would take now (both ``None`` when none can reach it)."""
+    channels = await channel_queries.senders(session, workspace)
+    urns = (await contact_urns(session, [contact.id]))[contact.id]
+    return route(urns, channels)
 
 
 async def queue_many(
@@ -162,6 +180,7 @@ async def queue_many(
     *,
     broadcast_id: int | None,
     high_priority: bool = False,
+    created_by_id: int | None = None,
 ) -> int:
     """Bulk insert one message per contact (``content_for`` maps contact id to its content, e.g. by
     language). Returns how many rows were created."""
@@ -188,6 +207,7 @@ async def queue_many(
             broadcast_id=broadcast_id,
             uuid=uuid,
             parts=parts[id(content_for[c.id])],
+            created_by_id=created_by_id,
         )
         for c, uuid in zip(contacts, uuids, strict=True)
     ]
@@ -229,8 +249,9 @@ async def check(session: AsyncSession, workspace: Workspace, req: MessageRequest
     return errors.problems
 
 
-async def send(session: AsyncSession, workspace: Workspace, req: MessageRequest) -> Message:
-    """Queue one message to one contact (high priority, like a reply). It needs text or attachments."""
+async def send(session: AsyncSession, workspace: Workspace, req: MessageRequest, user: User | None = None) -> Message:
+    """Queue one message to one contact (high priority, like a reply). It needs text or attachments. ``user``
+    is who sent it."""
     errors = ErrorCollector()
     checked = await _check(session, workspace, req, errors)
     errors.raise_if_any()
@@ -238,4 +259,4 @@ async def send(session: AsyncSession, workspace: Workspace, req: MessageRequest)
         errors.add(GENERAL, "missing_content")
         errors.raise_if_any()
     assert checked.contact is not None
-    return await queue_one(session, workspace, checked.contact, checked.content)
+    return await queue_one(session, workspace, checked.contact, checked.content, created_by=user)

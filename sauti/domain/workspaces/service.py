@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sauti.domain.errors import Ambiguous, ErrorCollector, Invalid, NotFound
 from sauti.domain.workspaces.queries import ROLES
 from sauti.kit import clock
-from sauti.kit.secrets import digest, hash_password, new_api_key
+from sauti.kit.secrets import check_password, digest, hash_password, new_api_key
 from sauti.models import APIToken, ContactField, ContactGroup, Membership, User, Workspace
 
 TOKEN_ROLES = ("administrator", "editor")
@@ -248,7 +248,7 @@ class Caller:
     workspace: Workspace
     user: User
     role: str
-    token_id: int
+    token_id: int | None  # None: the caller gave their password
 
 
 async def authenticate(session: AsyncSession, key: str, email: str | None = None) -> Caller | None:
@@ -275,3 +275,38 @@ async def authenticate(session: AsyncSession, key: str, email: str | None = None
     if email is not None and user.email != email:
         return None
     return Caller(workspace=workspace, user=user, role=role, token_id=token.id)
+
+
+async def authenticate_basic(
+    session: AsyncSession, email: str, secret: str, *, passwords: bool = True
+) -> Caller | None:
+    """A caller from an email and a secret: the secret is one of the user's API tokens, or (when ``passwords``)
+    the user's password. Emails compare case-insensitively; the user must be active.
+
+    A token fixes its own workspace. With a password, DECISION: the caller works in the workspace the user
+    joined first (a TextUs user belongs to one account). Any role may sign in with a password; API tokens are
+    only ever issued to administrators and editors.
+    """
+    by_token = await authenticate(session, secret)
+    if by_token is not None:
+        return by_token if by_token.user.email.lower() == email.strip().lower() else None
+    if not passwords:
+        return None
+    user = (
+        await session.execute(select(User).where(func.lower(User.email) == email.strip().lower(), User.is_active))
+    ).scalar()
+    if user is None or not user.password_hash or not check_password(user.password_hash, secret):
+        return None
+    row = (
+        await session.execute(
+            select(Membership, Workspace)
+            .join(Workspace, Workspace.id == Membership.workspace_id)
+            .where(Membership.user_id == user.id, Workspace.is_active)
+            .order_by(Membership.joined_on, Membership.id)
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    membership, workspace = row
+    return Caller(workspace=workspace, user=user, role=membership.role, token_id=None)

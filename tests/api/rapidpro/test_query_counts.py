@@ -10,7 +10,7 @@ import pytest
 
 from tests.api.rapidpro.helpers import create_contact, create_field, create_group
 from tests.conftest import Backend, Tenant, add_channel
-from tests.support.query_count import counted
+from tests.support.queries import counted
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -83,7 +83,7 @@ async def test_a_page_costs_a_fixed_number_of_queries(
     for size in (1, 250):
         settings.page_size = size
         try:
-            with counted(app.state.engine) as statements:
+            async with counted(app) as statements:
                 response = await client.get(f"/api/v2/{endpoint}.json")
         finally:
             settings.page_size = 250

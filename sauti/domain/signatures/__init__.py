@@ -1,0 +1,1 @@
+"""Message signatures: a line appended to what users send, while one is active."""

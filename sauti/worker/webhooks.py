@@ -1,0 +1,114 @@
+"""Web hook deliveries: due deliveries are claimed (``worker/claims.py``) per workspace, POSTed concurrently with
+a timeout, and each outcome recorded in its own short transaction (``domain/deliveries``).
+
+The worker loop runs these rounds in the background beside its other work (``_loop.py``), so a receiver that
+hangs until the timeout never holds up sending or broadcasts, and requests never wait for a receiver at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import httpx
+from sqlalchemy import ColumnElement, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.domain.deliveries import service as deliveries
+from sauti.models import WebhookDelivery
+from sauti.models.webhook import delivery_waiting
+from sauti.worker import claims
+
+if TYPE_CHECKING:
+    from sauti.worker._loop import Worker
+
+log = logging.getLogger("sauti.webhooks")
+BATCH = 50  # per workspace per round
+CONCURRENCY = 20
+
+
+async def _release_dead(session: AsyncSession, dead: ColumnElement[bool]) -> int:
+    """A dead worker's deliveries wait again. One whose POST was in flight is sent again: at least once."""
+    result = await session.execute(
+        update(WebhookDelivery)
+        .where(dead, WebhookDelivery.status == "pending")
+        .values(claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+WEBHOOKS = claims.Kind(
+    name="webhooks",
+    model=WebhookDelivery,
+    waiting=delivery_waiting(WebhookDelivery),
+    due=lambda now: WebhookDelivery.next_attempt <= now,
+    order=(WebhookDelivery.next_attempt, WebhookDelivery.id),
+    partition=WebhookDelivery.workspace_id,
+    recover=_release_dead,
+)
+
+
+async def _post(worker: Worker, delivery: WebhookDelivery) -> deliveries.Outcome:
+    body, headers = deliveries.request_of(delivery)
+    timeout = worker.settings.webhook_timeout
+    started = time.monotonic()
+
+    def elapsed() -> int:
+        return int((time.monotonic() - started) * 1000)
+
+    try:
+        response = await asyncio.wait_for(
+            worker.http.post(delivery.url, content=body, headers=headers, timeout=timeout), timeout + 1
+        )
+    except (TimeoutError, httpx.TimeoutException):
+        return deliveries.Outcome(None, error=f"no answer within {timeout:g} seconds", elapsed_ms=elapsed())
+    except httpx.HTTPError as exc:
+        return deliveries.Outcome(None, error=f"connection failed: {type(exc).__name__}", elapsed_ms=elapsed())
+    return deliveries.Outcome(response.status_code, response=response.text, elapsed_ms=elapsed())
+
+
+async def _deliver(worker: Worker, delivery_id: int) -> bool:
+    """Post one claimed delivery and record how it went; True when the receiver took it."""
+    async with worker.sessionmaker() as session:
+        delivery = await session.get(WebhookDelivery, delivery_id)
+        if delivery is None or delivery.claimed_by != worker.id or delivery.status != "pending":
+            return False
+        session.expunge(delivery)
+    outcome = await _post(worker, delivery)
+    async with worker.sessionmaker() as session:
+        current = await session.get(WebhookDelivery, delivery_id)
+        if current is None or current.claimed_by != worker.id:
+            log.warning("delivery %s: claim lost while posting; its outcome is not recorded", delivery_id)
+            return False
+        deliveries.record(session, current, outcome)
+        await session.commit()
+    if not outcome.acknowledged:
+        log.info("delivery %s to %s: %s", delivery_id, delivery.url, outcome.error or outcome.status_code)
+    return outcome.acknowledged
+
+
+async def deliver_due(worker: Worker) -> int:
+    """One round: claim a batch of due deliveries per workspace and post them all; returns how many were tried."""
+    async with worker.sessionmaker() as session:
+        workspaces = await claims.partitions(session, WEBHOOKS)
+    claimed: list[int] = []
+    for workspace_id in workspaces:
+        async with worker.sessionmaker() as session:
+            claimed += await claims.claim(session, WEBHOOKS, worker.id, workspace_id, BATCH, worker.dialect)
+            await session.commit()
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(batch: Sequence[int]) -> None:
+        async with gate:
+            for delivery_id in batch:
+                await _deliver(worker, delivery_id)
+
+    async def isolated(delivery_id: int) -> None:
+        await claims.run_isolated(worker.sessionmaker, WEBHOOKS, worker.id, [delivery_id], one)
+
+    await asyncio.gather(*(isolated(i) for i in claimed))
+    return len(claimed)
