@@ -23,6 +23,7 @@ import asyncio
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -47,7 +48,7 @@ from sauti.models import ChannelLog, Message, Workspace
 from sauti.models import Worker as WorkerRow
 from sauti.worker import outbox
 from tests.conftest import Backend, Tenant, add_channel
-from tests.support.fake_provider import FakeProvider, Recorded, Response
+from tests.support.fake_provider import FakeProvider, Recorded, Response, fake_provider
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -316,3 +317,65 @@ async def test_killed_worker_loses_and_duplicates_nothing(backend: Backend, tena
     )
     assert in_doubt == Counter(held)
     assert time.monotonic() - began < 60
+
+
+async def test_killed_between_marking_and_sending(backend: Backend, tenant: Tenant, workers: Any) -> None:
+    """The other window: a wave is marked ``sending`` and its requests have not reached the provider (here the
+    provider's host takes no connection at all) when the worker dies. Those messages are in doubt: recovery
+    marks them wired with an ``in_doubt`` log and never sends them (at most once, as ``recovery.py`` decides);
+    the wave's other messages, never marked, are sent by the next worker, each exactly once."""
+    black_hole = socket.socket()
+    black_hole.bind(("127.0.0.1", 0))
+    black_hole.listen(0)  # never accepted: once its tiny backlog is full, every connection attempt hangs
+    blocked: list[socket.socket] = []
+    while True:  # fill the backlog: the next attempt hangs
+        try:
+            blocked.append(socket.create_connection(black_hole.getsockname(), timeout=0.5))
+        except TimeoutError:
+            break
+    hole_url = f"http://127.0.0.1:{black_hole.getsockname()[1]}/send"
+    try:
+        with fake_provider() as provider:
+            channel = await add_channel(
+                backend, tenant, "EX", name="Gateway", tps=1000, config={"send_url": hole_url, "method": "POST"}
+            )
+            uuids = await _queue(backend, tenant, 60)
+            first = workers()
+
+            async def a_wave_is_marked() -> bool:
+                return any(s == "sending" for s, _ in (await _statuses(backend)).values())
+
+            await _wait_for("a wave to be marked sending", a_wave_is_marked, 20.0, first)
+            await asyncio.sleep(0.5)  # the wave's calls are stuck connecting: nothing more can be marked
+            before = await _statuses(backend)
+            first.kill()
+            marked = {u for u, (s, _) in before.items() if s == "sending"}
+            assert 0 < len(marked) <= outbox.CONCURRENCY
+            assert {before[u][0] for u in set(uuids) - marked} == {"queued"}  # the rest: claimed, never tried
+
+            async with backend.sessionmaker() as session:  # the provider is reachable again
+                row = await session.get(type(channel), channel.id)
+                assert row is not None
+                row.config = {"send_url": provider.url("/send"), "method": "POST"}
+                beat = (await session.execute(select(WorkerRow.heartbeat_on))).scalar_one()
+                await session.commit()
+            await asyncio.sleep(max(0.0, (beat + timedelta(seconds=STALE_AFTER + 0.2) - clock.now()).total_seconds()))
+            second = workers()
+
+            async def all_done() -> bool:
+                return await _unfinished(backend) == 0
+
+            await _wait_for("every message to be settled", all_done, DEADLINE, second)
+            second.terminate()
+            reached = [uuid_of(r) for r in provider.requests]
+        after = await _statuses(backend)
+        async with backend.sessionmaker() as session:
+            logs = (await session.execute(select(ChannelLog).where(ChannelLog.message_id.is_not(None)))).scalars()
+            ids = {id_: uuid for id_, uuid in await session.execute(select(Message.id, Message.uuid))}
+            in_doubt = {ids[log.message_id] for log in logs if any(e.get("code") == "in_doubt" for e in log.errors)}
+    finally:
+        for conn in blocked:
+            conn.close()
+        black_hole.close()
+    assert Counter(reached) == Counter(set(uuids) - marked)  # the never-marked ones: each exactly once
+    assert in_doubt == marked and {after[u][0] for u in marked} == {"wired"}  # in doubt: not sent, said so
