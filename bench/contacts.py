@@ -13,6 +13,14 @@ against it, and time with one keep-alive client:
 - ``tiny_group_page1``: the first (only) page of the smallest group of all, a manual one of a few dozen members:
   the worst case for a listing that walks the contacts in order and keeps the group's members.
 
+- ``messages_page1`` / ``messages_page_deep``: ``messages.json``, page 1 and page 400, over ``--messages``
+  (1,000,000) messages spread over the contacts.
+- ``reads``: ``--read-clients`` (32) clients at once, for ``--read-seconds``, asking small things (a contact by
+  UUID, a contact's messages, groups, fields, the workspace): requests a second.
+
+``goals`` holds each figure with its goal (p50 <= 20 ms and p99 <= 40 ms for the listings; >= 800 reads a
+second) and whether it was met.
+
 The cases run interleaved, round after round, so drift on a busy machine touches them alike. Figures are
 milliseconds per request, client-side (the whole response read). Exactly one JSON line goes to stdout; progress
 goes to stderr. ``make bench`` runs it with the defaults (100,000 contacts, both backends)::
@@ -23,6 +31,7 @@ goes to stderr. ``make bench`` runs it with the defaults (100,000 contacts, both
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import math
@@ -51,6 +60,7 @@ RATIO_GOAL = 1.2
 BACKENDS = ("sqlite", "postgres")
 API_RATES = json.dumps(dict.fromkeys(DEFAULT_API_RATES, "10000000/hour"))  # no throttling in the way
 LISTING = "/api/v2/contacts.json"
+MESSAGES = "/api/v2/messages.json"
 
 
 def log(message: str) -> None:
@@ -224,6 +234,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         with database(backend, workdir) as url:
             log(f"{backend}: generating {args.contacts} contacts")
             data = dataset.build(url, contacts=args.contacts, seed=args.seed)
+            if args.messages:
+                log(f"{backend}: adding {args.messages} messages")
+                data.seconds["messages"] = asyncio.run(
+                    dataset.add_messages(url, data.workspace_uuid, args.messages, args.seed)
+                )
             log(f"{backend}: generated in {data.seconds['total']:.1f}s; starting the server")
             with Server(url, workdir) as server:
                 server.wait_ready(data.token)
@@ -254,8 +269,18 @@ def measure_backend(server: Server, data: dataset.Dataset, args: argparse.Namesp
             cases.append(Case("group_deep", group_url, group_deep))
         cases.append(Case("sparse_group_page1", f"{server.base}{LISTING}?group={sparse.uuid}", 1))
         cases.append(Case("tiny_group_page1", f"{server.base}{LISTING}?group={tiny.uuid}", 1))
+        if args.messages:
+            messages_first = f"{server.base}{MESSAGES}"
+            cases.append(Case("messages_page1", messages_first, 1))
+            messages_deep = min(DEEP_PAGE, args.messages // PAGE_SIZE)
+            if messages_deep >= 2:
+                log(f"walking to page {messages_deep} of the messages")
+                deep_messages_url, walked["messages"] = walk(client, messages_first, messages_deep)
+                cases.append(Case("messages_page_deep", deep_messages_url, messages_deep))
         log(f"timing {len(cases)} cases x {args.requests} requests")
         results = measure(client, cases, args.requests, args.warmup)
+        sample = [c["uuid"] for c in get_page(client, first)["results"]]
+    reads = asyncio.run(mixed_reads(server.base, headers, sample, args.read_clients, args.read_seconds))
     page_ratio = ratio(results, "page_deep", "page1")
     return {
         "generate_s": round(data.seconds["total"], 2),
@@ -274,6 +299,75 @@ def measure_backend(server: Server, data: dataset.Dataset, args: argparse.Namesp
             "tiny_group_page1/page1": ratio(results, "tiny_group_page1", "page1"),
         },
         "goal_met": None if page_ratio is None else page_ratio <= RATIO_GOAL,
+        "reads": reads,
+        "goals": goals(results, reads),
+    }
+
+
+LATENCY_GOALS = {"p50_ms": 20.0, "p99_ms": 40.0}
+READS_GOAL = 800.0
+
+
+def goals(results: dict[str, dict[str, Any]], reads: dict[str, Any]) -> dict[str, Any]:
+    """The listing goals (p50 <= 20 ms, p99 <= 40 ms for contacts and messages, page 1 and page 400) and the
+    mixed reads goal (>= 800 requests a second), each with what was measured."""
+    out: dict[str, Any] = {}
+    for name in ("page1", "page_deep", "messages_page1", "messages_page_deep"):
+        if name in results:
+            measured = {k: results[name][k] for k in LATENCY_GOALS}
+            met = all(measured[k] <= v for k, v in LATENCY_GOALS.items())
+            out[name] = {"goal": "p50 <= 20 ms, p99 <= 40 ms", **measured, "met": met}
+    rate = reads["requests_per_s"]
+    out["mixed_reads"] = {"goal": ">= 800 requests/s", "measured": rate, "met": rate >= READS_GOAL}
+    return out
+
+
+async def mixed_reads(
+    base: str, headers: dict[str, str], contacts: list[str], clients: int, seconds: float
+) -> dict[str, Any]:
+    """``clients`` keep-alive clients asking small things at once for ``seconds``: a contact by UUID, that
+    contact's messages, the groups, the fields, the workspace. Requests a second and latency per kind."""
+    import random
+
+    kinds = {
+        "contact": lambda r: f"/api/v2/contacts.json?uuid={r.choice(contacts)}",
+        "contact_messages": lambda r: f"/api/v2/messages.json?contact={r.choice(contacts)}",
+        "groups": lambda r: "/api/v2/groups.json",
+        "fields": lambda r: "/api/v2/fields.json",
+        "workspace": lambda r: "/api/v2/workspace.json",
+    }
+    samples: dict[str, list[float]] = {k: [] for k in kinds}
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client_loop(seed: int) -> None:
+        nonlocal errors
+        rng = random.Random(seed)
+        names = list(kinds)
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
+            while time.perf_counter() < deadline:
+                name = rng.choice(names)
+                started = time.perf_counter()
+                response = await client.get(kinds[name](rng))
+                samples[name].append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client_loop(n) for n in range(clients)))
+    elapsed = time.perf_counter() - started
+    total = sum(len(v) for v in samples.values())
+    return {
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "requests": total,
+        "errors": errors,
+        "requests_per_s": round(total / elapsed, 1),
+        "kinds": {
+            k: {"p50_ms": round(statistics.median(v), 2), "p99_ms": round(percentile(v, 99), 2)}
+            for k, v in samples.items()
+            if v
+        },
     }
 
 
@@ -286,6 +380,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: sqlite,postgres")
     parser.add_argument("--requests", type=int, default=60, help="timed requests per case (default 60)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per case first (default 5)")
+    parser.add_argument("--messages", type=int, default=1_000_000, help="messages to list (default 1000000)")
+    parser.add_argument("--read-clients", type=int, default=32, help="clients of the mixed reads (default 32)")
+    parser.add_argument("--read-seconds", type=float, default=30.0, help="seconds of mixed reads (default 30)")
     parser.add_argument("--seed", type=int, default=dataset.DEFAULT_SEED)
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]

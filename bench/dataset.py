@@ -629,3 +629,61 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+async def add_messages(url: str, workspace_uuid: str, count: int, seed: int = DEFAULT_SEED) -> float:
+    """``count`` messages (two thirds outgoing and sent, a third incoming and handled) spread over the live
+    contacts, over the last year, written in bulk (COPY on PostgreSQL). Returns the seconds it took."""
+    from sqlalchemy import select
+
+    from sauti.db import bulk
+    from sauti.db.base import table_of
+    from sauti.db.engine import make_engine, make_sessionmaker
+    from sauti.kit import clock
+    from sauti.models import Channel, Contact, Message, Workspace
+
+    started = time.perf_counter()
+    rng = random.Random(seed + 7)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    try:
+        async with sessions() as session:
+            ws = (await session.execute(select(Workspace).where(Workspace.uuid == workspace_uuid))).scalar_one()
+            contact_ids = list(
+                (await session.execute(select(Contact.id).where(Contact.workspace_id == ws.id, Contact.is_active)))
+                .scalars()
+                .all()
+            )
+            channel_id = (await session.execute(select(Channel.id).where(Channel.workspace_id == ws.id))).scalar()
+        end = clock.now()
+        for start in range(0, count, 50_000):
+            size = min(50_000, count - start)
+            rows = []
+            for n, uuid in zip(range(start, start + size), clock.new_uuids(size), strict=True):
+                when = end - timedelta(seconds=(count - n) * 31_536_000 / count)  # oldest first, a year in all
+                incoming = rng.random() < 0.33
+                rows.append(
+                    {
+                        "uuid": uuid,
+                        "workspace_id": ws.id,
+                        "contact_id": rng.choice(contact_ids),
+                        "channel_id": channel_id,
+                        "direction": "in" if incoming else "out",
+                        "status": "handled" if incoming else "delivered",
+                        "visibility": "visible",
+                        "text": f"message {n}",
+                        "attachments": [],
+                        "quick_replies": [],
+                        "high_priority": False,
+                        "next_attempt": None,
+                        "sent_on": None if incoming else when,
+                        "created_on": when,
+                        "modified_on": when,
+                    }
+                )
+            async with sessions() as session:
+                await bulk.insert_rows(session, table_of(Message), rows)
+                await session.commit()
+    finally:
+        await engine.dispose()
+    return time.perf_counter() - started
