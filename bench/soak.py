@@ -3,7 +3,7 @@ one process) for a while, on SQLite and on PostgreSQL.
 
 For each backend: a fresh database with a generated dataset (``bench.dataset``), an External API channel whose
 provider is a local fake HTTP server, then the server with its worker. The clients pick operations at random
-(weighted; a fixed seed per client) from the dialects' existing endpoints: listings, single reads, contact
+(weighted; a fixed seed per client) from both dialects' endpoints (API v2 and TextUs): listings, single reads, contact
 creates and updates, messages sent, small broadcasts, labels and bulk actions. When the time is up the outbox
 is left to drain, then the run is checked:
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import random
 import statistics
 import tempfile
@@ -58,7 +59,8 @@ class Tally:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     statuses: dict[str, Counter[int]] = field(default_factory=dict)
     unexpected: list[str] = field(default_factory=list)
-    messages: set[str] = field(default_factory=set)  # UUIDs of messages the API accepted
+    messages: set[str] = field(default_factory=set)  # UUIDs of messages API v2 accepted
+    textus_messages: set[int] = field(default_factory=set)  # ids of messages the TextUs API accepted
     broadcasts: set[str] = field(default_factory=set)
     contacts: list[str] = field(default_factory=list)  # UUIDs created or seen, for later operations
     incoming_ids: list[int] = field(default_factory=list)
@@ -79,6 +81,8 @@ class Soak:
     group_uuid: str
     channel_uuid: str
     label_names: list[str]
+    email: str = dataset.ADMIN_EMAIL
+    textus_auth: str = ""
     serial: int = 0
 
     def next_number(self) -> str:
@@ -182,6 +186,32 @@ async def block_unblock(client: httpx.AsyncClient, rng: random.Random, soak: Soa
         await soak.call(client, "POST contact_actions", "POST", "/api/v2/contact_actions.json", (204,), json=body)
 
 
+def _textus(soak: Soak) -> dict[str, str]:
+    return {"Authorization": soak.textus_auth, "Accept": "application/vnd.textus-v2"}
+
+
+async def textus_contacts(client: httpx.AsyncClient, rng: random.Random, soak: Soak) -> None:
+    await soak.call(client, "TextUs GET contacts", "GET", "/api/contacts", headers=_textus(soak))
+
+
+async def textus_create_contact(client: httpx.AsyncClient, rng: random.Random, soak: Soak) -> None:
+    body = {"phone": soak.next_number(), "first_name": "Soak", "last_name": str(soak.serial)}
+    await soak.call(client, "TextUs POST contact", "POST", "/api/contacts", (201,), json=body, headers=_textus(soak))
+
+
+async def textus_send(client: httpx.AsyncClient, rng: random.Random, soak: Soak) -> None:
+    body = {"sender": soak.email, "receiver": soak.next_number(), "content": f"textus {rng.random():.6f}"}
+    response = await soak.call(
+        client, "TextUs POST message", "POST", "/api/messages", (201,), json=body, headers=_textus(soak)
+    )
+    if response.status_code == 201:
+        soak.tally.textus_messages.add(int(response.json()["id"]))
+
+
+async def textus_messages(client: httpx.AsyncClient, rng: random.Random, soak: Soak) -> None:
+    await soak.call(client, "TextUs GET messages", "GET", "/api/messages", headers=_textus(soak))
+
+
 async def bad_request(client: httpx.AsyncClient, rng: random.Random, soak: Soak) -> None:
     """Input a real integration gets wrong now and then: it must be a 400, never a 500."""
     body = rng.choice([{"name": "x" * 100}, {"urns": ["nonsense"]}, {"fields": {"nope": "1"}}, {"text": "a\x00b"}])
@@ -203,6 +233,10 @@ MIX: tuple[tuple[Op, int], ...] = (
     (label_messages, 2),
     (block_unblock, 1),
     (bad_request, 1),
+    (textus_contacts, 6),
+    (textus_create_contact, 3),
+    (textus_send, 4),
+    (textus_messages, 4),
 )
 
 
@@ -289,6 +323,11 @@ async def check(url: str, tally: Tally, provider: Provider) -> dict[str, Any]:
                 chunk = accepted[start : start + 500]
                 rows = await conn.execute(select(Message.uuid, Message.status).where(Message.uuid.in_(chunk)))
                 found.update({u: s for u, s in rows})
+            by_id = sorted(tally.textus_messages)
+            for start in range(0, len(by_id), 500):
+                ids = by_id[start : start + 500]
+                rows = await conn.execute(select(Message.uuid, Message.status).where(Message.id.in_(ids)))
+                found.update({u: s for u, s in rows})
             broadcasts = {
                 b.uuid: b
                 for b in (
@@ -312,8 +351,8 @@ async def check(url: str, tally: Tally, provider: Provider) -> dict[str, Any]:
     bad_broadcasts = [u for u, b in broadcasts.items() if b.status != "completed" or per_broadcast.get(u, 0) != b.total]
     return {
         "drained": busy == 0 and open_broadcasts == 0,
-        "accepted_messages": len(accepted),
-        "missing": len(accepted) - len(found),
+        "accepted_messages": len(accepted) + len(by_id),
+        "missing": len(accepted) + len(by_id) - len(found),
         "statuses": dict(statuses),
         "not_final_or_queued": sum(n for s, n in statuses.items() if s not in (*FINAL, "queued")),
         "broadcasts": len(tally.broadcasts),
@@ -338,7 +377,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             with server:
                 server.wait_ready(data.token)
                 group = max(data.groups, key=lambda g: g.members if g.kind == "smart" else 0)
-                soak = Soak(Tally(), group.uuid, channel, ["Soak A", "Soak B", "Soak C"])
+                basic = base64.b64encode(f"{dataset.ADMIN_EMAIL}:{data.token}".encode()).decode()
+                soak = Soak(Tally(), group.uuid, channel, ["Soak A", "Soak B", "Soak C"], textus_auth=f"Basic {basic}")
                 log(f"{backend}: {args.clients} clients for {args.seconds:.0f}s")
                 rss = asyncio.run(run_clients(server, data.token, soak, args.seconds, args.clients, args.seed))
                 log(f"{backend}: draining the outbox and checking")
