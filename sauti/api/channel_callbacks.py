@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sauti.api import routes as mounting
 from sauti.channels import registry
 from sauti.channels.base import (
     MASK,
@@ -178,5 +179,5 @@ async def _fetch_attachments(
 
 def mount(app: FastAPI) -> None:
     router = APIRouter()
-    router.add_api_route("/c/{slug}/{uuid}/{action}", handle, methods=["GET", "POST"], include_in_schema=False)
+    mounting.add(router, "/c/{slug}/{uuid}/{action}", handle, methods=["GET", "POST"])
     app.include_router(router)

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
+from sauti.api import routes as mounting
 from sauti.domain.media import service
 
 NOT_FOUND = "Not found."
@@ -33,4 +34,4 @@ async def serve(request: Request) -> Response:
 
 
 def mount(app: FastAPI) -> None:
-    app.add_api_route("/media/{path:path}", serve, methods=["GET", "HEAD"], include_in_schema=False)
+    mounting.add(app, "/media/{path:path}", serve, methods=["GET", "HEAD"])

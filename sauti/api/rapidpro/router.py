@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sauti.api import routes as mounting
 from sauti.api.explorer import DOCUMENTS
 from sauti.api.explorer import page as explorer_page
 from sauti.api.rapidpro import (
@@ -82,14 +83,14 @@ def _mount_endpoint(router: APIRouter, ep: Endpoint, brand: str) -> None:
     # the OpenAPI document is written by api/rapidpro/openapi.py from the declarations, not from these routes
     for path in (f"/api/v2/{ep.name}.json", f"/api/v2/{ep.name}.json/"):
         for verb in ep.handlers:
-            router.add_api_route(path, _api_handler(ep, verb), methods=[verb], include_in_schema=False)
+            mounting.add(router, path, _api_handler(ep, verb), methods=[verb])
         others = [m for m in ALL_METHODS if m not in ep.handlers]
-        router.add_api_route(path, _api_handler(ep, None), methods=others, include_in_schema=False)
-    router.add_api_route(
+        mounting.add(router, path, _api_handler(ep, None), methods=others)
+    mounting.add(
+        router,
         f"/api/v2/{ep.name}",
         _docs_handler(endpoint_page(ep, brand)),
         methods=list(ALL_METHODS),
-        include_in_schema=False,
     )
 
 
@@ -110,8 +111,8 @@ def mount(app: FastAPI, brand: str, throttle: Throttle) -> None:
         base = str(request.base_url).rstrip("/")
         return JSONResponse({name: f"{base}/api/v2/{name}" for name in ROOT_ORDER if name in known})
 
-    router.add_api_route("/api/v2/", root, methods=list(ALL_METHODS), include_in_schema=False)
-    router.add_api_route("/api/v2/.json", root_json, methods=["GET"], include_in_schema=False)
+    mounting.add(router, "/api/v2/", root, methods=list(ALL_METHODS))
+    mounting.add(router, "/api/v2/.json", root_json, methods=["GET"])
 
     # Swagger UI 5 (it reads OpenAPI 3.1) as shipped inside the fastapi-offline wheel: no CDN at run time
     assets = Path(str(resources.files("fastapi_offline") / "static"))
@@ -119,12 +120,12 @@ def mount(app: FastAPI, brand: str, throttle: Throttle) -> None:
 
     explorer_html = explorer_page(brand, DOCUMENTS, 0)
 
-    async def explorer() -> Response:
+    async def explorer(request: Request) -> Response:
         return HTMLResponse(explorer_html)
 
-    async def explorer_redirect() -> Response:
+    async def explorer_redirect(request: Request) -> Response:
         return RedirectResponse("/api/v2/explorer/", status_code=301)
 
-    router.add_api_route("/api/v2/explorer/", explorer, methods=["GET"], include_in_schema=False)
-    router.add_api_route("/api/v2/explorer", explorer_redirect, methods=["GET"], include_in_schema=False)
+    mounting.add(router, "/api/v2/explorer/", explorer, methods=["GET"])
+    mounting.add(router, "/api/v2/explorer", explorer_redirect, methods=["GET"])
     app.include_router(router)

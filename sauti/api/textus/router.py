@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sauti import __version__
+from sauti.api import routes as mounting
 from sauti.api.explorer import DOCUMENTS
 from sauti.api.explorer import page as explorer_page
 from sauti.api.render import JSONResponse
@@ -128,7 +129,7 @@ def mount(app: FastAPI, brand: str) -> None:
         by_path.setdefault(route.path, {})[route.method] = route
     # literal paths first, so /api/users/current is not taken for /api/users/{id}
     for path in sorted(by_path, key=lambda p: ("{" in p, p)):
-        router.add_api_route(path, _dispatcher(by_path[path]), methods=ALL_METHODS, include_in_schema=False)
+        mounting.add(router, path, _dispatcher(by_path[path]), methods=ALL_METHODS)
     page = _root_page(brand)
 
     async def root(request: Request) -> Response:
@@ -136,24 +137,24 @@ def mount(app: FastAPI, brand: str) -> None:
             return errors.response(errors.method_not_allowed(["GET"]))
         return HTMLResponse(page)
 
-    router.add_api_route("/api/", root, methods=ALL_METHODS, include_in_schema=False)
-    router.add_api_route("/api", root, methods=["GET", "HEAD"], include_in_schema=False)
+    mounting.add(router, "/api/", root, methods=ALL_METHODS)
+    mounting.add(router, "/api", root, methods=["GET", "HEAD"])
     cached: dict[str, object] = {}
 
-    async def openapi_json() -> Response:
+    async def openapi_json(request: Request) -> Response:
         if not cached:
             cached.update(openapi.document(f"{brand} TextUs API v2", __version__, RESOURCES))
         return JSONResponse(cached)
 
     explorer_html = explorer_page(brand, DOCUMENTS, 1)
 
-    async def explorer() -> Response:
+    async def explorer(request: Request) -> Response:
         return HTMLResponse(explorer_html)
 
-    async def explorer_redirect() -> Response:
+    async def explorer_redirect(request: Request) -> Response:
         return RedirectResponse("/api/explorer/", status_code=301)
 
-    router.add_api_route("/api/openapi.json", openapi_json, methods=["GET"], include_in_schema=False)
-    router.add_api_route("/api/explorer/", explorer, methods=["GET"], include_in_schema=False)
-    router.add_api_route("/api/explorer", explorer_redirect, methods=["GET"], include_in_schema=False)
+    mounting.add(router, "/api/openapi.json", openapi_json, methods=["GET"])
+    mounting.add(router, "/api/explorer/", explorer, methods=["GET"])
+    mounting.add(router, "/api/explorer", explorer_redirect, methods=["GET"])
     app.include_router(router)
