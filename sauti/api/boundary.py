@@ -31,6 +31,8 @@ log = logging.getLogger("sauti.api")
 ATTEMPTS = 3
 # PostgreSQL's words for "run it again": serialization failure, deadlock
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+# methods that change nothing: their requests read through the app's read sessions (see sauti.db.inline)
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass
@@ -78,9 +80,11 @@ async def serve(request: Request, door: Door, handler: Callable[[Ctx], Awaitable
     state = request.app.state
     throttle: Throttle = state.throttle
     counted = False
+    reads_only = request.method in READ_METHODS
+    sessions = state.read_sessionmaker if reads_only else state.sessionmaker
     for attempt in range(1, ATTEMPTS + 1):
         workspace_uuid: str | None = None
-        async with state.sessionmaker() as session:
+        async with sessions() as session:
             try:
                 caller = await door.authenticate(request, session)
                 workspace_uuid = caller.workspace.uuid

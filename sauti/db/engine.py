@@ -6,7 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from sauti.db import inline
 
 
 def is_sqlite(url: str) -> bool:
@@ -34,6 +37,21 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_async_engine(url, **kwargs)
+
+
+def make_read_engine(url: str, **kwargs: Any) -> AsyncEngine | None:
+    """An engine for requests that only read, or ``None`` when the main engine should serve them too.
+
+    On a SQLite file it runs statements on the loop's thread over read-only connections (see
+    :mod:`sauti.db.inline`); PostgreSQL's driver is asynchronous already, and an in-memory SQLite database
+    exists only on the connection that made it.
+    """
+    if not is_sqlite(url):
+        return None
+    path = make_url(url).database or ""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return create_async_engine(url, async_creator=inline.opener(path), **kwargs)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,7 +1,8 @@
 """Counting the SQL statements a request runs, so a listing can pin its query count (no N+1 creeps in).
 
-``async with counted(app) as statements: await client.get(...)`` records every statement the app's engine sends
-to the database while the block runs (the request's own: the test's fixtures use another engine).
+``async with counted(app) as statements: await client.get(...)`` records every statement the app's engines (the
+main one and, on SQLite, the one reads take) send to the database while the block runs (the request's own: the
+test's fixtures use another engine).
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ from sqlalchemy import event
 
 @asynccontextmanager
 async def counted(app: Any) -> AsyncIterator[list[str]]:
-    engine = app.state.engine.sync_engine
+    engines = [engine.sync_engine for engine in app.state.engines]
     statements: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 async def query_count(app: Any, client: Any, url: str, **params: Any) -> int:

@@ -6,13 +6,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from sauti.kit import clock
 from sauti.models import Label, Message, MessageLabel
 from tests.api.rapidpro.helpers import all_pages, count, row
 from tests.api.rapidpro.test_message_actions import create_label, make_contact, make_message
 from tests.conftest import Tenant
+from tests.support.queries import counted as recording
 
 pytestmark = pytest.mark.usefixtures("app")
 URL = "/api/v2/labels.json"
@@ -171,17 +171,11 @@ async def test_counts_take_one_query_per_page(app: Any, client: httpx.AsyncClien
     messages = [await make_message(db, ws, contact.id) for _ in range(3)]
     statements: list[str] = []
 
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
     async def queries_for_listing() -> int:
-        statements.clear()
-        event.listen(app.state.engine.sync_engine, "before_cursor_execute", record)
-        try:
+        async with recording(app) as recorded:
             resp = await client.get(URL)
-        finally:
-            event.remove(app.state.engine.sync_engine, "before_cursor_execute", record)
         assert resp.status_code == 200
+        statements[:] = recorded
         return len(statements)
 
     first = await create_label(client, "First")
