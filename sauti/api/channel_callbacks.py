@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -178,6 +178,4 @@ async def _fetch_attachments(
 
 
 def mount(app: FastAPI) -> None:
-    router = APIRouter()
-    mounting.add(router, "/c/{slug}/{uuid}/{action}", handle, methods=["GET", "POST"])
-    app.include_router(router)
+    mounting.add(mounting.table(app), "/c/{slug}/{uuid}/{action}", handle, methods=["GET", "POST"])

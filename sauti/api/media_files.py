@@ -34,4 +34,4 @@ async def serve(request: Request) -> Response:
 
 
 def mount(app: FastAPI) -> None:
-    mounting.add(app, "/media/{path:path}", serve, methods=["GET", "HEAD"])
+    mounting.add(mounting.table(app), "/media/{path:path}", serve, methods=["GET", "HEAD"])

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
@@ -79,7 +79,7 @@ def _docs_handler(page: str) -> Callable[[Request], Awaitable[Response]]:
     return docs_page
 
 
-def _mount_endpoint(router: APIRouter, ep: Endpoint, brand: str) -> None:
+def _mount_endpoint(router: mounting.Table, ep: Endpoint, brand: str) -> None:
     # the OpenAPI document is written by api/rapidpro/openapi.py from the declarations, not from these routes
     for path in (f"/api/v2/{ep.name}.json", f"/api/v2/{ep.name}.json/"):
         for verb in ep.handlers:
@@ -95,7 +95,7 @@ def _mount_endpoint(router: APIRouter, ep: Endpoint, brand: str) -> None:
 
 
 def mount(app: FastAPI, brand: str, throttle: Throttle) -> None:
-    router = APIRouter()
+    router = mounting.table(app)
     for ep in ENDPOINTS:
         _mount_endpoint(router, ep, brand)
     known = {e.name for e in ENDPOINTS if e.listed}
@@ -128,4 +128,3 @@ def mount(app: FastAPI, brand: str, throttle: Throttle) -> None:
 
     mounting.add(router, "/api/v2/explorer/", explorer, methods=["GET"])
     mounting.add(router, "/api/v2/explorer", explorer_redirect, methods=["GET"])
-    app.include_router(router)

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from html import escape
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.requests import Request
 from starlette.responses import Response
@@ -123,7 +123,7 @@ def _root_page(brand: str) -> str:
 
 
 def mount(app: FastAPI, brand: str) -> None:
-    router = APIRouter()
+    router = mounting.table(app)
     by_path: dict[str, dict[str, Route]] = {}
     for _, route in routes():
         by_path.setdefault(route.path, {})[route.method] = route
@@ -157,4 +157,3 @@ def mount(app: FastAPI, brand: str) -> None:
     mounting.add(router, "/api/openapi.json", openapi_json, methods=["GET"])
     mounting.add(router, "/api/explorer/", explorer, methods=["GET"])
     mounting.add(router, "/api/explorer", explorer_redirect, methods=["GET"])
-    app.include_router(router)
