@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.errors import BadParameter
@@ -336,12 +336,53 @@ class Details:
     notes: list[NoteView] = field(default_factory=list)
 
 
+# a page's details, built once: building these statements cost more than running them
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_DETAIL_URNS = (
+    select(ContactURN.contact_id, ContactURN.scheme, ContactURN.path, ContactURN.display, ContactURN.channel_id)
+    .where(ContactURN.contact_id.in_(_IDS))
+    .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
+)
+_DETAIL_GROUPS = (
+    select(GroupMember.contact_id, ContactGroup.uuid, ContactGroup.name)
+    .join(ContactGroup, ContactGroup.id == GroupMember.group_id)
+    .where(GroupMember.contact_id.in_(_IDS), ContactGroup.is_active)
+    .order_by(ContactGroup.id)
+)
+_DETAIL_VALUES = select(
+    ContactValue.contact_id,
+    ContactValue.field_id,
+    ContactValue.text_value,
+    ContactValue.number_value,
+    ContactValue.datetime_value,
+).where(ContactValue.contact_id.in_(_IDS))
+_DETAIL_NOTES = (
+    select(
+        ContactNote.contact_id, ContactNote.text, ContactNote.created_on, User.email, User.first_name, User.last_name
+    )
+    .outerjoin(User, User.id == ContactNote.created_by_id)
+    .where(ContactNote.contact_id.in_(_IDS))
+    .order_by(ContactNote.created_on, ContactNote.id)
+)
+
+
 async def load_details(session: AsyncSession, contacts: Sequence[Any]) -> dict[int, Details]:
     """URNs, groups, values and notes of a page of contacts: four queries, plain columns."""
     ids = [c.id for c in contacts]
     out = {cid: Details() for cid in ids}
     if not ids:
         return out
+    wanted = {"ids": ids}
+    for urn in await session.execute(_DETAIL_URNS, wanted):
+        out[urn.contact_id].urns.append(urn)
+    for group in await session.execute(_DETAIL_GROUPS, wanted):
+        out[group.contact_id].groups.append(group)
+    for value in await session.execute(_DETAIL_VALUES, wanted):
+        out[value.contact_id].values[value.field_id] = value
+    for note in await session.execute(_DETAIL_NOTES, wanted):
+        name = f"{note.first_name or ''} {note.last_name or ''}".strip() or None
+        out[note.contact_id].notes.append(NoteView(note.text, note.created_on, note.email, name))
+    return out
     urns = await session.execute(
         select(ContactURN.contact_id, ContactURN.scheme, ContactURN.path, ContactURN.display, ContactURN.channel_id)
         .where(ContactURN.contact_id.in_(ids))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.scope import scoped
@@ -20,9 +20,17 @@ def select_fields(workspace: Workspace, key: str | None = None) -> Select[Contac
     return stmt if key is None else stmt.where(ContactField.key == key)
 
 
+# built once (every contact page asks for it): the listing's conditions with the workspace bound per call
+_USER_FIELDS = (
+    select(ContactField)
+    .where(ContactField.workspace_id == bindparam("workspace_id"), ContactField.is_active, ~ContactField.is_system)
+    .order_by(ContactField.created_on, ContactField.id)
+)
+
+
 async def user_fields(session: AsyncSession, workspace: Workspace) -> list[ContactField]:
     """The workspace's active custom fields, oldest first (the order contact ``fields`` are rendered in)."""
-    rows = await session.execute(listing(workspace).order_by(ContactField.created_on, ContactField.id))
+    rows = await session.execute(_USER_FIELDS, {"workspace_id": workspace.id})
     return list(rows.scalars())
 
 
