@@ -92,7 +92,8 @@ async def serve(request: Request, door: Door, handler: Callable[[Ctx], Awaitable
                     counted = True
                     await throttle.check(caller.workspace, door.scope(request))
                 response = await handler(Ctx(request=request, session=session, caller=caller))
-                await session.commit()
+                if not reads_only:  # a read has nothing to commit: closing the session ends it
+                    await session.commit()
             except door.errors as exc:
                 await session.rollback()
                 response = door.render(exc)

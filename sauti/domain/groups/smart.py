@@ -189,10 +189,17 @@ async def field_usage(session: AsyncSession, ws: Workspace) -> dict[str, int]:
     ).scalars()
     usage: dict[str, int] = {}
     for query in rows:
-        try:
-            node = contactql.parse(query or "")
-        except contactql.QueryError:
-            continue
-        for key in {c.key for c in contactql.iter_conditions(node) if c.kind == "field"}:
+        for key in fields_of(query or ""):
             usage[key] = usage.get(key, 0) + 1
     return usage
+
+
+@lru_cache(maxsize=4096)
+def fields_of(query: str) -> frozenset[str]:
+    """The field keys a group's query names (none when it does not parse); every field listing asks, for every
+    smart group, so the answer is kept per query text."""
+    try:
+        node = contactql.parse(query)
+    except contactql.QueryError:
+        return frozenset()
+    return frozenset(c.key for c in contactql.iter_conditions(node) if c.kind == "field")

@@ -253,7 +253,7 @@ class Caller:
 
 # every request runs this: built once, as building it cost more than running it
 _BY_TOKEN = (
-    select(APIToken, User, Workspace, Membership.role)
+    select(APIToken.id, User, Workspace, Membership.role)
     .join(User, User.id == APIToken.user_id)
     .join(Workspace, Workspace.id == APIToken.workspace_id)
     .join(
@@ -273,10 +273,10 @@ async def authenticate(session: AsyncSession, key: str, email: str | None = None
     row = (await session.execute(_BY_TOKEN, {"digest": digest(key)})).first()
     if row is None:
         return None
-    token, user, workspace, role = row
+    token_id, user, workspace, role = row
     if email is not None and user.email != email:
         return None
-    return Caller(workspace=workspace, user=user, role=role, token_id=token.id)
+    return Caller(workspace=workspace, user=user, role=role, token_id=token_id)
 
 
 async def authenticate_basic(
