@@ -17,6 +17,7 @@ from sauti.api.rapidpro import openapi as rapidpro_openapi
 from sauti.api.rapidpro import router as rapidpro
 from sauti.api.textus import router as textus
 from sauti.api.throttle import Throttle
+from sauti.db import inline
 from sauti.db.engine import make_engine, make_read_engine, make_sessionmaker
 from sauti.kit import http as outbound
 from sauti.settings import Settings, get_settings
@@ -33,8 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine)
         reader = make_read_engine(settings.resolved_database_url)
         # requests that only read (GET, HEAD) take their session here
-        app.state.read_sessionmaker = app.state.sessionmaker if reader is None else make_sessionmaker(reader)
-        app.state.engines = [engine] if reader is None else [engine, reader]
+        app.state.read_sessionmaker = app.state.sessionmaker if reader is None else inline.ReadSessions(reader)
+        app.state.engines = [engine.sync_engine] if reader is None else [engine.sync_engine, reader]
         app.state.http_client = outbound.client(settings.send_timeout)
         stop = asyncio.Event()
         task = None
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.http_client.aclose()
             await engine.dispose()
             if reader is not None:
-                await reader.dispose()
+                reader.dispose()
 
     app = FastAPI(
         title=f"{settings.brand} API",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -26,6 +26,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # the driver's own transaction handling off: SQLAlchemy's "begin" below opens each transaction
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
@@ -33,25 +35,33 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(conn: Any) -> None:
+            # Take the write lock when the transaction starts. A deferred transaction that read first and then
+            # writes after another connection committed gets "database is locked" at once, without waiting:
+            # its snapshot is stale. An immediate one waits its turn (busy_timeout) and then sees every commit.
+            # Reads that need no lock take the read engine (sauti.db.inline).
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_async_engine(url, **kwargs)
 
 
-def make_read_engine(url: str, **kwargs: Any) -> AsyncEngine | None:
-    """An engine for requests that only read, or ``None`` when the main engine should serve them too.
+def make_read_engine(url: str, **kwargs: Any) -> Engine | None:
+    """A synchronous engine for requests that only read, or ``None`` when the main engine should serve them too.
 
     On a SQLite file it runs statements on the loop's thread over read-only connections (see
-    :mod:`sauti.db.inline`); PostgreSQL's driver is asynchronous already, and an in-memory SQLite database
-    exists only on the connection that made it.
+    :mod:`sauti.db.inline`; :class:`~sauti.db.inline.ReadSessions` makes its sessions); PostgreSQL's driver is
+    asynchronous already, and an in-memory SQLite database exists only on the connection that made it.
     """
     if not is_sqlite(url):
         return None
     path = make_url(url).database or ""
     if not path or path == ":memory:" or path.startswith("file:"):
         return None
-    return create_async_engine(url, async_creator=inline.opener(path), **kwargs)
+    return inline.make_engine(path, **kwargs)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

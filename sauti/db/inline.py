@@ -1,159 +1,103 @@
-"""Read-only SQLite connections that run their statements on the event loop's own thread.
+"""Reads on SQLite that run on the event loop's own thread, through a synchronous session.
 
-aiosqlite gives every connection a thread and hands each call to it through a queue: a small read (the
-statement itself well under a tenth of a millisecond) pays several thread hops for the cursor, the statement,
-the rows and the close, and those hops, not SQLite, were most of what a small API read cost. Reads of a
-database in WAL mode never wait for a writer, so running them inline cannot stall the loop behind one of its
-own transactions; writes keep aiosqlite, whose thread may wait for the write lock without stopping the loop.
+A small API read costs the database a few microseconds; through SQLAlchemy's asyncio layer over aiosqlite it
+cost far more: every call hops to aiosqlite's thread and back, and every statement switches greenlets several
+times. Reads of a database in WAL mode never wait for a writer, so a request that only reads (GET, HEAD) can run
+its statements right where it is: :class:`ReadSessions` hands out :class:`ReadSession` objects, which offer the
+slice of :class:`~sqlalchemy.ext.asyncio.AsyncSession` that the domain's read paths use (``execute``, ``get``,
+``scalar``, ``scalars``...) and run each call at once on a synchronous :class:`~sqlalchemy.orm.Session`. Writes
+keep aiosqlite, whose thread can wait for the write lock without stopping the loop.
 
-The connection is opened with ``query_only``, so a write sent down this path fails at once instead of taking
-the lock on the loop's thread. :func:`connect` returns an object with the slice of aiosqlite's interface that
-SQLAlchemy's aiosqlite dialect calls; pass it to ``create_async_engine(..., async_creator=...)``.
+Connections are opened with ``query_only``, so a write sent down this path fails at once instead of taking the
+lock on the loop's thread.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
 
 # A reader waits for the write lock only while a writer resets the WAL file; that is short, and it happens on
 # the loop's thread, so the wait is kept short too.
 READ_BUSY_TIMEOUT_MS = 2000
 
 
-class Cursor:
-    """An aiosqlite-shaped cursor over a :class:`sqlite3.Cursor`; every method runs at once."""
+def connect(path: str) -> sqlite3.Connection:
+    """One read-only connection to the database file at ``path``."""
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout={READ_BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA query_only=ON")
+    return conn
 
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        self._cursor = cursor
 
-    async def __aenter__(self) -> Cursor:
+def make_engine(path: str, **kwargs: Any) -> Engine:
+    """A synchronous engine over read-only connections to ``path``."""
+    return create_engine("sqlite+pysqlite://", creator=lambda: connect(path), **kwargs)
+
+
+class ReadSession:
+    """An :class:`~sqlalchemy.ext.asyncio.AsyncSession` look-alike for reads; each method runs at once."""
+
+    def __init__(self, session: Session) -> None:
+        self.sync_session = session
+
+    @property
+    def bind(self) -> Any:
+        return self.sync_session.bind
+
+    async def __aenter__(self) -> ReadSession:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self._cursor.close()
+        self.sync_session.close()
 
-    def __aiter__(self) -> AsyncIterator[Any]:
-        return self._rows()
+    async def execute(self, statement: Any, params: Any = None, **kwargs: Any) -> Any:
+        return self.sync_session.execute(statement, params, **kwargs)
 
-    async def _rows(self) -> AsyncIterator[Any]:
-        for row in self._cursor:
-            yield row
+    async def scalar(self, statement: Any, params: Any = None, **kwargs: Any) -> Any:
+        return self.sync_session.scalar(statement, params, **kwargs)
 
-    async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
-        self._cursor.execute(sql, parameters)
-        return self
+    async def scalars(self, statement: Any, params: Any = None, **kwargs: Any) -> Any:
+        return self.sync_session.scalars(statement, params, **kwargs)
 
-    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> Cursor:
-        self._cursor.executemany(sql, parameters)
-        return self
+    async def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
+        return self.sync_session.get(entity, ident, **kwargs)
 
-    async def fetchone(self) -> Any:
-        return self._cursor.fetchone()
+    async def run_sync(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return fn(self.sync_session, *args, **kwargs)
 
-    async def fetchmany(self, size: int | None = None) -> list[Any]:
-        return self._cursor.fetchmany(self._cursor.arraysize if size is None else size)
+    async def refresh(self, instance: Any, attribute_names: Sequence[str] | None = None) -> None:
+        self.sync_session.refresh(instance, attribute_names)
 
-    async def fetchall(self) -> list[Any]:
-        return self._cursor.fetchall()
-
-    async def close(self) -> None:
-        self._cursor.close()
-
-    async def nextset(self) -> None:
-        return None
-
-    async def setinputsizes(self, *sizes: Any) -> None:
-        return None
-
-    @property
-    def description(self) -> Any:
-        return self._cursor.description
-
-    @property
-    def rowcount(self) -> int:
-        return self._cursor.rowcount
-
-    @property
-    def lastrowid(self) -> int | None:
-        return self._cursor.lastrowid
-
-    @property
-    def arraysize(self) -> int:
-        return self._cursor.arraysize
-
-    @arraysize.setter
-    def arraysize(self, value: int) -> None:
-        self._cursor.arraysize = value
-
-
-class _Inline:
-    """Stands in for aiosqlite's queue to its thread: the call runs now and settles the future."""
-
-    def put_nowait(self, item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
-        future, function = item
-        try:
-            future.set_result(function())
-        except Exception as exc:  # handed to the awaiting caller, as aiosqlite's thread would
-            future.set_exception(exc)
-
-
-class Connection:
-    """An aiosqlite-shaped connection over a :class:`sqlite3.Connection` on the calling thread."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._connection: sqlite3.Connection | None = conn
-        self._tx = _Inline()
-
-    @property
-    def _conn(self) -> sqlite3.Connection:
-        if self._connection is None:
-            raise ValueError("no active connection")
-        return self._connection
-
-    def cursor(self) -> Cursor:
-        return Cursor(self._conn.cursor())
-
-    async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
-        return Cursor(self._conn.execute(sql, parameters))
+    async def flush(self) -> None:
+        self.sync_session.flush()
 
     async def commit(self) -> None:
-        self._conn.commit()
+        self.sync_session.commit()
 
     async def rollback(self) -> None:
-        self._conn.rollback()
+        self.sync_session.rollback()
 
     async def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self.sync_session.close()
 
-    def stop(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+    def add(self, instance: Any) -> None:
+        self.sync_session.add(instance)
 
-    async def create_function(self, *args: Any, **kwargs: Any) -> None:
-        self._conn.create_function(*args, **kwargs)
-
-    @property
-    def isolation_level(self) -> str | None:
-        return self._conn.isolation_level
-
-    @property
-    def in_transaction(self) -> bool:
-        return self._conn.in_transaction
+    def expunge(self, instance: Any) -> None:
+        self.sync_session.expunge(instance)
 
 
-def opener(path: str) -> Callable[[], Any]:
-    """What ``async_creator`` wants: a coroutine function opening one read-only connection to ``path``."""
+class ReadSessions:
+    """Makes :class:`ReadSession` objects, as an ``async_sessionmaker`` makes sessions."""
 
-    async def connect() -> Connection:
-        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout={READ_BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA query_only=ON")
-        return Connection(conn)
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._factory = sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
-    return connect
+    def __call__(self) -> ReadSession:
+        return ReadSession(self._factory())

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from sauti.db.engine import make_engine, make_read_engine
+from sauti.db.inline import ReadSessions
 
 
 async def test_reads_see_commits_and_writes_are_refused(tmp_path: Path) -> None:
@@ -20,17 +21,17 @@ async def test_reads_see_commits_and_writes_are_refused(tmp_path: Path) -> None:
         async with writer.begin() as conn:
             await conn.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
             await conn.execute(text("INSERT INTO notes (body) VALUES ('first')"))
-        async with reader.connect() as conn:
-            assert (await conn.execute(text("SELECT body FROM notes"))).scalars().all() == ["first"]
+        async with ReadSessions(reader)() as session:
+            assert (await session.execute(text("SELECT body FROM notes"))).scalars().all() == ["first"]
             async with writer.begin() as other:  # a write committed while the reader is open
                 await other.execute(text("INSERT INTO notes (body) VALUES ('second')"))
-            assert (await conn.execute(text("SELECT count(*) FROM notes"))).scalar() == 2
+            assert await session.scalar(text("SELECT count(*) FROM notes")) == 2
             with pytest.raises(OperationalError, match="readonly"):
-                await conn.execute(text("INSERT INTO notes (body) VALUES ('never')"))
+                await session.execute(text("INSERT INTO notes (body) VALUES ('never')"))
         async with writer.connect() as conn:
             assert (await conn.execute(text("SELECT count(*) FROM notes"))).scalar() == 2
     finally:
-        await reader.dispose()
+        reader.dispose()
         await writer.dispose()
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import event
 
 @asynccontextmanager
 async def counted(app: Any) -> AsyncIterator[list[str]]:
-    engines = [engine.sync_engine for engine in app.state.engines]
+    engines = list(app.state.engines)  # synchronous engines: the main one's sync_engine, the reader
     statements: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:

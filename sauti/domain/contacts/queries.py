@@ -383,39 +383,3 @@ async def load_details(session: AsyncSession, contacts: Sequence[Any]) -> dict[i
         name = f"{note.first_name or ''} {note.last_name or ''}".strip() or None
         out[note.contact_id].notes.append(NoteView(note.text, note.created_on, note.email, name))
     return out
-    urns = await session.execute(
-        select(ContactURN.contact_id, ContactURN.scheme, ContactURN.path, ContactURN.display, ContactURN.channel_id)
-        .where(ContactURN.contact_id.in_(ids))
-        .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
-    )
-    for urn in urns:
-        out[urn.contact_id].urns.append(urn)
-    groups = await session.execute(
-        select(GroupMember.contact_id, ContactGroup.uuid, ContactGroup.name)
-        .join(ContactGroup, ContactGroup.id == GroupMember.group_id)
-        .where(GroupMember.contact_id.in_(ids), ContactGroup.is_active)
-        .order_by(ContactGroup.id)
-    )
-    for group in groups:
-        out[group.contact_id].groups.append(group)
-    values = await session.execute(
-        select(
-            ContactValue.contact_id,
-            ContactValue.field_id,
-            ContactValue.text_value,
-            ContactValue.number_value,
-            ContactValue.datetime_value,
-        ).where(ContactValue.contact_id.in_(ids))
-    )
-    for value in values:
-        out[value.contact_id].values[value.field_id] = value
-    notes = await session.execute(
-        select(ContactNote, User.email, User.first_name, User.last_name)
-        .outerjoin(User, User.id == ContactNote.created_by_id)
-        .where(ContactNote.contact_id.in_(ids))
-        .order_by(ContactNote.created_on, ContactNote.id)
-    )
-    for note, email, first, last in notes:
-        name = f"{first or ''} {last or ''}".strip() or None
-        out[note.contact_id].notes.append(NoteView(note.text, note.created_on, email, name))
-    return out
