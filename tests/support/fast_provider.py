@@ -54,6 +54,7 @@ class Provider:
 
         def serve() -> None:
             loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)  # gather() at shutdown looks for the thread's loop
             self._loop = loop
             server = loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0, backlog=512))
             self.port = server.sockets[0].getsockname()[1]
