@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from starlette.requests import Request
 
 from sauti.api.rapidpro.errors import APIError
+from sauti.db import plain
 from sauti.db.base import UTCDateTime
 from sauti.kit.timefmt import format_utc, parse_iso
 
@@ -110,7 +111,7 @@ async def paginate(
         stmt = stmt.order_by(ordering.position.desc(), ordering.id.desc())
     else:
         stmt = stmt.order_by(ordering.position.asc(), ordering.id.asc())
-    rows = list((await session.execute(_plain(stmt).limit(page_size + 1))).all())
+    rows = list((await plain.rows(session, _plain(stmt).limit(page_size + 1))).all())
     more = len(rows) > page_size
     rows = rows[:page_size]
     if backwards:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import plain
 from sauti.domain.errors import BadParameter
 from sauti.domain.scope import scoped
 from sauti.models import (
@@ -373,13 +374,13 @@ async def load_details(session: AsyncSession, contacts: Sequence[Any]) -> dict[i
     if not ids:
         return out
     wanted = {"ids": ids}
-    for urn in await session.execute(_DETAIL_URNS, wanted):
+    for urn in await plain.rows(session, _DETAIL_URNS, wanted):
         out[urn.contact_id].urns.append(urn)
-    for group in await session.execute(_DETAIL_GROUPS, wanted):
+    for group in await plain.rows(session, _DETAIL_GROUPS, wanted):
         out[group.contact_id].groups.append(group)
-    for value in await session.execute(_DETAIL_VALUES, wanted):
+    for value in await plain.rows(session, _DETAIL_VALUES, wanted):
         out[value.contact_id].values[value.field_id] = value
-    for note in await session.execute(_DETAIL_NOTES, wanted):
+    for note in await plain.rows(session, _DETAIL_NOTES, wanted):
         name = f"{note.first_name or ''} {note.last_name or ''}".strip() or None
         out[note.contact_id].notes.append(NoteView(note.text, note.created_on, note.email, name))
     return out

@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from sauti.db import plain
 from sauti.domain.errors import BadParameter
 from sauti.domain.scope import scoped
 from sauti.kit import clock
@@ -175,7 +176,7 @@ def in_folder(workspace: Workspace, folder: str) -> Select[Message] | None:
 
 async def contact_id(session: AsyncSession, workspace: Workspace, uuid: str) -> int | None:
     stmt = scoped(Contact, workspace, Contact.id).where(Contact.uuid == uuid, Contact.is_active)
-    found: int | None = (await session.execute(stmt)).scalar()
+    found: int | None = (await plain.rows(session, stmt)).scalar()
     return found
 
 
@@ -211,23 +212,24 @@ async def load_page(session: AsyncSession, messages: Sequence[Any]) -> PageData:
     urn_ids = {m.contact_urn_id for m in messages if m.contact_urn_id}
     channel_ids = {m.channel_id for m in messages if m.channel_id}
     ids = [m.id for m in messages]
-    rows = await session.execute(select(Contact.id, Contact.uuid, Contact.name).where(Contact.id.in_(contact_ids)))
+    rows = await plain.rows(session, select(Contact.id, Contact.uuid, Contact.name).where(Contact.id.in_(contact_ids)))
     data.contacts = {c.id: c for c in rows}
     if urn_ids:
-        urns = await session.execute(
-            select(ContactURN.id, ContactURN.scheme, ContactURN.path).where(ContactURN.id.in_(urn_ids))
+        urns = await plain.rows(
+            session, select(ContactURN.id, ContactURN.scheme, ContactURN.path).where(ContactURN.id.in_(urn_ids))
         )
         data.urns = {u.id: u for u in urns}
     if channel_ids:
-        channels = await session.execute(
-            select(Channel.id, Channel.uuid, Channel.name).where(Channel.id.in_(channel_ids))
+        channels = await plain.rows(
+            session, select(Channel.id, Channel.uuid, Channel.name).where(Channel.id.in_(channel_ids))
         )
         data.channels = {c.id: c for c in channels}
-    labelled = await session.execute(
+    labelled = await plain.rows(
+        session,
         select(MessageLabel.message_id, Label.uuid, Label.name)
         .join(Label, Label.id == MessageLabel.label_id)
         .where(MessageLabel.message_id.in_(ids), Label.is_active)
-        .order_by(Label.name)
+        .order_by(Label.name),
     )
     for label in labelled:
         data.labels.setdefault(label.message_id, []).append(label)
