@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 # A reader waits for the write lock only while a writer resets the WAL file; that is short, and it happens on
@@ -85,11 +85,31 @@ class ReadSession:
     async def close(self) -> None:
         self.sync_session.close()
 
+    async def connection(self) -> ReadConnection:
+        return ReadConnection(self.sync_session.connection())
+
     def add(self, instance: Any) -> None:
         self.sync_session.add(instance)
 
     def expunge(self, instance: Any) -> None:
         self.sync_session.expunge(instance)
+
+
+class ReadConnection:
+    """The session's connection, shaped like :class:`~sqlalchemy.ext.asyncio.AsyncConnection` for reads."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.sync_connection = connection
+
+    @property
+    def dialect(self) -> Any:
+        return self.sync_connection.dialect
+
+    async def execute(self, statement: Any, params: Any = None, **kwargs: Any) -> Any:
+        return self.sync_connection.execute(statement, params, **kwargs)
+
+    async def scalar(self, statement: Any, params: Any = None, **kwargs: Any) -> Any:
+        return self.sync_connection.scalar(statement, params, **kwargs)
 
 
 class ReadSessions:

@@ -26,6 +26,9 @@ async def test_reads_see_commits_and_writes_are_refused(tmp_path: Path) -> None:
             async with writer.begin() as other:  # a write committed while the reader is open
                 await other.execute(text("INSERT INTO notes (body) VALUES ('second')"))
             assert await session.scalar(text("SELECT count(*) FROM notes")) == 2
+            connection = await session.connection()  # what a bulk read or db.plain takes
+            assert (await connection.execute(text("SELECT max(id) FROM notes"))).scalar() == 2
+            assert connection.dialect.name == "sqlite"
             with pytest.raises(OperationalError, match="readonly"):
                 await session.execute(text("INSERT INTO notes (body) VALUES ('never')"))
         async with writer.connect() as conn:
