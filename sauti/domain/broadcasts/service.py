@@ -11,6 +11,7 @@ import pycountry
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import plain
 from sauti.domain.contacts import service as contacts
 from sauti.domain.contacts.queries import by_references as contacts_by_references
 from sauti.domain.contacts.reachability import tel_phones
@@ -360,7 +361,9 @@ async def expand(session: AsyncSession, broadcast: Broadcast, batch: int = BATCH
     stmt = _recipients(broadcast)
     chunk: list[Any] = []
     if stmt is not None:
-        rows = await session.execute(stmt.where(Contact.id > broadcast.expand_cursor).order_by(Contact.id).limit(batch))
+        rows = await plain.rows(
+            session, stmt.where(Contact.id > broadcast.expand_cursor).order_by(Contact.id).limit(batch)
+        )
         chunk = list(rows)  # plain columns: thousands of recipients per batch, no ORM object for any
     created = 0
     if chunk:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sauti.db import bulk
+from sauti.db import bulk, plain
 from sauti.db.base import table_of
 from sauti.domain.channels import queries as channel_queries
 from sauti.domain.contacts.queries import by_references as contacts_by_references
@@ -67,10 +67,11 @@ async def contact_urns(session: AsyncSession, contact_ids: Sequence[int]) -> dic
     out: dict[int, list[Reachable]] = {cid: [] for cid in contact_ids}
     if not contact_ids:
         return out
-    rows = await session.execute(
+    rows = await plain.rows(
+        session,
         select(ContactURN.id, ContactURN.contact_id, ContactURN.scheme, ContactURN.path, ContactURN.channel_id)
         .where(ContactURN.contact_id.in_(list(contact_ids)))
-        .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
+        .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id),
     )
     for urn in rows:
         out[urn.contact_id].append(urn)
