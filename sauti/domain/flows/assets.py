@@ -1,18 +1,19 @@
 """The engine's view of a workspace: its environment and the assets a session may use, built from the rows.
 
 One :class:`Assets` serves one start or resume (or one batch of starts of the same flow). Flows are read once per
-saved revision and kept (:func:`definition`): reading a definition costs more than the rest of a sprint. The
+saved definition and kept (:func:`definition`): reading a definition costs more than the rest of a sprint. The
 flows given are loaded with every flow they enter or start, transitively, so subflows are there when the engine
 looks for them.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Final
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.channels import queries as channel_queries
@@ -40,13 +41,14 @@ def environment(workspace: Workspace) -> Environment:
     )
 
 
-_READ: dict[tuple[int, datetime], Definition] = {}
+_READ: dict[tuple[str, bytes], Definition] = {}
 _KEEP: Final = 512
 
 
 def definition(row: Flow) -> Definition:
-    """The engine's reading of a saved flow, read once per saved revision (a save moves ``modified_on``)."""
-    key = (row.id, row.modified_on)
+    """The engine's reading of a saved flow, read once per distinct definition (keyed by its content: serialising
+    a definition costs a small fraction of reading it)."""
+    key = (row.uuid, hashlib.blake2b(orjson.dumps(row.definition), digest_size=16).digest())
     found = _READ.get(key)
     if found is None:
         if len(_READ) >= _KEEP:
