@@ -25,7 +25,7 @@ from sauti.engine.assets import Assets, ChannelAsset, FieldAsset, GlobalAsset, G
 from sauti.engine.definition import Flow as Definition
 from sauti.engine.definition import inspect_flow, read_flow
 from sauti.engine.env import Environment
-from sauti.models import Channel, Flow, Global, Label, Workspace
+from sauti.models import Channel, ContactField, Flow, Global, Label, Workspace
 
 DATE_FORMATS: Final = {"day_first": "DD-MM-YYYY", "month_first": "MM-DD-YYYY", "year_first": "YYYY-MM-DD"}
 
@@ -89,6 +89,8 @@ class Loaded:
     env: Environment
     assets: Assets
     flow_ids: dict[str, int]
+    fields: list[ContactField]  # the user fields (the engine contacts' values are keyed by them)
+    channels: list[Channel]  # the channels that can send, oldest first (routing replies)
 
 
 async def load(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow]) -> Loaded:
@@ -109,4 +111,4 @@ async def load(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow
         channels=[_channel_asset(c) for c in channels],
         globals=[GlobalAsset(g.key, g.name, g.value) for g in globals_],
     )
-    return Loaded(env, assets, {r.uuid: r.id for r in rows})
+    return Loaded(env, assets, {r.uuid: r.id for r in rows}, list(fields), list(channels))

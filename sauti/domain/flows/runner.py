@@ -33,16 +33,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.flows import apply, queries
 from sauti.domain.flows import assets as flow_assets
-from sauti.domain.flows.contacts import engine_contacts
+from sauti.domain.flows.contacts import Person, people
 from sauti.domain.scope import scoped
 from sauti.engine import session as engine
-from sauti.engine.contact import Contact as EngineContact
 from sauti.engine.resumes import Resume
 from sauti.engine.services import Services
 from sauti.engine.triggers import Trigger
 from sauti.kit import clock
 from sauti.kit.timefmt import format_utc, parse_iso
-from sauti.models import Contact, Flow, FlowRun, FlowSession, FlowTimer, Message, Workspace
+from sauti.models import Channel, Contact, Flow, FlowRun, FlowSession, FlowTimer, Message, Workspace
 
 MODES: Final = ("interrupt", "skip", "passive")
 SESSION_EXPIRES_AFTER: Final = timedelta(days=30)
@@ -170,8 +169,12 @@ async def persist(
     start_id: int | None = None,
     high_priority: bool = True,
     input_message: Message | None = None,
+    person: Person | None = None,
+    channels: Sequence[Channel] | None = None,
 ) -> FlowSession:
-    """Save one sprint of ``contact``'s session (``row`` ``None`` for a new session): see the module docstring."""
+    """Save one sprint of ``contact``'s session (``row`` ``None`` for a new session): see the module docstring.
+    ``person`` (its URN rows) and ``channels`` (the sending channels) route the sprint's messages without
+    looking them up again."""
     now = clock.now()
     new = row is None
     existing: dict[str, FlowRun] = {}
@@ -210,6 +213,8 @@ async def persist(
         run_flows={r.uuid: r.flow_uuid for r in es.runs},
         high_priority=high_priority,
         input_message=input_message,
+        urns=person.urns if person is not None else None,
+        channels=channels,
     )
     await session.flush()
     return row
@@ -272,14 +277,15 @@ async def start_contacts(
     if not rows:
         return 0
     loaded = await flow_assets.load(session, workspace, [flow])
-    people = await engine_contacts(session, workspace, rows)
+    found = await people(session, workspace, rows, fields=loaded.fields, channels={c.id: c for c in loaded.channels})
     batch = len(rows) > 1 and (trigger is None or trigger.get("type") == "manual")
     high_priority = len(rows) == 1 or (trigger is not None and trigger.get("type") == "msg")
     trigger_json = _trigger(flow, trigger, params, batch)
     parsed = Trigger.from_json(trigger_json)
     started = 0
     for contact in rows:
-        es, sprint = engine.start(loaded.env, loaded.assets, people[contact.id], parsed, services())
+        person = found[contact.id]
+        es, sprint = engine.start(loaded.env, loaded.assets, person.contact, parsed, services())
         await persist(
             session,
             workspace,
@@ -290,6 +296,8 @@ async def start_contacts(
             flow_ids=loaded.flow_ids,
             start_id=start_id,
             high_priority=high_priority,
+            person=person,
+            channels=loaded.channels,
         )
         if es.status == "waiting" and contact.id in waiting:
             await end_sessions(session, workspace, [waiting[contact.id]], "interrupted")
@@ -315,10 +323,11 @@ async def resume_session(
     uuids = sorted({r.flow_uuid for r in es.runs})
     flows = list((await session.execute(queries.listing(workspace).where(Flow.uuid.in_(uuids)))).scalars())
     loaded = await flow_assets.load(session, workspace, flows)
-    person: EngineContact = (await engine_contacts(session, workspace, [contact]))[contact.id]
+    channels = {c.id: c for c in loaded.channels}
+    person = (await people(session, workspace, [contact], fields=loaded.fields, channels=channels))[contact.id]
     try:
         parsed = Resume.from_json(resume, default_time=clock.now())
-        es, sprint = engine.resume(loaded.env, loaded.assets, person, es, parsed, services())
+        es, sprint = engine.resume(loaded.env, loaded.assets, person.contact, es, parsed, services())
     except engine.SessionError:
         return False
     await persist(
@@ -331,6 +340,8 @@ async def resume_session(
         flow_ids=loaded.flow_ids,
         high_priority=True,
         input_message=input_message,
+        person=person,
+        channels=loaded.channels,
     )
     return True
 
