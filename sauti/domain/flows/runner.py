@@ -24,6 +24,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -110,7 +111,7 @@ def _schedule(session: AsyncSession, row: FlowSession, sprint: engine.Sprint, *,
         session.add(_timer(row, "session_expiration", row.created_on + SESSION_EXPIRES_AFTER, None))
 
 
-async def _save_runs(
+def _save_runs(
     session: AsyncSession,
     workspace: Workspace,
     row: FlowSession,
@@ -118,8 +119,10 @@ async def _save_runs(
     existing: Mapping[str, FlowRun],
     flow_ids: Mapping[str, int],
     start_id: int | None,
+    deltas: Counter[tuple[int, str]],
 ) -> None:
-    deltas: Counter[tuple[int, str]] = Counter()
+    """Copy the engine's runs onto their rows (new runs become rows), counting each status change in ``deltas``
+    for the flows' counters."""
     for run in es.runs:
         run_row = existing.get(run.uuid)
         old: str | None = None
@@ -154,7 +157,87 @@ async def _save_runs(
             if old is not None:
                 deltas[(run_row.flow_id, old)] -= 1
             deltas[(run_row.flow_id, run.status)] += 1
+
+
+@dataclass
+class Sprinted:
+    """One contact's sprint to persist: ``row`` is ``None`` for a session the sprint began."""
+
+    contact: Contact
+    row: FlowSession | None
+    session: engine.Session
+    sprint: engine.Sprint
+    person: Person | None = None
+
+
+async def persist_many(
+    session: AsyncSession,
+    workspace: Workspace,
+    items: Sequence[Sprinted],
+    *,
+    flow_ids: Mapping[str, int],
+    start_id: int | None = None,
+    high_priority: bool = True,
+    input_message: Message | None = None,
+    channels: Sequence[Channel] | None = None,
+) -> list[FlowSession]:
+    """Save the sprints of several contacts at once (a batch of a flow start): every new session row in one
+    flush, the flows' counters in one UPDATE per flow, the rest in one final flush. See the module docstring."""
+    now = clock.now()
+    rows: list[FlowSession] = []
+    fresh: list[FlowSession] = []
+    was_waiting: list[bool] = []
+    existing: list[dict[str, FlowRun]] = []
+    for item in items:
+        es = item.session
+        row = item.row
+        if row is None:
+            row = FlowSession(
+                uuid=es.uuid, workspace_id=workspace.id, contact_id=item.contact.id, created_on=es.created_on, state={}
+            )
+            fresh.append(row)
+            was_waiting.append(False)
+            existing.append({})
+        else:
+            was_waiting.append(row.status == "waiting")
+            existing.append({r.uuid: r for r in await queries.session_runs(session, workspace, row.id)})
+        waiting_run = es.waiting_run
+        row.status = es.status
+        row.state = es.to_json()
+        row.sprint_uuid = item.sprint.uuid
+        row.current_flow_id = flow_ids.get(waiting_run.flow_uuid) if waiting_run is not None else None
+        row.modified_on = now
+        row.ended_on = now if es.status in ENDED else None
+        rows.append(row)
+    if fresh:
+        session.add_all(fresh)
+        await session.flush()
+    deltas: Counter[tuple[int, str]] = Counter()
+    for item, row, before, runs in zip(items, rows, was_waiting, existing, strict=True):
+        es = item.session
+        if item.row is not None:
+            await _retire_timers(session, row, all_kinds=es.status != "waiting")
+        _save_runs(session, workspace, row, es, runs, flow_ids, start_id, deltas)
+        if es.status == "waiting":
+            item.contact.current_flow_id = row.current_flow_id
+            _schedule(session, row, item.sprint, first_wait=item.row is None)
+        elif before:
+            item.contact.current_flow_id = None
+        await apply.apply_events(
+            session,
+            workspace,
+            item.contact,
+            item.sprint.events,
+            flow_ids=flow_ids,
+            run_flows={r.uuid: r.flow_uuid for r in es.runs},
+            high_priority=high_priority,
+            input_message=input_message,
+            urns=item.person.urns if item.person is not None else None,
+            channels=channels,
+        )
     await _bump_counters(session, deltas)
+    await session.flush()
+    return rows
 
 
 async def persist(
@@ -175,49 +258,17 @@ async def persist(
     """Save one sprint of ``contact``'s session (``row`` ``None`` for a new session): see the module docstring.
     ``person`` (its URN rows) and ``channels`` (the sending channels) route the sprint's messages without
     looking them up again."""
-    now = clock.now()
-    new = row is None
-    existing: dict[str, FlowRun] = {}
-    if row is None:
-        row = FlowSession(
-            uuid=es.uuid, workspace_id=workspace.id, contact_id=contact.id, created_on=es.created_on, state={}
-        )
-        was_waiting = False
-    else:
-        existing = {r.uuid: r for r in await queries.session_runs(session, workspace, row.id)}
-        was_waiting = row.status == "waiting"
-    waiting_run = es.waiting_run
-    row.status = es.status
-    row.state = es.to_json()
-    row.sprint_uuid = sprint.uuid
-    row.current_flow_id = flow_ids.get(waiting_run.flow_uuid) if waiting_run is not None else None
-    row.modified_on = now
-    row.ended_on = now if es.status in ENDED else None
-    if new:
-        session.add(row)
-        await session.flush()
-    else:
-        await _retire_timers(session, row, all_kinds=es.status != "waiting")
-    await _save_runs(session, workspace, row, es, existing, flow_ids, start_id)
-    if es.status == "waiting":
-        contact.current_flow_id = row.current_flow_id
-        _schedule(session, row, sprint, first_wait=new)
-    elif was_waiting:
-        contact.current_flow_id = None
-    await apply.apply_events(
+    (saved,) = await persist_many(
         session,
         workspace,
-        contact,
-        sprint.events,
+        [Sprinted(contact, row, es, sprint, person)],
         flow_ids=flow_ids,
-        run_flows={r.uuid: r.flow_uuid for r in es.runs},
+        start_id=start_id,
         high_priority=high_priority,
         input_message=input_message,
-        urns=person.urns if person is not None else None,
         channels=channels,
     )
-    await session.flush()
-    return row
+    return saved
 
 
 def _trigger(
@@ -282,26 +333,27 @@ async def start_contacts(
     high_priority = len(rows) == 1 or (trigger is not None and trigger.get("type") == "msg")
     trigger_json = _trigger(flow, trigger, params, batch)
     parsed = Trigger.from_json(trigger_json)
-    started = 0
+    sprints: list[Sprinted] = []
     for contact in rows:
         person = found[contact.id]
         es, sprint = engine.start(loaded.env, loaded.assets, person.contact, parsed, services())
-        await persist(
-            session,
-            workspace,
-            contact,
-            None,
-            es,
-            sprint,
-            flow_ids=loaded.flow_ids,
-            start_id=start_id,
-            high_priority=high_priority,
-            person=person,
-            channels=loaded.channels,
-        )
-        if es.status == "waiting" and contact.id in waiting:
-            await end_sessions(session, workspace, [waiting[contact.id]], "interrupted")
-        started += 1
+        sprints.append(Sprinted(contact, None, es, sprint, person))
+    saved = await persist_many(
+        session,
+        workspace,
+        sprints,
+        flow_ids=loaded.flow_ids,
+        start_id=start_id,
+        high_priority=high_priority,
+        channels=loaded.channels,
+    )
+    replaced = [waiting[s.contact.id] for s in sprints if s.session.status == "waiting" and s.contact.id in waiting]
+    if replaced:  # a passive start whose new session waits: the older waiting session gives way
+        await end_sessions(session, workspace, replaced, "interrupted")
+        for item, row in zip(sprints, saved, strict=True):
+            if row.status == "waiting":
+                item.contact.current_flow_id = row.current_flow_id
+    started = len(sprints)
     return started
 
 
@@ -351,6 +403,7 @@ async def end_sessions(session: AsyncSession, workspace: Workspace, rows: Sequen
     with ``status``, their timers are retired and their contacts wait in no flow. Returns how many ended."""
     now = clock.now()
     ended = 0
+    deltas: Counter[tuple[int, str]] = Counter()
     for row in rows:
         if row.status != "waiting":
             continue
@@ -362,7 +415,7 @@ async def end_sessions(session: AsyncSession, workspace: Workspace, rows: Sequen
                 run.modified_on = now
         es.status = status
         existing = {r.uuid: r for r in await queries.session_runs(session, workspace, row.id)}
-        await _save_runs(session, workspace, row, es, existing, {}, None)
+        _save_runs(session, workspace, row, es, existing, {}, None, deltas)
         row.status = status
         row.state = es.to_json()
         row.current_flow_id = None
@@ -370,6 +423,7 @@ async def end_sessions(session: AsyncSession, workspace: Workspace, rows: Sequen
         row.ended_on = now
         await _retire_timers(session, row, all_kinds=True)
         ended += 1
+    await _bump_counters(session, deltas)
     contact_ids = sorted({r.contact_id for r in rows})
     if contact_ids:
         found = await session.execute(scoped(Contact, workspace).where(Contact.id.in_(contact_ids)))
