@@ -1,0 +1,538 @@
+"""Running flows for contacts: start, resume, interrupt, and keep the rows in step with the engine's session.
+
+Every sprint (one ``engine.session.start`` or ``resume``) is persisted the same way (:func:`persist`):
+
+- the ``flow_sessions`` row holds the engine's Session JSON, its status, the waiting run's flow and the sprint's
+  UUID (a timer keyed to an older sprint is stale);
+- one ``flow_runs`` row per engine run, with its path and results copied from the session each sprint, and the
+  flow's per-status counters moved by one for every status a run leaves and enters;
+- the sprint's events are applied (``apply.py``): messages queued, contact changes saved, labels, broadcasts,
+  flow starts;
+- ``contacts.current_flow_id`` names the flow the contact waits in (``None`` once it waits in none);
+- the session's timers are replaced: a wait expiration at the wait's ``expires_on``, a wait timeout when the
+  wait has one (DECISION: measured from the end of the sprint, not from when the last message was sent) unless
+  it falls after the expiry, and, when a session first waits, a session expiration 30 days after it was
+  created (DECISION: no random extra hours; one timer per session).
+
+A contact waits in at most one session. Starting a messaging flow ends the waiting session first
+(``interrupt``); background flows and ``passive`` starts leave it alone unless the new session itself waits, in
+which case the older one is interrupted then.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Final
+
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.db import bulk
+from sauti.db.base import table_of
+from sauti.domain.flows import apply, queries
+from sauti.domain.flows import assets as flow_assets
+from sauti.domain.flows.contacts import Person, people
+from sauti.domain.scope import scoped
+from sauti.engine import session as engine
+from sauti.engine.resumes import Resume
+from sauti.engine.services import Services
+from sauti.engine.triggers import Trigger
+from sauti.kit import clock
+from sauti.kit.timefmt import format_utc, parse_iso
+from sauti.models import Channel, Contact, Flow, FlowRun, FlowSession, FlowTimer, Message, Workspace
+
+MODES: Final = ("interrupt", "skip", "passive")
+SESSION_EXPIRES_AFTER: Final = timedelta(days=30)
+ENDED: Final = ("completed", "interrupted", "expired", "failed")
+
+
+def _random() -> Decimal:
+    return Decimal(random.randrange(10**9)) / Decimal(10**9)
+
+
+def services() -> Services:
+    """The engine's services: Sauti's clock and UUIDs (swappable in tests), real randomness; no webhook
+    service yet, so a webhook action records an error event and routes to its failure category."""
+    return Services(now=clock.now, new_uuid=clock.new_uuid, random=_random, webhook=None)
+
+
+async def _bump_counters(session: AsyncSession, deltas: Mapping[tuple[int, str], int]) -> None:
+    """Move the flows' run counters (one UPDATE per flow, atomic in the database)."""
+    by_flow: dict[int, dict[str, Any]] = {}
+    for (flow_id, status), delta in deltas.items():
+        if delta:
+            column = getattr(Flow, f"runs_{status}")
+            by_flow.setdefault(flow_id, {})[f"runs_{status}"] = column + delta
+    for flow_id, values in sorted(by_flow.items()):
+        await session.execute(
+            update(Flow).where(Flow.id == flow_id).values(**values).execution_options(synchronize_session=False)
+        )
+
+
+async def _retire_timers(session: AsyncSession, row: FlowSession, *, all_kinds: bool) -> None:
+    """The session's waiting timers are not needed any more (a new sprint, or the session ended)."""
+    stmt = update(FlowTimer).where(FlowTimer.session_id == row.id, FlowTimer.status == "waiting")
+    if not all_kinds:
+        stmt = stmt.where(FlowTimer.kind != "session_expiration")
+    await session.execute(
+        stmt.values(status="skipped", modified_on=clock.now()).execution_options(synchronize_session=False)
+    )
+
+
+def _timer(row: FlowSession, kind: str, due_on: datetime, sprint_uuid: str | None) -> dict[str, Any]:
+    now = clock.now()
+    return {
+        "workspace_id": row.workspace_id,
+        "session_id": row.id,
+        "kind": kind,
+        "sprint_uuid": sprint_uuid,
+        "due_on": due_on,
+        "status": "waiting",
+        "claimed_by": None,
+        "claimed_on": None,
+        "failure": None,
+        "created_on": now,
+        "modified_on": now,
+    }
+
+
+def _schedule(row: FlowSession, sprint: engine.Sprint, *, first_wait: bool) -> list[dict[str, Any]]:
+    """The timer rows of a session the sprint left waiting."""
+    out: list[dict[str, Any]] = []
+    wait = next((e for e in reversed(sprint.events) if e.type == "msg_wait"), None)
+    now = clock.now()
+    expires_on = parse_iso(str(wait.data.get("expires_on"))) if wait is not None else None
+    if expires_on is not None:
+        out.append(_timer(row, "wait_expiration", expires_on, sprint.uuid))
+    timeout = wait.data.get("timeout_seconds") if wait is not None else None
+    if isinstance(timeout, int) and timeout > 0:
+        due = now + timedelta(seconds=timeout)
+        if expires_on is None or due < expires_on:
+            out.append(_timer(row, "wait_timeout", due, sprint.uuid))
+    if first_wait:
+        out.append(_timer(row, "session_expiration", row.created_on + SESSION_EXPIRES_AFTER, None))
+    return out
+
+
+def _new_runs(
+    workspace: Workspace,
+    row: FlowSession,
+    es: engine.Session,
+    flow_ids: Mapping[str, int],
+    start_id: int | None,
+    deltas: Counter[tuple[int, str]],
+) -> list[dict[str, Any]]:
+    """The rows of a new session's runs (inserted at once by the caller), counted in ``deltas``."""
+    out: list[dict[str, Any]] = []
+    for run in es.runs:
+        flow_id = flow_ids.get(run.flow_uuid)
+        if flow_id is None:
+            continue
+        out.append(
+            {
+                "uuid": run.uuid,
+                "workspace_id": workspace.id,
+                "flow_id": flow_id,
+                "contact_id": row.contact_id,
+                "session_id": row.id,
+                "start_id": start_id,
+                "parent_uuid": run.parent_uuid,
+                "status": run.status,
+                "responded": run.had_input,
+                "path": [s.to_json() for s in run.path],
+                "results": {k: v.to_json() for k, v in sorted(run.results.items())},
+                "current_node_uuid": run.current_node_uuid,
+                "created_on": run.created_on,
+                "modified_on": run.modified_on,
+                "exited_on": run.exited_on if run.status in ENDED else None,
+            }
+        )
+        deltas[(flow_id, run.status)] += 1
+    return out
+
+
+def _save_runs(
+    session: AsyncSession,
+    workspace: Workspace,
+    row: FlowSession,
+    es: engine.Session,
+    existing: Mapping[str, FlowRun],
+    flow_ids: Mapping[str, int],
+    start_id: int | None,
+    deltas: Counter[tuple[int, str]],
+) -> None:
+    """Copy the engine's runs onto their rows (new runs become rows), counting each status change in ``deltas``
+    for the flows' counters."""
+    for run in es.runs:
+        run_row = existing.get(run.uuid)
+        old: str | None = None
+        if run_row is None:
+            flow_id = flow_ids.get(run.flow_uuid)
+            if flow_id is None:
+                continue  # its flow was deleted
+            run_row = FlowRun(
+                uuid=run.uuid,
+                workspace_id=workspace.id,
+                flow_id=flow_id,
+                contact_id=row.contact_id,
+                session_id=row.id,
+                start_id=start_id,
+                parent_uuid=run.parent_uuid,
+                created_on=run.created_on,
+            )
+            session.add(run_row)
+        else:
+            old = run_row.status
+            if old == run.status and run_row.modified_on == run.modified_on:
+                continue
+        run_row.status = run.status
+        run_row.responded = run.had_input
+        if run.path or not run_row.path:
+            run_row.path = [s.to_json() for s in run.path]
+        run_row.results = {k: v.to_json() for k, v in sorted(run.results.items())}
+        run_row.current_node_uuid = run.current_node_uuid
+        run_row.modified_on = run.modified_on
+        run_row.exited_on = run.exited_on if run.status in ENDED else None
+        if old != run.status:
+            if old is not None:
+                deltas[(run_row.flow_id, old)] -= 1
+            deltas[(run_row.flow_id, run.status)] += 1
+
+
+@dataclass
+class Sprinted:
+    """One contact's sprint to persist: ``row`` is ``None`` for a session the sprint began."""
+
+    contact: Contact
+    row: FlowSession | None
+    session: engine.Session
+    sprint: engine.Sprint
+    person: Person | None = None
+
+
+async def persist_many(
+    session: AsyncSession,
+    workspace: Workspace,
+    items: Sequence[Sprinted],
+    *,
+    flow_ids: Mapping[str, int],
+    start_id: int | None = None,
+    high_priority: bool = True,
+    input_message: Message | None = None,
+    channels: Sequence[Channel] | None = None,
+) -> list[FlowSession]:
+    """Save the sprints of several contacts at once (a batch of a flow start): every new session row in one
+    flush, the flows' counters in one UPDATE per flow, the rest in one final flush. See the module docstring."""
+    now = clock.now()
+    fresh = [item for item in items if item.row is None]
+    made: dict[str, FlowSession] = {}
+    if fresh:  # every new session row in one statement, back as ORM rows
+        values = [
+            {
+                "uuid": item.session.uuid,
+                "workspace_id": workspace.id,
+                "contact_id": item.contact.id,
+                "status": item.session.status,
+                "state": item.session.to_json(),
+                "current_flow_id": _waiting_flow(item.session, flow_ids),
+                "sprint_uuid": item.sprint.uuid,
+                "created_on": item.session.created_on,
+                "modified_on": now,
+                "ended_on": now if item.session.status in ENDED else None,
+            }
+            for item in fresh
+        ]
+        inserted = await session.scalars(insert(FlowSession).returning(FlowSession), values)
+        made = {r.uuid: r for r in inserted}
+    deltas: Counter[tuple[int, str]] = Counter()
+    new_runs: list[dict[str, Any]] = []
+    timers: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] | None = [] if channels is not None else None
+    rows: list[FlowSession] = []
+    for item in items:
+        es = item.session
+        if item.row is None:
+            row = made[es.uuid]
+            new_runs.extend(_new_runs(workspace, row, es, flow_ids, start_id, deltas))
+            before = False
+        else:
+            row = item.row
+            before = row.status == "waiting"
+            runs = {r.uuid: r for r in await queries.session_runs(session, workspace, row.id)}
+            row.status = es.status
+            row.state = es.to_json()
+            row.sprint_uuid = item.sprint.uuid
+            row.current_flow_id = _waiting_flow(es, flow_ids)
+            row.modified_on = now
+            row.ended_on = now if es.status in ENDED else None
+            await _retire_timers(session, row, all_kinds=es.status != "waiting")
+            _save_runs(session, workspace, row, es, runs, flow_ids, start_id, deltas)
+        rows.append(row)
+        if es.status == "waiting":
+            item.contact.current_flow_id = row.current_flow_id
+            timers.extend(_schedule(row, item.sprint, first_wait=item.row is None))
+        elif before:
+            item.contact.current_flow_id = None
+    # the runs and timers are in before the events are applied: an event may end the session (a contact the flow
+    # blocks or stops), which reads them
+    await bulk.insert_rows(session, table_of(FlowRun), new_runs)
+    await bulk.insert_rows(session, table_of(FlowTimer), timers)
+    for item in items:
+        await apply.apply_events(
+            session,
+            workspace,
+            item.contact,
+            item.sprint.events,
+            flow_ids=flow_ids,
+            run_flows={r.uuid: r.flow_uuid for r in item.session.runs},
+            high_priority=high_priority,
+            input_message=input_message,
+            urns=item.person.urns if item.person is not None else None,
+            channels=channels,
+            outbox=outbox,
+        )
+    if outbox:
+        await bulk.insert_rows(session, table_of(Message), outbox)
+    await _bump_counters(session, deltas)
+    await session.flush()
+    return rows
+
+
+def _waiting_flow(es: engine.Session, flow_ids: Mapping[str, int]) -> int | None:
+    waiting = es.waiting_run
+    return flow_ids.get(waiting.flow_uuid) if waiting is not None else None
+
+
+async def persist(
+    session: AsyncSession,
+    workspace: Workspace,
+    contact: Contact,
+    row: FlowSession | None,
+    es: engine.Session,
+    sprint: engine.Sprint,
+    *,
+    flow_ids: Mapping[str, int],
+    start_id: int | None = None,
+    high_priority: bool = True,
+    input_message: Message | None = None,
+    person: Person | None = None,
+    channels: Sequence[Channel] | None = None,
+) -> FlowSession:
+    """Save one sprint of ``contact``'s session (``row`` ``None`` for a new session): see the module docstring.
+    ``person`` (its URN rows) and ``channels`` (the sending channels) route the sprint's messages without
+    looking them up again."""
+    (saved,) = await persist_many(
+        session,
+        workspace,
+        [Sprinted(contact, row, es, sprint, person)],
+        flow_ids=flow_ids,
+        start_id=start_id,
+        high_priority=high_priority,
+        input_message=input_message,
+        channels=channels,
+    )
+    return saved
+
+
+def _trigger(
+    flow: Flow, base: Mapping[str, Any] | None, params: Mapping[str, Any] | None, batch: bool
+) -> dict[str, Any]:
+    data: dict[str, Any] = dict(base) if base else {"type": "manual", "origin": "api"}
+    data["flow"] = {"uuid": flow.uuid, "name": flow.name}
+    data.setdefault("triggered_on", format_utc(clock.now()))
+    if params is not None:
+        data["params"] = dict(params)
+    if batch:
+        data["batch"] = True
+    return data
+
+
+async def _live_contacts(session: AsyncSession, workspace: Workspace, ids: Sequence[int]) -> list[Contact]:
+    """The active contacts among ``ids`` (deleted, blocked, stopped and archived contacts start nothing)."""
+    stmt = (
+        scoped(Contact, workspace)
+        .where(Contact.id.in_(list(ids)), Contact.is_active, Contact.status == "active")
+        .order_by(Contact.id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def start_contacts(
+    session: AsyncSession,
+    workspace: Workspace,
+    flow: Flow,
+    contact_ids: Sequence[int],
+    *,
+    trigger: dict[str, Any] | None = None,
+    mode: str = "interrupt",
+    start_id: int | None = None,
+    params: dict[str, Any] | None = None,
+) -> int:
+    """Start ``flow`` for each of ``contact_ids`` (active contacts only) and return how many sessions began.
+
+    ``trigger`` is the engine trigger JSON to start with (``flow`` and ``triggered_on`` are filled in; default a
+    ``manual`` trigger of origin ``api``); ``params`` become ``@trigger.params``. ``mode``: ``interrupt`` ends
+    each contact's waiting session first (background flows never interrupt), ``skip`` leaves contacts that wait
+    in a flow alone, ``passive`` starts without touching the waiting session (unless the new one waits too).
+    ``start_id`` links the new runs to their flow start. Flushes; the caller commits."""
+    return await start_with_input(
+        session, workspace, flow, contact_ids, trigger=trigger, mode=mode, start_id=start_id, params=params
+    )
+
+
+async def start_with_input(
+    session: AsyncSession,
+    workspace: Workspace,
+    flow: Flow,
+    contact_ids: Sequence[int],
+    *,
+    trigger: dict[str, Any] | None = None,
+    mode: str = "interrupt",
+    start_id: int | None = None,
+    params: dict[str, Any] | None = None,
+    input_message: Message | None = None,
+) -> int:
+    """:func:`start_contacts`, with the inbound message that triggered the start (``msg`` triggers), which the
+    flow may label."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}")
+    if not flow.is_active or flow.workspace_id != workspace.id:
+        return 0
+    rows = await _live_contacts(session, workspace, list(dict.fromkeys(contact_ids)))
+    if not rows:
+        return 0
+    waiting = {s.contact_id: s for s in await queries.waiting_sessions(session, workspace, [c.id for c in rows])}
+    if mode == "skip":
+        rows = [c for c in rows if c.id not in waiting]
+    elif mode == "interrupt" and flow.type != "background" and waiting:
+        await end_sessions(session, workspace, list(waiting.values()), "interrupted")
+        waiting = {}
+    if not rows:
+        return 0
+    loaded = await flow_assets.load(session, workspace, [flow])
+    found = await people(session, workspace, rows, fields=loaded.fields, channels={c.id: c for c in loaded.channels})
+    batch = len(rows) > 1 and (trigger is None or trigger.get("type") == "manual")
+    high_priority = len(rows) == 1 or (trigger is not None and trigger.get("type") == "msg")
+    trigger_json = _trigger(flow, trigger, params, batch)
+    parsed = Trigger.from_json(trigger_json)
+    sprints: list[Sprinted] = []
+    for contact in rows:
+        person = found[contact.id]
+        es, sprint = engine.start(loaded.env, loaded.assets, person.contact, parsed, services())
+        sprints.append(Sprinted(contact, None, es, sprint, person))
+    saved = await persist_many(
+        session,
+        workspace,
+        sprints,
+        flow_ids=loaded.flow_ids,
+        start_id=start_id,
+        high_priority=high_priority,
+        input_message=input_message,
+        channels=loaded.channels,
+    )
+    replaced = [waiting[s.contact.id] for s in sprints if s.session.status == "waiting" and s.contact.id in waiting]
+    if replaced:  # a passive start whose new session waits: the older waiting session gives way
+        await end_sessions(session, workspace, replaced, "interrupted")
+        for item, row in zip(sprints, saved, strict=True):
+            if row.status == "waiting":
+                item.contact.current_flow_id = row.current_flow_id
+    started = len(sprints)
+    return started
+
+
+async def resume_session(
+    session: AsyncSession,
+    workspace: Workspace,
+    row: FlowSession,
+    contact: Contact,
+    resume: Mapping[str, Any],
+    *,
+    input_message: Message | None = None,
+) -> bool:
+    """Resume the waiting session ``row`` with the engine resume JSON ``resume`` (``msg``, ``wait_timeout``,
+    ``wait_expiration``). False, changing nothing, when the session no longer takes it (not waiting, or a
+    resume its wait does not accept)."""
+    if row.status != "waiting":
+        return False
+    es = engine.Session.from_json(row.state)
+    uuids = sorted({r.flow_uuid for r in es.runs})
+    flows = list((await session.execute(queries.listing(workspace).where(Flow.uuid.in_(uuids)))).scalars())
+    loaded = await flow_assets.load(session, workspace, flows)
+    channels = {c.id: c for c in loaded.channels}
+    person = (await people(session, workspace, [contact], fields=loaded.fields, channels=channels))[contact.id]
+    try:
+        parsed = Resume.from_json(resume, default_time=clock.now())
+        es, sprint = engine.resume(loaded.env, loaded.assets, person.contact, es, parsed, services())
+    except engine.SessionError:
+        return False
+    await persist(
+        session,
+        workspace,
+        contact,
+        row,
+        es,
+        sprint,
+        flow_ids=loaded.flow_ids,
+        high_priority=True,
+        input_message=input_message,
+        person=person,
+        channels=loaded.channels,
+    )
+    return True
+
+
+async def end_sessions(session: AsyncSession, workspace: Workspace, rows: Sequence[FlowSession], status: str) -> int:
+    """End sessions from outside the engine (``interrupted`` or ``expired``): their active and waiting runs end
+    with ``status``, their timers are retired and their contacts wait in no flow. Returns how many ended."""
+    now = clock.now()
+    ended = 0
+    deltas: Counter[tuple[int, str]] = Counter()
+    for row in rows:
+        if row.status != "waiting":
+            continue
+        es = engine.Session.from_json(row.state)
+        for run in es.runs:
+            if run.status in ("active", "waiting"):
+                run.status = status
+                run.exited_on = now
+                run.modified_on = now
+        es.status = status
+        existing = {r.uuid: r for r in await queries.session_runs(session, workspace, row.id)}
+        _save_runs(session, workspace, row, es, existing, {}, None, deltas)
+        row.status = status
+        row.state = es.to_json()
+        row.current_flow_id = None
+        row.modified_on = now
+        row.ended_on = now
+        await _retire_timers(session, row, all_kinds=True)
+        ended += 1
+    await _bump_counters(session, deltas)
+    contact_ids = sorted({r.contact_id for r in rows})
+    if contact_ids:
+        found = await session.execute(scoped(Contact, workspace).where(Contact.id.in_(contact_ids)))
+        for contact in found.scalars():
+            contact.current_flow_id = None
+    await session.flush()
+    return ended
+
+
+async def interrupt_contacts(session: AsyncSession, workspace: Workspace, contact_ids: Sequence[int]) -> int:
+    """Interrupt the waiting sessions of these contacts (a user's ``interrupt``, a contact blocked, stopped or
+    deleted). Returns how many sessions were interrupted."""
+    rows = await queries.waiting_sessions(session, workspace, list(dict.fromkeys(contact_ids)))
+    return await end_sessions(session, workspace, rows, "interrupted")
+
+
+async def contacts_in_flows(session: AsyncSession, workspace: Workspace, contact_ids: Sequence[int]) -> set[int]:
+    """Which of these contacts wait in a flow."""
+    if not contact_ids:
+        return set()
+    stmt = scoped(FlowSession, workspace, FlowSession.contact_id).where(
+        FlowSession.contact_id.in_(list(contact_ids)), FlowSession.status == "waiting"
+    )
+    return set((await session.execute(stmt)).scalars())
