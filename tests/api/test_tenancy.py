@@ -27,6 +27,10 @@ from sauti.models import (
     ContactTag,
     ContactURN,
     ContactValue,
+    Flow,
+    FlowRun,
+    FlowSession,
+    FlowStart,
     Global,
     GroupMember,
     Label,
@@ -40,6 +44,7 @@ from sauti.models import (
     WebHook,
     WebhookDelivery,
 )
+from tests.api.rapidpro.flow_helpers import add_flow, add_run, variant
 from tests.api.rapidpro.helpers import create_contact, create_field, create_group
 from tests.api.rapidpro.test_message_actions import make_message
 from tests.api.textus import tenancy as textus_tenancy
@@ -188,11 +193,26 @@ CASES = [
     Case("messages", "GET", "/api/v2/messages.json?broadcast={broadcast_id}"),
     Case("broadcasts", "GET", "/api/v2/broadcasts.json?uuid={broadcast}"),
     Case("broadcasts", "GET", "/api/v2/broadcasts.json?id={broadcast_id}"),
+    Case("flows", "GET", "/api/v2/flows.json"),
+    Case("flows", "GET", "/api/v2/flows.json?uuid={flow}"),
+    Case("runs", "GET", "/api/v2/runs.json"),
+    Case("runs", "GET", "/api/v2/runs.json?uuid={run}"),
+    Case("runs", "GET", "/api/v2/runs.json?id={run_id}"),
+    Case("runs", "GET", "/api/v2/runs.json?flow={flow}"),
+    Case("runs", "GET", "/api/v2/runs.json?contact={contact}"),
+    Case("flow_starts", "GET", "/api/v2/flow_starts.json"),
+    Case("flow_starts", "GET", "/api/v2/flow_starts.json?uuid={start}"),
+    Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{flow}", "urns": ["tel:+250788000123"]}, 400),
+    Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{b_flow}", "contacts": ["{contact}"]}, 400),
+    Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{b_flow}", "contacts": [SECRET_URN]}, 400),
+    Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{b_flow}", "groups": ["Secret Group"]}, 400),
+    Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{b_flow}", "groups": ["{group}"]}, 400),
 ]
 
 A_TABLES = (
     Contact, ContactURN, ContactField, ContactGroup, Global, Membership, Label, Message, Media, Channel, Broadcast,
     ContactTag, OptOut, BlockedNumber, AutoReply, MessageSignature, MessageTemplate, WebHook, WebhookDelivery,
+    Flow, FlowSession, FlowRun, FlowStart,
 )  # fmt: skip
 A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote, MessageLabel)
 
@@ -260,6 +280,12 @@ async def secrets(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=other.headers) as b:
         b_contact = (await b.post("/api/v2/contacts.json", json={"name": "B person"})).json()
+    flow = await add_flow(db, tenant.workspace.id, variant("Secret Flow", "5ec4e7f1-0000-4000-8000-000000000001"))
+    b_flow = await add_flow(db, other.workspace.id, variant("B Flow", "b0f10000-0000-4000-8000-000000000002"))
+    run = await add_run(db, tenant.workspace.id, flow, contact_id)
+    resp = await client.post("/api/v2/flow_starts.json", json={"flow": flow.uuid, "contacts": [contact["uuid"]]})
+    assert resp.status_code == 201, resp.text
+    start = resp.json()
     return {
         "contact": contact["uuid"],
         "urn": SECRET_URN,
@@ -276,6 +302,11 @@ async def secrets(
         "channel": channel.uuid,
         "broadcast": broadcast["uuid"],
         "broadcast_id": str(broadcast["id"]),
+        "flow": flow.uuid,
+        "b_flow": b_flow.uuid,
+        "run": run.uuid,
+        "run_id": str(run.id),
+        "start": start["uuid"],
     }
 
 
@@ -318,6 +349,10 @@ async def test_workspace_b_cannot_touch_a(
             secrets["media"],
             secrets["channel"],
             secrets["broadcast"],
+            secrets["flow"],
+            secrets["run"],
+            secrets["start"],
+            "Secret Flow",
             "Secret Channel",
             "+250788777777",
             "Secret broadcast",

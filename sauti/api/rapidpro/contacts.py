@@ -117,7 +117,7 @@ class ContactBody(BaseModel):
     )
 
 
-def _anon_ref(contact_id: int) -> str:
+def anon_ref(contact_id: int) -> str:
     """A stable obfuscated reference for anonymous workspaces (DECISION: base-36 of a scrambled id)."""
     scrambled = (contact_id * 2654435761) % 4294967291
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -146,7 +146,7 @@ def render(
     live = c.is_active
     out: dict[str, Any] = {"uuid": c.uuid, "name": c.name if live else None}
     if ws.anon:
-        ref = _anon_ref(c.id)
+        ref = anon_ref(c.id)
         out["ref"] = ref
         out["anon_display"] = ref
     values: dict[str, Any] = {}

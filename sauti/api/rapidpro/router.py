@@ -21,12 +21,15 @@ from sauti.api.rapidpro import (
     contact_actions,
     contacts,
     fields,
+    flow_starts,
+    flows,
     globals,
     groups,
     labels,
     media,
     message_actions,
     messages,
+    runs,
     users,
     workspace,
 )
@@ -52,6 +55,9 @@ ENDPOINTS: list[Endpoint] = [
     labels.endpoint,
     message_actions.endpoint,
     media.endpoint,
+    flows.endpoint,
+    flow_starts.endpoint,
+    runs.endpoint,
 ]
 
 ROOT_ORDER = (
