@@ -147,3 +147,33 @@ async def test_docs_pages(anon_client: httpx.AsyncClient) -> None:
         page = await anon_client.get(f"/api/v2/{name}")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert title in page.text and param in page.text, name
+
+
+async def test_fields_count_the_flows_using_them(client: httpx.AsyncClient, db: Any, tenant: Tenant) -> None:
+    from sqlalchemy import update
+
+    from sauti.models import FlowDependency
+    from tests.api.rapidpro.helpers import create_field
+
+    for name, type_ in (("Age", "number"), ("District", "text"), ("Unused", "text")):
+        await create_field(client, name, type_)
+
+    async def usages() -> dict[str, int]:
+        resp = await client.get("/api/v2/fields.json")
+        assert resp.status_code == 200
+        return {f["key"]: f["usages"]["flows"] for f in resp.json()["results"]}
+
+    reg = await add_flow(db, tenant.workspace.id, registration())
+    assert await usages() == {"age": 1, "district": 1, "unused": 0}
+    await add_flow(db, tenant.workspace.id, variant("Copy", SURVEY))
+    assert await usages() == {"age": 2, "district": 2, "unused": 0}
+    # saving a definition again replaces what it depends on: the copy no longer reads the district
+    copy = variant("Copy", SURVEY)
+    copy["nodes"][-1]["actions"] = [a for a in copy["nodes"][-1]["actions"] if a["type"] == "add_contact_groups"]
+    await add_flow(db, tenant.workspace.id, copy)
+    assert await usages() == {"age": 2, "district": 1, "unused": 0}
+    async with db() as session:
+        await session.execute(update(Flow).where(Flow.id == reg.id).values(is_active=False))
+        await session.commit()
+    assert await usages() == {"age": 1, "district": 0, "unused": 0}  # deleted flows use nothing
+    assert await count(db, FlowDependency, FlowDependency.flow_id == reg.id) == 3  # age, district, Registered

@@ -22,7 +22,7 @@ EXPECTED = {
     "broadcasts": 4,  # + contacts, groups named by the page
     "channels": 2,
     "contacts": 7,  # + fields, URNs, groups, values, notes
-    "fields": 3,  # + the smart groups that use fields
+    "fields": 4,  # + the smart groups and the flows that use fields
     "flows": 2,
     "flow_starts": 5,  # + flows, contacts, groups named by the page
     "runs": 6,  # + flows, contacts, their URNs, starts
