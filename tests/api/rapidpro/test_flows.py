@@ -177,3 +177,24 @@ async def test_fields_count_the_flows_using_them(client: httpx.AsyncClient, db: 
         await session.commit()
     assert await usages() == {"age": 1, "district": 0, "unused": 0}  # deleted flows use nothing
     assert await count(db, FlowDependency, FlowDependency.flow_id == reg.id) == 3  # age, district, Registered
+
+
+async def test_contacts_and_messages_name_their_flow(client: httpx.AsyncClient, db: Any, tenant: Tenant) -> None:
+    from sqlalchemy import update
+
+    from sauti.models import Contact, Message
+    from tests.api.rapidpro.helpers import create_contact
+
+    reg = await add_flow(db, tenant.workspace.id, registration())
+    joe = await create_contact(client, name="Joe", urns=["tel:+250788123123"])
+    ann = await create_contact(client, name="Ann")
+    sent = (await client.post("/api/v2/messages.json", json={"contact": joe["uuid"], "text": "Hi"})).json()
+    async with db() as session:
+        await session.execute(update(Contact).where(Contact.uuid == joe["uuid"]).values(current_flow_id=reg.id))
+        await session.execute(update(Message).where(Message.uuid == sent["uuid"]).values(flow_id=reg.id))
+        await session.commit()
+    contacts = {c["name"]: c["flow"] for c in (await client.get("/api/v2/contacts.json")).json()["results"]}
+    assert contacts == {"Joe": {"uuid": REG, "name": "Registration"}, "Ann": None}
+    (message,) = (await client.get("/api/v2/messages.json")).json()["results"]
+    assert message["flow"] == {"uuid": REG, "name": "Registration"}
+    assert ann["flow"] is None

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from sauti.models import FlowStart
+from sauti.models import Contact, FlowStart, Message
 from tests.api.rapidpro.flow_helpers import add_flow, add_run, contact_id, registration, variant
 from tests.api.rapidpro.helpers import create_contact, create_field, create_group
 from tests.conftest import Backend, Tenant, add_channel
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("app")
 EXPECTED = {
     "broadcasts": 4,  # + contacts, groups named by the page
     "channels": 2,
-    "contacts": 7,  # + fields, URNs, groups, values, notes
+    "contacts": 8,  # + fields, URNs, groups, values, notes, the flows contacts are in
     "fields": 4,  # + the smart groups and the flows that use fields
     "flows": 2,
     "flow_starts": 5,  # + flows, contacts, groups named by the page
@@ -29,7 +29,7 @@ EXPECTED = {
     "globals": 2,
     "groups": 2,
     "labels": 3,  # + message counts
-    "messages": 6,  # + contacts, URNs, channels, labels
+    "messages": 7,  # + contacts, URNs, channels, labels, flows
     "users": 3,  # + the page's users
 }
 
@@ -94,6 +94,12 @@ async def _seed(client: httpx.AsyncClient, backend: Backend, tenant: Tenant) -> 
             "/api/v2/message_actions.json",
             json={"messages": [m["id"] for m in inbox], "action": "label", "label": label},
         )
+    async with backend.sessionmaker() as session:  # every contact waits in the flow, every message belongs to it
+        await session.execute(
+            update(Contact).where(Contact.workspace_id == tenant.workspace.id).values(current_flow_id=reg.id)
+        )
+        await session.execute(update(Message).where(Message.workspace_id == tenant.workspace.id).values(flow_id=reg.id))
+        await session.commit()
 
 
 @pytest.mark.parametrize("endpoint", sorted(EXPECTED))
