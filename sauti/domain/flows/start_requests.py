@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sauti.domain.contacts.queries import by_references as contacts_by_references
 from sauti.domain.errors import GENERAL, ErrorCollector
 from sauti.domain.flows import queries
-from sauti.domain.flows.start_record import create_start
+from sauti.domain.flows.starts import create_start
 from sauti.domain.groups.queries import by_references as groups_by_references
 from sauti.kit import urns as kurns
 from sauti.models import Contact, ContactGroup, Flow, FlowStart, User, Workspace
