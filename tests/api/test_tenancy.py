@@ -200,6 +200,8 @@ CASES = [
     Case("runs", "GET", "/api/v2/runs.json?id={run_id}"),
     Case("runs", "GET", "/api/v2/runs.json?flow={flow}"),
     Case("runs", "GET", "/api/v2/runs.json?contact={contact}"),
+    Case("definitions", "GET", "/api/v2/definitions.json?flow={flow}"),
+    Case("definitions", "GET", "/api/v2/definitions.json?flow={flow}&dependencies=flows"),
     Case("flow_starts", "GET", "/api/v2/flow_starts.json"),
     Case("flow_starts", "GET", "/api/v2/flow_starts.json?uuid={start}"),
     Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{flow}", "urns": ["tel:+250788000123"]}, 400),
