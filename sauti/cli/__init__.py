@@ -485,6 +485,40 @@ def trigger_remove(uuid: str, workspace: Annotated[str, typer.Option(help="works
     _out(f"trigger {_db(go)} removed")
 
 
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="a RapidPro/TextIt export (.json), e.g. from definitions.json")],
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+) -> None:
+    """Import the fields, groups, flows and triggers of an export file, all or nothing. Importing a file again
+    updates what it made (flows by UUID, fields by key, groups by UUID or name) instead of duplicating it."""
+    from sauti.domain.flows import imports
+
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc.strerror or exc}")
+
+    async def go(session: AsyncSession) -> imports.ImportSummary:
+        ws = await service.get_workspace(session, workspace)
+        return await imports.import_export(session, ws, imports.parse(raw))
+
+    done = _db(go)
+    for flow in done.flows:
+        _out(f"flow {flow.uuid} {flow.name}")
+    _out(
+        f"imported {len(done.flows)} flows, {done.triggers_created} new triggers ({done.triggers_kept} already "
+        f"there), {len(done.fields_created)} new fields ({len(done.fields_kept)} kept), {len(done.groups_created)} "
+        f"new groups ({len(done.groups_kept)} kept)"
+    )
+    if done.triggers_skipped:
+        _out(f"skipped {done.triggers_skipped} triggers of types Sauti does not run (only keyword and catch-all)")
+    if done.campaigns_skipped:
+        _out(f"skipped {done.campaigns_skipped} campaigns: this version of Sauti cannot import campaigns yet")
+    elif done.campaigns_imported:
+        _out(f"imported {done.campaigns_imported} campaigns")
+
+
 @app.command()
 def demo() -> None:
     """Create (or reuse) the demo workspace, its admin user and API token, and print how to call the API.
