@@ -32,10 +32,10 @@ from sauti.domain.errors import Invalid
 from sauti.domain.groups import queries as group_queries
 from sauti.domain.labels import queries as label_queries
 from sauti.domain.messages import actions as message_actions
-from sauti.domain.messages.send import Content, queue_one
+from sauti.domain.messages.send import Content, Route, queue_one, route
 from sauti.engine.events import Event
 from sauti.kit import urns as kurns
-from sauti.models import Contact, Message, Workspace
+from sauti.models import Channel, Contact, Message, Workspace
 
 log = logging.getLogger("sauti.flows")
 
@@ -66,10 +66,15 @@ async def apply_events(
     run_flows: Mapping[str, str],
     high_priority: bool,
     input_message: Message | None = None,
+    urns: Sequence[Any] | None = None,
+    channels: Sequence[Channel] | None = None,
 ) -> Applied:
     """Apply ``events`` of one sprint of ``contact``'s session. ``run_flows`` maps a run UUID to its flow UUID
-    and ``flow_ids`` a flow UUID to its row id (to set ``messages.flow_id``)."""
+    and ``flow_ids`` a flow UUID to its row id (to set ``messages.flow_id``); ``urns`` (the contact's URN rows
+    in priority order) and ``channels`` (the sending channels), when given, route its messages without
+    another look-up."""
     applied = Applied()
+    via: Route | None = None
     changes = contacts.ContactInput()
     changed = False
     field_values: dict[str, Any] = {}
@@ -78,8 +83,10 @@ async def apply_events(
         kind = event.type
         if kind == "msg_created":
             flow_id = flow_ids.get(run_flows.get(event.run_uuid or "", ""))
+            if via is None and urns is not None and channels is not None:
+                via = route(urns, channels)
             applied.messages.append(
-                await _queue(session, workspace, contact, data.get("msg") or {}, flow_id, high_priority)
+                await _queue(session, workspace, contact, data.get("msg") or {}, flow_id, high_priority, via)
             )
         elif kind == "contact_name_changed":
             changes.name = data.get("name") or None
@@ -126,12 +133,15 @@ async def _queue(
     msg: Mapping[str, Any],
     flow_id: int | None,
     high_priority: bool,
+    via: Route | None,
 ) -> Message:
     replies = [dict(q) if isinstance(q, Mapping) else {"text": str(q)} for q in msg.get("quick_replies") or () if q]
     content = Content(
         text=str(msg.get("text") or ""), attachments=list(msg.get("attachments") or ()), quick_replies=replies
     )
-    return await queue_one(session, workspace, contact, content, high_priority=high_priority, flow_id=flow_id)
+    return await queue_one(
+        session, workspace, contact, content, high_priority=high_priority, flow_id=flow_id, via=via, flush=False
+    )
 
 
 async def _groups(session: AsyncSession, workspace: Workspace, contact: Contact, data: Mapping[str, Any]) -> None:

@@ -240,12 +240,14 @@ async def load_start_page(session: AsyncSession, starts: Sequence[Any]) -> Start
 
 
 async def waiting_session(session: AsyncSession, workspace: Workspace | int, contact_id: int) -> FlowSession | None:
-    """The contact's waiting session, if any (a contact has at most one)."""
+    """The contact's waiting session, if any (a contact has at most one), locked until the transaction ends
+    (PostgreSQL: two messages of one contact, or a message and a timer, take turns)."""
     stmt = (
         scoped(FlowSession, workspace)
         .where(FlowSession.contact_id == contact_id, FlowSession.status == "waiting")
         .order_by(FlowSession.id.desc())
         .limit(1)
+        .with_for_update()
     )
     return (await session.execute(stmt)).scalar_one_or_none()
 
@@ -255,8 +257,11 @@ async def waiting_sessions(
 ) -> list[FlowSession]:
     if not contact_ids:
         return []
-    stmt = scoped(FlowSession, workspace).where(
-        FlowSession.contact_id.in_(list(contact_ids)), FlowSession.status == "waiting"
+    stmt = (
+        scoped(FlowSession, workspace)
+        .where(FlowSession.contact_id.in_(list(contact_ids)), FlowSession.status == "waiting")
+        .order_by(FlowSession.id)
+        .with_for_update()
     )
     return list((await session.execute(stmt)).scalars())
 

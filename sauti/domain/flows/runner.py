@@ -24,6 +24,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -33,16 +34,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.flows import apply, queries
 from sauti.domain.flows import assets as flow_assets
-from sauti.domain.flows.contacts import engine_contacts
+from sauti.domain.flows.contacts import Person, people
 from sauti.domain.scope import scoped
 from sauti.engine import session as engine
-from sauti.engine.contact import Contact as EngineContact
 from sauti.engine.resumes import Resume
 from sauti.engine.services import Services
 from sauti.engine.triggers import Trigger
 from sauti.kit import clock
 from sauti.kit.timefmt import format_utc, parse_iso
-from sauti.models import Contact, Flow, FlowRun, FlowSession, FlowTimer, Message, Workspace
+from sauti.models import Channel, Contact, Flow, FlowRun, FlowSession, FlowTimer, Message, Workspace
 
 MODES: Final = ("interrupt", "skip", "passive")
 SESSION_EXPIRES_AFTER: Final = timedelta(days=30)
@@ -111,7 +111,7 @@ def _schedule(session: AsyncSession, row: FlowSession, sprint: engine.Sprint, *,
         session.add(_timer(row, "session_expiration", row.created_on + SESSION_EXPIRES_AFTER, None))
 
 
-async def _save_runs(
+def _save_runs(
     session: AsyncSession,
     workspace: Workspace,
     row: FlowSession,
@@ -119,8 +119,10 @@ async def _save_runs(
     existing: Mapping[str, FlowRun],
     flow_ids: Mapping[str, int],
     start_id: int | None,
+    deltas: Counter[tuple[int, str]],
 ) -> None:
-    deltas: Counter[tuple[int, str]] = Counter()
+    """Copy the engine's runs onto their rows (new runs become rows), counting each status change in ``deltas``
+    for the flows' counters."""
     for run in es.runs:
         run_row = existing.get(run.uuid)
         old: str | None = None
@@ -155,7 +157,87 @@ async def _save_runs(
             if old is not None:
                 deltas[(run_row.flow_id, old)] -= 1
             deltas[(run_row.flow_id, run.status)] += 1
+
+
+@dataclass
+class Sprinted:
+    """One contact's sprint to persist: ``row`` is ``None`` for a session the sprint began."""
+
+    contact: Contact
+    row: FlowSession | None
+    session: engine.Session
+    sprint: engine.Sprint
+    person: Person | None = None
+
+
+async def persist_many(
+    session: AsyncSession,
+    workspace: Workspace,
+    items: Sequence[Sprinted],
+    *,
+    flow_ids: Mapping[str, int],
+    start_id: int | None = None,
+    high_priority: bool = True,
+    input_message: Message | None = None,
+    channels: Sequence[Channel] | None = None,
+) -> list[FlowSession]:
+    """Save the sprints of several contacts at once (a batch of a flow start): every new session row in one
+    flush, the flows' counters in one UPDATE per flow, the rest in one final flush. See the module docstring."""
+    now = clock.now()
+    rows: list[FlowSession] = []
+    fresh: list[FlowSession] = []
+    was_waiting: list[bool] = []
+    existing: list[dict[str, FlowRun]] = []
+    for item in items:
+        es = item.session
+        row = item.row
+        if row is None:
+            row = FlowSession(
+                uuid=es.uuid, workspace_id=workspace.id, contact_id=item.contact.id, created_on=es.created_on, state={}
+            )
+            fresh.append(row)
+            was_waiting.append(False)
+            existing.append({})
+        else:
+            was_waiting.append(row.status == "waiting")
+            existing.append({r.uuid: r for r in await queries.session_runs(session, workspace, row.id)})
+        waiting_run = es.waiting_run
+        row.status = es.status
+        row.state = es.to_json()
+        row.sprint_uuid = item.sprint.uuid
+        row.current_flow_id = flow_ids.get(waiting_run.flow_uuid) if waiting_run is not None else None
+        row.modified_on = now
+        row.ended_on = now if es.status in ENDED else None
+        rows.append(row)
+    if fresh:
+        session.add_all(fresh)
+        await session.flush()
+    deltas: Counter[tuple[int, str]] = Counter()
+    for item, row, before, runs in zip(items, rows, was_waiting, existing, strict=True):
+        es = item.session
+        if item.row is not None:
+            await _retire_timers(session, row, all_kinds=es.status != "waiting")
+        _save_runs(session, workspace, row, es, runs, flow_ids, start_id, deltas)
+        if es.status == "waiting":
+            item.contact.current_flow_id = row.current_flow_id
+            _schedule(session, row, item.sprint, first_wait=item.row is None)
+        elif before:
+            item.contact.current_flow_id = None
+        await apply.apply_events(
+            session,
+            workspace,
+            item.contact,
+            item.sprint.events,
+            flow_ids=flow_ids,
+            run_flows={r.uuid: r.flow_uuid for r in es.runs},
+            high_priority=high_priority,
+            input_message=input_message,
+            urns=item.person.urns if item.person is not None else None,
+            channels=channels,
+        )
     await _bump_counters(session, deltas)
+    await session.flush()
+    return rows
 
 
 async def persist(
@@ -170,49 +252,23 @@ async def persist(
     start_id: int | None = None,
     high_priority: bool = True,
     input_message: Message | None = None,
+    person: Person | None = None,
+    channels: Sequence[Channel] | None = None,
 ) -> FlowSession:
-    """Save one sprint of ``contact``'s session (``row`` ``None`` for a new session): see the module docstring."""
-    now = clock.now()
-    new = row is None
-    existing: dict[str, FlowRun] = {}
-    if row is None:
-        row = FlowSession(
-            uuid=es.uuid, workspace_id=workspace.id, contact_id=contact.id, created_on=es.created_on, state={}
-        )
-        was_waiting = False
-    else:
-        existing = {r.uuid: r for r in await queries.session_runs(session, workspace, row.id)}
-        was_waiting = row.status == "waiting"
-    waiting_run = es.waiting_run
-    row.status = es.status
-    row.state = es.to_json()
-    row.sprint_uuid = sprint.uuid
-    row.current_flow_id = flow_ids.get(waiting_run.flow_uuid) if waiting_run is not None else None
-    row.modified_on = now
-    row.ended_on = now if es.status in ENDED else None
-    if new:
-        session.add(row)
-        await session.flush()
-    else:
-        await _retire_timers(session, row, all_kinds=es.status != "waiting")
-    await _save_runs(session, workspace, row, es, existing, flow_ids, start_id)
-    if es.status == "waiting":
-        contact.current_flow_id = row.current_flow_id
-        _schedule(session, row, sprint, first_wait=new)
-    elif was_waiting:
-        contact.current_flow_id = None
-    await apply.apply_events(
+    """Save one sprint of ``contact``'s session (``row`` ``None`` for a new session): see the module docstring.
+    ``person`` (its URN rows) and ``channels`` (the sending channels) route the sprint's messages without
+    looking them up again."""
+    (saved,) = await persist_many(
         session,
         workspace,
-        contact,
-        sprint.events,
+        [Sprinted(contact, row, es, sprint, person)],
         flow_ids=flow_ids,
-        run_flows={r.uuid: r.flow_uuid for r in es.runs},
+        start_id=start_id,
         high_priority=high_priority,
         input_message=input_message,
+        channels=channels,
     )
-    await session.flush()
-    return row
+    return saved
 
 
 def _trigger(
@@ -272,28 +328,32 @@ async def start_contacts(
     if not rows:
         return 0
     loaded = await flow_assets.load(session, workspace, [flow])
-    people = await engine_contacts(session, workspace, rows)
+    found = await people(session, workspace, rows, fields=loaded.fields, channels={c.id: c for c in loaded.channels})
     batch = len(rows) > 1 and (trigger is None or trigger.get("type") == "manual")
     high_priority = len(rows) == 1 or (trigger is not None and trigger.get("type") == "msg")
     trigger_json = _trigger(flow, trigger, params, batch)
     parsed = Trigger.from_json(trigger_json)
-    started = 0
+    sprints: list[Sprinted] = []
     for contact in rows:
-        es, sprint = engine.start(loaded.env, loaded.assets, people[contact.id], parsed, services())
-        await persist(
-            session,
-            workspace,
-            contact,
-            None,
-            es,
-            sprint,
-            flow_ids=loaded.flow_ids,
-            start_id=start_id,
-            high_priority=high_priority,
-        )
-        if es.status == "waiting" and contact.id in waiting:
-            await end_sessions(session, workspace, [waiting[contact.id]], "interrupted")
-        started += 1
+        person = found[contact.id]
+        es, sprint = engine.start(loaded.env, loaded.assets, person.contact, parsed, services())
+        sprints.append(Sprinted(contact, None, es, sprint, person))
+    saved = await persist_many(
+        session,
+        workspace,
+        sprints,
+        flow_ids=loaded.flow_ids,
+        start_id=start_id,
+        high_priority=high_priority,
+        channels=loaded.channels,
+    )
+    replaced = [waiting[s.contact.id] for s in sprints if s.session.status == "waiting" and s.contact.id in waiting]
+    if replaced:  # a passive start whose new session waits: the older waiting session gives way
+        await end_sessions(session, workspace, replaced, "interrupted")
+        for item, row in zip(sprints, saved, strict=True):
+            if row.status == "waiting":
+                item.contact.current_flow_id = row.current_flow_id
+    started = len(sprints)
     return started
 
 
@@ -315,10 +375,11 @@ async def resume_session(
     uuids = sorted({r.flow_uuid for r in es.runs})
     flows = list((await session.execute(queries.listing(workspace).where(Flow.uuid.in_(uuids)))).scalars())
     loaded = await flow_assets.load(session, workspace, flows)
-    person: EngineContact = (await engine_contacts(session, workspace, [contact]))[contact.id]
+    channels = {c.id: c for c in loaded.channels}
+    person = (await people(session, workspace, [contact], fields=loaded.fields, channels=channels))[contact.id]
     try:
         parsed = Resume.from_json(resume, default_time=clock.now())
-        es, sprint = engine.resume(loaded.env, loaded.assets, person, es, parsed, services())
+        es, sprint = engine.resume(loaded.env, loaded.assets, person.contact, es, parsed, services())
     except engine.SessionError:
         return False
     await persist(
@@ -331,6 +392,8 @@ async def resume_session(
         flow_ids=loaded.flow_ids,
         high_priority=True,
         input_message=input_message,
+        person=person,
+        channels=loaded.channels,
     )
     return True
 
@@ -340,6 +403,7 @@ async def end_sessions(session: AsyncSession, workspace: Workspace, rows: Sequen
     with ``status``, their timers are retired and their contacts wait in no flow. Returns how many ended."""
     now = clock.now()
     ended = 0
+    deltas: Counter[tuple[int, str]] = Counter()
     for row in rows:
         if row.status != "waiting":
             continue
@@ -351,7 +415,7 @@ async def end_sessions(session: AsyncSession, workspace: Workspace, rows: Sequen
                 run.modified_on = now
         es.status = status
         existing = {r.uuid: r for r in await queries.session_runs(session, workspace, row.id)}
-        await _save_runs(session, workspace, row, es, existing, {}, None)
+        _save_runs(session, workspace, row, es, existing, {}, None, deltas)
         row.status = status
         row.state = es.to_json()
         row.current_flow_id = None
@@ -359,6 +423,7 @@ async def end_sessions(session: AsyncSession, workspace: Workspace, rows: Sequen
         row.ended_on = now
         await _retire_timers(session, row, all_kinds=True)
         ended += 1
+    await _bump_counters(session, deltas)
     contact_ids = sorted({r.contact_id for r in rows})
     if contact_ids:
         found = await session.execute(scoped(Contact, workspace).where(Contact.id.in_(contact_ids)))
