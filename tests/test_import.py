@@ -141,3 +141,8 @@ def test_parse_refuses_what_is_not_an_object() -> None:
     with pytest.raises(Invalid) as raised:
         imports.parse(b"\xff\xfe")
     assert raised.value.problems[0].code == "import_invalid"
+
+
+def test_the_demo_ships_the_tested_export() -> None:
+    shipped = Path(imports.__file__).parents[2] / "cli" / "demo_registration.json"
+    assert json.loads(shipped.read_text()) == export()

@@ -542,6 +542,7 @@ def demo() -> None:
             user = await service.create_user(session, email=DEMO_EMAIL, first_name="Demo", last_name="Admin")
         await service.grant_role(session, ws, user, "administrator")
         await _demo_channel(session, ws)
+        await _demo_flow(session, ws)
         if token_file.exists():
             key = token_file.read_text().strip()
             caller = await service.authenticate(session, key)
@@ -563,7 +564,8 @@ def demo() -> None:
     _out("Try the TextUs API v2 (the same token, with your email, over HTTP Basic):")
     _out(f"  curl -u {email}:{key} {base}/api/contacts")
     _out(f"Docs: {base}/api/v2/ and {base}/api/   Explorer: {base}/api/explorer/")
-    _out("A test channel is set up: messages to tel: contacts go sent then delivered at once.\n")
+    _out("A test channel is set up: messages to tel: contacts go sent then delivered at once.")
+    _out('The Registration flow starts when a contact texts "join" to it (see the README tour).\n')
 
 
 async def _demo_channel(session: AsyncSession, ws: object) -> None:
@@ -576,6 +578,19 @@ async def _demo_channel(session: AsyncSession, ws: object) -> None:
     existing = await session.execute(channel_queries.listing(ws).where(Channel.channel_type == "TST"))
     if existing.scalar() is None:
         await channels.add(session, ws, channel_type="TST", name="Test Channel", address="+250788000000")
+
+
+async def _demo_flow(session: AsyncSession, ws: object) -> None:
+    """The demo workspace gets the registration flow (name, age, district) and its keyword trigger "join", from
+    the export file shipped beside this module; running the demo again updates them in place."""
+    from importlib import resources
+
+    from sauti.domain.flows import imports
+    from sauti.models import Workspace
+
+    assert isinstance(ws, Workspace)
+    raw = (resources.files("sauti.cli") / "demo_registration.json").read_bytes()
+    await imports.import_export(session, ws, imports.parse(raw))
 
 
 def main() -> None:
