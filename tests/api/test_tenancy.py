@@ -15,6 +15,7 @@ from sqlalchemy import inspect, select
 
 from sauti.api.rapidpro.router import ENDPOINTS
 from sauti.api.textus import router as textus_router
+from sauti.domain.flows import triggers as flow_triggers
 from sauti.models import (
     AutoReply,
     BlockedNumber,
@@ -28,9 +29,11 @@ from sauti.models import (
     ContactURN,
     ContactValue,
     Flow,
+    FlowDependency,
     FlowRun,
     FlowSession,
     FlowStart,
+    FlowTrigger,
     Global,
     GroupMember,
     Label,
@@ -43,6 +46,7 @@ from sauti.models import (
     OptOut,
     WebHook,
     WebhookDelivery,
+    Workspace,
 )
 from tests.api.rapidpro.flow_helpers import add_flow, add_run, variant
 from tests.api.rapidpro.helpers import create_contact, create_field, create_group
@@ -214,7 +218,7 @@ CASES = [
 A_TABLES = (
     Contact, ContactURN, ContactField, ContactGroup, Global, Membership, Label, Message, Media, Channel, Broadcast,
     ContactTag, OptOut, BlockedNumber, AutoReply, MessageSignature, MessageTemplate, WebHook, WebhookDelivery,
-    Flow, FlowSession, FlowRun, FlowStart,
+    Flow, FlowSession, FlowRun, FlowStart, FlowTrigger, FlowDependency,
 )  # fmt: skip
 A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote, MessageLabel)
 
@@ -282,7 +286,14 @@ async def secrets(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=other.headers) as b:
         b_contact = (await b.post("/api/v2/contacts.json", json={"name": "B person"})).json()
-    flow = await add_flow(db, tenant.workspace.id, variant("Secret Flow", "5ec4e7f1-0000-4000-8000-000000000001"))
+    secret_flow = variant("Secret Flow", "5ec4e7f1-0000-4000-8000-000000000001")
+    secret_flow["nodes"][4]["actions"][1]["groups"][0]["uuid"] = group["uuid"]  # it adds contacts to Secret Group
+    flow = await add_flow(db, tenant.workspace.id, secret_flow)
+    async with db() as session:
+        ws_a = await session.get(Workspace, tenant.workspace.id)
+        assert ws_a is not None
+        await flow_triggers.create(session, ws_a, trigger_type="keyword", flow=flow, keywords=["secretword"])
+        await session.commit()
     b_flow = await add_flow(db, other.workspace.id, variant("B Flow", "b0f10000-0000-4000-8000-000000000002"))
     run = await add_run(db, tenant.workspace.id, flow, contact_id)
     resp = await client.post("/api/v2/flow_starts.json", json={"flow": flow.uuid, "contacts": [contact["uuid"]]})
@@ -355,6 +366,7 @@ async def test_workspace_b_cannot_touch_a(
             secrets["run"],
             secrets["start"],
             "Secret Flow",
+            "secretword",
             "Secret Channel",
             "+250788777777",
             "Secret broadcast",
