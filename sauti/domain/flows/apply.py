@@ -32,7 +32,7 @@ from sauti.domain.errors import Invalid
 from sauti.domain.groups import queries as group_queries
 from sauti.domain.labels import queries as label_queries
 from sauti.domain.messages import actions as message_actions
-from sauti.domain.messages.send import Content, Route, queue_one, route
+from sauti.domain.messages.send import Content, Route, outgoing_row, queue_one, route
 from sauti.engine.events import Event
 from sauti.kit import urns as kurns
 from sauti.models import Channel, Contact, Message, Workspace
@@ -68,11 +68,13 @@ async def apply_events(
     input_message: Message | None = None,
     urns: Sequence[Any] | None = None,
     channels: Sequence[Channel] | None = None,
+    outbox: list[dict[str, Any]] | None = None,
 ) -> Applied:
     """Apply ``events`` of one sprint of ``contact``'s session. ``run_flows`` maps a run UUID to its flow UUID
     and ``flow_ids`` a flow UUID to its row id (to set ``messages.flow_id``); ``urns`` (the contact's URN rows
     in priority order) and ``channels`` (the sending channels), when given, route its messages without
-    another look-up."""
+    another look-up; with ``outbox`` too, the messages' rows are appended there for the caller to insert at once
+    (``Applied.messages`` then stays empty)."""
     applied = Applied()
     via: Route | None = None
     changes = contacts.ContactInput()
@@ -85,9 +87,15 @@ async def apply_events(
             flow_id = flow_ids.get(run_flows.get(event.run_uuid or "", ""))
             if via is None and urns is not None and channels is not None:
                 via = route(urns, channels)
-            applied.messages.append(
-                await _queue(session, workspace, contact, data.get("msg") or {}, flow_id, high_priority, via)
-            )
+            if outbox is not None and via is not None:
+                content = _content(data.get("msg") or {})
+                outbox.append(
+                    outgoing_row(workspace, contact, via, content, high_priority=high_priority, flow_id=flow_id)
+                )
+            else:
+                applied.messages.append(
+                    await _queue(session, workspace, contact, data.get("msg") or {}, flow_id, high_priority, via)
+                )
         elif kind == "contact_name_changed":
             changes.name = data.get("name") or None
             changed = True
@@ -124,6 +132,13 @@ async def apply_events(
             # holds ...) is left unsaved, as any caller's invalid input is; the sprint's other effects stand
             log.warning("flow changes to contact %s refused by the contacts domain", contact.uuid)
     return applied
+
+
+def _content(msg: Mapping[str, Any]) -> Content:
+    replies = [dict(q) if isinstance(q, Mapping) else {"text": str(q)} for q in msg.get("quick_replies") or () if q]
+    return Content(
+        text=str(msg.get("text") or ""), attachments=list(msg.get("attachments") or ()), quick_replies=replies
+    )
 
 
 async def _queue(

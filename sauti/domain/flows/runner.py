@@ -29,9 +29,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import bulk
+from sauti.db.base import table_of
 from sauti.domain.flows import apply, queries
 from sauti.domain.flows import assets as flow_assets
 from sauti.domain.flows.contacts import Person, people
@@ -82,33 +84,76 @@ async def _retire_timers(session: AsyncSession, row: FlowSession, *, all_kinds: 
     )
 
 
-def _timer(row: FlowSession, kind: str, due_on: datetime, sprint_uuid: str | None) -> FlowTimer:
+def _timer(row: FlowSession, kind: str, due_on: datetime, sprint_uuid: str | None) -> dict[str, Any]:
     now = clock.now()
-    return FlowTimer(
-        workspace_id=row.workspace_id,
-        session_id=row.id,
-        kind=kind,
-        sprint_uuid=sprint_uuid,
-        due_on=due_on,
-        status="waiting",
-        created_on=now,
-        modified_on=now,
-    )
+    return {
+        "workspace_id": row.workspace_id,
+        "session_id": row.id,
+        "kind": kind,
+        "sprint_uuid": sprint_uuid,
+        "due_on": due_on,
+        "status": "waiting",
+        "claimed_by": None,
+        "claimed_on": None,
+        "failure": None,
+        "created_on": now,
+        "modified_on": now,
+    }
 
 
-def _schedule(session: AsyncSession, row: FlowSession, sprint: engine.Sprint, *, first_wait: bool) -> None:
+def _schedule(row: FlowSession, sprint: engine.Sprint, *, first_wait: bool) -> list[dict[str, Any]]:
+    """The timer rows of a session the sprint left waiting."""
+    out: list[dict[str, Any]] = []
     wait = next((e for e in reversed(sprint.events) if e.type == "msg_wait"), None)
     now = clock.now()
     expires_on = parse_iso(str(wait.data.get("expires_on"))) if wait is not None else None
     if expires_on is not None:
-        session.add(_timer(row, "wait_expiration", expires_on, sprint.uuid))
+        out.append(_timer(row, "wait_expiration", expires_on, sprint.uuid))
     timeout = wait.data.get("timeout_seconds") if wait is not None else None
     if isinstance(timeout, int) and timeout > 0:
         due = now + timedelta(seconds=timeout)
         if expires_on is None or due < expires_on:
-            session.add(_timer(row, "wait_timeout", due, sprint.uuid))
+            out.append(_timer(row, "wait_timeout", due, sprint.uuid))
     if first_wait:
-        session.add(_timer(row, "session_expiration", row.created_on + SESSION_EXPIRES_AFTER, None))
+        out.append(_timer(row, "session_expiration", row.created_on + SESSION_EXPIRES_AFTER, None))
+    return out
+
+
+def _new_runs(
+    workspace: Workspace,
+    row: FlowSession,
+    es: engine.Session,
+    flow_ids: Mapping[str, int],
+    start_id: int | None,
+    deltas: Counter[tuple[int, str]],
+) -> list[dict[str, Any]]:
+    """The rows of a new session's runs (inserted at once by the caller), counted in ``deltas``."""
+    out: list[dict[str, Any]] = []
+    for run in es.runs:
+        flow_id = flow_ids.get(run.flow_uuid)
+        if flow_id is None:
+            continue
+        out.append(
+            {
+                "uuid": run.uuid,
+                "workspace_id": workspace.id,
+                "flow_id": flow_id,
+                "contact_id": row.contact_id,
+                "session_id": row.id,
+                "start_id": start_id,
+                "parent_uuid": run.parent_uuid,
+                "status": run.status,
+                "responded": run.had_input,
+                "path": [s.to_json() for s in run.path],
+                "results": {k: v.to_json() for k, v in sorted(run.results.items())},
+                "current_node_uuid": run.current_node_uuid,
+                "created_on": run.created_on,
+                "modified_on": run.modified_on,
+                "exited_on": run.exited_on if run.status in ENDED else None,
+            }
+        )
+        deltas[(flow_id, run.status)] += 1
+    return out
 
 
 def _save_runs(
@@ -184,60 +229,83 @@ async def persist_many(
     """Save the sprints of several contacts at once (a batch of a flow start): every new session row in one
     flush, the flows' counters in one UPDATE per flow, the rest in one final flush. See the module docstring."""
     now = clock.now()
+    fresh = [item for item in items if item.row is None]
+    made: dict[str, FlowSession] = {}
+    if fresh:  # every new session row in one statement, back as ORM rows
+        values = [
+            {
+                "uuid": item.session.uuid,
+                "workspace_id": workspace.id,
+                "contact_id": item.contact.id,
+                "status": item.session.status,
+                "state": item.session.to_json(),
+                "current_flow_id": _waiting_flow(item.session, flow_ids),
+                "sprint_uuid": item.sprint.uuid,
+                "created_on": item.session.created_on,
+                "modified_on": now,
+                "ended_on": now if item.session.status in ENDED else None,
+            }
+            for item in fresh
+        ]
+        inserted = await session.scalars(insert(FlowSession).returning(FlowSession), values)
+        made = {r.uuid: r for r in inserted}
+    deltas: Counter[tuple[int, str]] = Counter()
+    new_runs: list[dict[str, Any]] = []
+    timers: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] | None = [] if channels is not None else None
     rows: list[FlowSession] = []
-    fresh: list[FlowSession] = []
-    was_waiting: list[bool] = []
-    existing: list[dict[str, FlowRun]] = []
     for item in items:
         es = item.session
-        row = item.row
-        if row is None:
-            row = FlowSession(
-                uuid=es.uuid, workspace_id=workspace.id, contact_id=item.contact.id, created_on=es.created_on, state={}
-            )
-            fresh.append(row)
-            was_waiting.append(False)
-            existing.append({})
+        if item.row is None:
+            row = made[es.uuid]
+            new_runs.extend(_new_runs(workspace, row, es, flow_ids, start_id, deltas))
+            before = False
         else:
-            was_waiting.append(row.status == "waiting")
-            existing.append({r.uuid: r for r in await queries.session_runs(session, workspace, row.id)})
-        waiting_run = es.waiting_run
-        row.status = es.status
-        row.state = es.to_json()
-        row.sprint_uuid = item.sprint.uuid
-        row.current_flow_id = flow_ids.get(waiting_run.flow_uuid) if waiting_run is not None else None
-        row.modified_on = now
-        row.ended_on = now if es.status in ENDED else None
-        rows.append(row)
-    if fresh:
-        session.add_all(fresh)
-        await session.flush()
-    deltas: Counter[tuple[int, str]] = Counter()
-    for item, row, before, runs in zip(items, rows, was_waiting, existing, strict=True):
-        es = item.session
-        if item.row is not None:
+            row = item.row
+            before = row.status == "waiting"
+            runs = {r.uuid: r for r in await queries.session_runs(session, workspace, row.id)}
+            row.status = es.status
+            row.state = es.to_json()
+            row.sprint_uuid = item.sprint.uuid
+            row.current_flow_id = _waiting_flow(es, flow_ids)
+            row.modified_on = now
+            row.ended_on = now if es.status in ENDED else None
             await _retire_timers(session, row, all_kinds=es.status != "waiting")
-        _save_runs(session, workspace, row, es, runs, flow_ids, start_id, deltas)
+            _save_runs(session, workspace, row, es, runs, flow_ids, start_id, deltas)
+        rows.append(row)
         if es.status == "waiting":
             item.contact.current_flow_id = row.current_flow_id
-            _schedule(session, row, item.sprint, first_wait=item.row is None)
+            timers.extend(_schedule(row, item.sprint, first_wait=item.row is None))
         elif before:
             item.contact.current_flow_id = None
+    # the runs and timers are in before the events are applied: an event may end the session (a contact the flow
+    # blocks or stops), which reads them
+    await bulk.insert_rows(session, table_of(FlowRun), new_runs)
+    await bulk.insert_rows(session, table_of(FlowTimer), timers)
+    for item in items:
         await apply.apply_events(
             session,
             workspace,
             item.contact,
             item.sprint.events,
             flow_ids=flow_ids,
-            run_flows={r.uuid: r.flow_uuid for r in es.runs},
+            run_flows={r.uuid: r.flow_uuid for r in item.session.runs},
             high_priority=high_priority,
             input_message=input_message,
             urns=item.person.urns if item.person is not None else None,
             channels=channels,
+            outbox=outbox,
         )
+    if outbox:
+        await bulk.insert_rows(session, table_of(Message), outbox)
     await _bump_counters(session, deltas)
     await session.flush()
     return rows
+
+
+def _waiting_flow(es: engine.Session, flow_ids: Mapping[str, int]) -> int | None:
+    waiting = es.waiting_run
+    return flow_ids.get(waiting.flow_uuid) if waiting is not None else None
 
 
 async def persist(

@@ -172,6 +172,30 @@ async def queue_one(
     return message
 
 
+def outgoing_row(
+    workspace: Workspace,
+    contact: Recipient,
+    via: Route,
+    content: Content,
+    *,
+    high_priority: bool,
+    flow_id: int | None = None,
+) -> dict[str, Any]:
+    """The column values of one message to queue now (for a caller that inserts many rows at once, e.g. a batch
+    of a flow start): the same rules as :func:`queue_one`."""
+    return _row(
+        workspace,
+        contact,
+        via,
+        content,
+        now=clock.now(),
+        high_priority=high_priority,
+        due_on=None,
+        broadcast_id=None,
+        flow_id=flow_id,
+    )
+
+
 async def route_for(session: AsyncSession, workspace: Workspace, contact: Contact) -> Route:
     """The URN and channel a message to ``contact`` would take now (both ``None`` when none can reach it)."""
     channels = await channel_queries.senders(session, workspace)
