@@ -12,6 +12,7 @@ from sauti.domain.autoreplies import service as autoreplies
 from sauti.domain.flows import triggers
 from sauti.kit import clock
 from sauti.models import (
+    Contact,
     ContactGroup,
     ContactValue,
     Flow,
@@ -86,7 +87,7 @@ async def test_three_node_conversation(backend: Backend, tenant: Tenant, fixed_c
         flow = await session.get(Flow, world.flow_id)
         assert flow is not None
         assert (flow.runs_active, flow.runs_waiting, flow.runs_completed) == (0, 0, 1)
-        refreshed = await world.contact(URN)
+        refreshed = (await session.execute(select(Contact).where(Contact.id == contact.id))).scalar_one()
         assert refreshed.name == "Amina" and refreshed.current_flow_id is None
         value = (await session.execute(select(ContactValue).where(ContactValue.contact_id == contact.id))).scalar_one()
         assert value.text_value == "27"
