@@ -72,6 +72,11 @@ CODES: Mapping[str, tuple[str, ...]] = {
     "group_required": ("action",),
     "group_not_allowed": ("action",),
     "action_unsupported": ("action", "feature"),
+    # flows
+    "flow_invalid": ("message",),  # a definition the engine refuses to read; message says which rule it breaks
+    "flow_archived": ("ref",),  # starting an archived flow
+    "trigger_keyword": ("value",),  # a keyword that is not one word of letters and digits
+    "trigger_taken": ("value",),  # an active keyword trigger with the same keyword and scope exists
     # media
     "file_not_a_file": (),
     "file_missing": (),

@@ -15,6 +15,7 @@ from sauti.models.contact import (
     GroupMember,
     OptOut,
 )
+from sauti.models.flow import Flow, FlowRun, FlowSession, FlowStart, FlowTimer, FlowTrigger
 from sauti.models.globals import Global
 from sauti.models.message import Broadcast, Label, Media, Message, MessageLabel, Worker
 from sauti.models.webhook import WebHook, WebhookAttempt, WebhookDelivery
@@ -37,6 +38,12 @@ __all__ = [
     "ContactTag",
     "ContactURN",
     "ContactValue",
+    "Flow",
+    "FlowRun",
+    "FlowSession",
+    "FlowStart",
+    "FlowTimer",
+    "FlowTrigger",
     "Global",
     "GroupMember",
     "Label",
