@@ -79,7 +79,7 @@ class CampaignEvent(Base):
     event_type: Mapped[str] = mapped_column(String(1))  # M (message) | F (flow)
     translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     base_language: Mapped[str | None] = mapped_column(String(3), nullable=True)
-    flow_id: Mapped[int | None] = mapped_column(BigID, nullable=True)
+    flow_id: Mapped[int | None] = mapped_column(ForeignKey("flows.id", ondelete="CASCADE"), nullable=True)
     start_mode: Mapped[str] = mapped_column(String(1), default="I")  # I (interrupt) | S (skip) | P (passive)
     status: Mapped[str] = mapped_column(String(10), default="scheduling")  # scheduling | ready | failed
     fire_version: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,12 +1,11 @@
 """campaigns: campaigns on a group, their events, and the fires that carry them out as due rows
 
 Revision ID: 0008_campaigns
-Revises: 0006
+Revises: 0007_flows
 Create Date: 2026-12-02 00:30:36
 
 An event waits (status ``scheduling``) until a worker has written the fires of its group; a fire waits for its
-time. Both are claimed through partial indexes, as every kind of due work is (``worker/claims.py``). An event's
-flow is a plain integer column until the flows table exists.
+time. Both are claimed through partial indexes, as every kind of due work is (``worker/claims.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from alembic import op
 import sauti.db.base
 
 revision = "0008_campaigns"
-down_revision = "0006"
+down_revision = "0007_flows"
 branch_labels = None
 depends_on = None
 
@@ -71,6 +70,9 @@ def upgrade() -> None:
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("created_on", sauti.db.base.UTCDateTime(), nullable=False),
         sa.Column("modified_on", sauti.db.base.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["flow_id"], ["flows.id"], name=op.f("fk_campaign_events_flow_id_flows"), ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(
             ["campaign_id"], ["campaigns.id"], name=op.f("fk_campaign_events_campaign_id_campaigns"), ondelete="CASCADE"
         ),
