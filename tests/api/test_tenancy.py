@@ -19,6 +19,9 @@ from sauti.models import (
     AutoReply,
     BlockedNumber,
     Broadcast,
+    Campaign,
+    CampaignEvent,
+    CampaignFire,
     Channel,
     Contact,
     ContactField,
@@ -188,11 +191,57 @@ CASES = [
     Case("messages", "GET", "/api/v2/messages.json?broadcast={broadcast_id}"),
     Case("broadcasts", "GET", "/api/v2/broadcasts.json?uuid={broadcast}"),
     Case("broadcasts", "GET", "/api/v2/broadcasts.json?id={broadcast_id}"),
+    Case("campaigns", "GET", "/api/v2/campaigns.json"),
+    Case("campaigns", "GET", "/api/v2/campaigns.json?uuid={campaign}"),
+    Case("campaigns", "POST", "/api/v2/campaigns.json?uuid={campaign}", {"name": "Hacked", "group": "{group}"}, 404),
+    Case("campaigns", "POST", "/api/v2/campaigns.json", {"name": "Mine", "group": "{group}"}, 400),
+    Case("campaigns", "POST", "/api/v2/campaigns.json", {"name": "Mine", "group": "Secret Group"}, 400),
+    Case("campaign_events", "GET", "/api/v2/campaign_events.json"),
+    Case("campaign_events", "GET", "/api/v2/campaign_events.json?uuid={event}"),
+    Case("campaign_events", "GET", "/api/v2/campaign_events.json?campaign={campaign}"),
+    Case("campaign_events", "GET", "/api/v2/campaign_events.json?campaign=Secret Campaign"),
+    Case(
+        "campaign_events",
+        "POST",
+        "/api/v2/campaign_events.json?uuid={event}",
+        {"relative_to": "created_on", "offset": 1, "unit": "days", "delivery_hour": -1, "message": "Hacked"},
+        404,
+    ),
+    Case(
+        "campaign_events",
+        "POST",
+        "/api/v2/campaign_events.json",
+        {
+            "campaign": "{campaign}",
+            "relative_to": "created_on",
+            "offset": 1,
+            "unit": "days",
+            "delivery_hour": -1,
+            "message": "x",
+        },
+        400,
+    ),
+    Case(
+        "campaign_events",
+        "POST",
+        "/api/v2/campaign_events.json",
+        {
+            "campaign": "{b_campaign}",
+            "relative_to": "secret_date",
+            "offset": 1,
+            "unit": "days",
+            "delivery_hour": -1,
+            "message": "x",
+        },
+        400,
+    ),
+    Case("campaign_events", "DELETE", "/api/v2/campaign_events.json?uuid={event}", None, 404),
 ]
 
 A_TABLES = (
     Contact, ContactURN, ContactField, ContactGroup, Global, Membership, Label, Message, Media, Channel, Broadcast,
     ContactTag, OptOut, BlockedNumber, AutoReply, MessageSignature, MessageTemplate, WebHook, WebhookDelivery,
+    Campaign, CampaignEvent, CampaignFire,
 )  # fmt: skip
 A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote, MessageLabel)
 
@@ -257,10 +306,35 @@ async def secrets(
     )
     assert resp.status_code == 201
     broadcast = resp.json()
+    await create_field(client, "Secret Date", "datetime")
+    await client.post(f"/api/v2/contacts.json?uuid={contact['uuid']}", json={"fields": {"secret_date": "2099-01-01"}})
+    campaign = (
+        await client.post("/api/v2/campaigns.json", json={"name": "Secret Campaign", "group": group["uuid"]})
+    ).json()
+    resp = await client.post(
+        "/api/v2/campaign_events.json",
+        json={
+            "campaign": campaign["uuid"],
+            "relative_to": "secret_date",
+            "offset": 1,
+            "unit": "days",
+            "delivery_hour": 9,
+            "message": "Secret event text",
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    event = resp.json()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=other.headers) as b:
         b_contact = (await b.post("/api/v2/contacts.json", json={"name": "B person"})).json()
+        b_group = (await b.post("/api/v2/groups.json", json={"name": "B group"})).json()
+        b_campaign = (
+            await b.post("/api/v2/campaigns.json", json={"name": "B campaign", "group": b_group["uuid"]})
+        ).json()
     return {
+        "campaign": campaign["uuid"],
+        "event": event["uuid"],
+        "b_campaign": b_campaign["uuid"],
         "contact": contact["uuid"],
         "urn": SECRET_URN,
         "group": group["uuid"],
@@ -318,6 +392,10 @@ async def test_workspace_b_cannot_touch_a(
             secrets["media"],
             secrets["channel"],
             secrets["broadcast"],
+            secrets["campaign"],
+            secrets["event"],
+            "Secret Campaign",
+            "Secret event text",
             "Secret Channel",
             "+250788777777",
             "Secret broadcast",

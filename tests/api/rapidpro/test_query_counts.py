@@ -19,7 +19,7 @@ EXPECTED = {
     "broadcasts": 4,  # + contacts, groups named by the page
     "channels": 2,
     "contacts": 7,  # + fields, URNs, groups, values, notes
-    "fields": 3,  # + the smart groups that use fields
+    "fields": 4,  # + the smart groups and the campaign events that use fields
     "globals": 2,
     "groups": 2,
     "labels": 3,  # + message counts
