@@ -221,3 +221,62 @@ def run_with(backend: Backend, tmp_path: Path, extra: dict[str, str], *args: str
     return subprocess.run(
         [sys.executable, "-m", "sauti.cli", *args], env=env, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+async def test_trigger_commands(backend: Backend, tmp_path: Path, db: Any) -> None:
+    import json
+
+    from sauti.domain.flows.definitions import save_flow
+    from sauti.models import Channel, FlowSession, FlowTrigger, Message
+
+    sauti(backend, tmp_path, "workspace", "create", "Acme", "--country", "RW")
+    sauti(backend, tmp_path, "channel", "add", "test", "Demo", "--workspace", "Acme", "--address", "+250788000000")
+    definition = json.loads((Path(__file__).parent / "domain" / "flow_defs" / "registration.json").read_text())
+    async with db() as session:
+        ws = (await session.execute(select(Workspace))).scalar_one()
+        await save_flow(session, ws, definition)
+        await session.commit()
+        channel = (await session.execute(select(Channel))).scalar_one()
+
+    added = sauti(backend, tmp_path, "trigger", "add", "--workspace", "Acme", "--flow", "Mini Registration",
+                  "--keyword", "Join", "--match", "only_word")  # fmt: skip
+    assert added.returncode == 0, added.stdout + added.stderr
+    async with db() as session:
+        trigger = (await session.execute(select(FlowTrigger))).scalar_one()
+    assert added.stdout.strip() == f"trigger added: {trigger.uuid}"
+    assert (trigger.keywords, trigger.match_type, trigger.trigger_type) == (["join"], "only_word", "keyword")
+    listed = sauti(backend, tmp_path, "trigger", "list", "--workspace", "Acme")
+    assert listed.stdout.splitlines() == [
+        "uuid\ttype\tkeywords\tmatch\tflow",
+        f"{trigger.uuid}\tkeyword\tjoin\tonly_word\tMini Registration",
+    ]
+    # a message of just the keyword starts the flow (the keyword answers its first question: the skip rule)
+    got = sauti(backend, tmp_path, "channel", "receive", channel.uuid, "--from", "0788123123", "--text", "JOIN")
+    assert got.returncode == 0, got.stderr
+    async with db() as session:
+        assert (await session.execute(select(FlowSession.status))).scalar_one() == "waiting"
+        texts = (await session.execute(select(Message.text).where(Message.direction == "out"))).scalars().all()
+        assert list(texts) == ["Hi! What is your name?", "Thanks JOIN. How old are you?"]
+
+    taken = sauti(backend, tmp_path, "trigger", "add", "--workspace", "Acme", "--flow", "Mini Registration",
+                  "--keyword", "join")  # fmt: skip
+    assert said(taken) == (
+        "error: an active trigger already answers 'join' for the same channel and groups: remove it first"
+    )
+    two_words = sauti(backend, tmp_path, "trigger", "add", "--workspace", "Acme", "--flow", "Mini Registration",
+                      "--keyword", "sign up")  # fmt: skip
+    assert said(two_words) == (
+        "error: keyword 'sign up' is not one word: use 1 to 16 letters, digits or underscores, without spaces"
+    )
+    no_flow = sauti(backend, tmp_path, "trigger", "add", "--workspace", "Acme", "--flow", "Nope", "--catch-all")
+    assert said(no_flow) == "error: no flow is named or has the UUID 'Nope'"
+    neither = sauti(backend, tmp_path, "trigger", "add", "--workspace", "Acme", "--flow", "Mini Registration")
+    assert said(neither) == "error: give either --keyword WORD (one or more) or --catch-all"
+    removed = sauti(backend, tmp_path, "trigger", "remove", trigger.uuid, "--workspace", "Acme")
+    assert removed.returncode == 0 and removed.stdout.strip() == f"trigger {trigger.uuid} removed"
+    again = sauti(backend, tmp_path, "trigger", "remove", trigger.uuid, "--workspace", "Acme")
+    assert said(again) == (
+        f"error: no active trigger has the UUID '{trigger.uuid}': `sauti trigger list --workspace NAME` shows them"
+    )
+    async with db() as session:
+        assert (await session.execute(select(FlowTrigger.is_archived))).scalar_one() is True

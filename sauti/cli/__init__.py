@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,6 +23,9 @@ from sauti.domain.workspaces import service
 from sauti.kit.timefmt import format_utc
 from sauti.settings import get_settings
 
+if TYPE_CHECKING:
+    from sauti.models import Flow, Workspace
+
 app = typer.Typer(help="Sauti: a self-hostable messaging platform.", no_args_is_help=True)
 workspace_app = typer.Typer(help="Manage workspaces.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
@@ -32,6 +35,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 channel_app = typer.Typer(help="Manage channels.", no_args_is_help=True)
 app.add_typer(channel_app, name="channel")
+trigger_app = typer.Typer(help="Manage the triggers that start flows from incoming messages.", no_args_is_help=True)
+app.add_typer(trigger_app, name="trigger")
 console = Console()
 err_console = Console(stderr=True)
 T = TypeVar("T")
@@ -377,6 +382,107 @@ def channel_receive(
         return message.uuid
 
     _out(f"received: {_db(go)}")
+
+
+@trigger_app.command("add")
+def trigger_add(
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+    flow: Annotated[str, typer.Option(help="the flow to start: its name or UUID")],
+    keyword: Annotated[list[str] | None, typer.Option(help="a keyword that starts the flow (repeatable)")] = None,
+    catch_all: Annotated[bool, typer.Option("--catch-all", help="start the flow for any other message")] = False,
+    match: Annotated[str, typer.Option(help="first_word (the message starts with it) or only_word")] = "first_word",
+    group: Annotated[list[str] | None, typer.Option(help="only for contacts in this group (repeatable)")] = None,
+    exclude_group: Annotated[list[str] | None, typer.Option(help="never for contacts in this group")] = None,
+    channel: Annotated[str | None, typer.Option(help="only for messages on this channel (UUID)")] = None,
+) -> None:
+    """Add a keyword trigger (--keyword, repeatable) or a catch-all trigger (--catch-all) for a flow."""
+    if catch_all == bool(keyword):
+        _fail("give either --keyword WORD (one or more) or --catch-all")
+
+    async def go(session: AsyncSession) -> str:
+        from sauti.domain.flows import triggers
+
+        ws = await service.get_workspace(session, workspace)
+        found = await _flow(session, ws, flow)
+        row = await triggers.create(
+            session,
+            ws,
+            trigger_type="catch_all" if catch_all else "keyword",
+            flow=found,
+            keywords=keyword or [],
+            match_type=match,
+            include_group_ids=await _group_ids(session, ws, group or []),
+            exclude_group_ids=await _group_ids(session, ws, exclude_group or []),
+            channel_id=await _channel_id(session, ws, channel),
+        )
+        return row.uuid
+
+    _out(f"trigger added: {_db(go)}")
+
+
+async def _flow(session: AsyncSession, ws: Workspace, ref: str) -> Flow:
+    from sauti.domain.flows import queries as flow_queries
+
+    found = await flow_queries.by_uuid(session, ws, ref) or await flow_queries.by_name(session, ws, ref)
+    if found is None:
+        raise NotFound("flow", ref)
+    return found
+
+
+async def _group_ids(session: AsyncSession, ws: Workspace, refs: Sequence[str]) -> list[int]:
+    from sauti.domain.groups import queries as group_queries
+
+    found = await group_queries.by_references(session, ws, list(refs))
+    ids = []
+    for ref in refs:
+        if ref not in found:
+            raise NotFound("group", ref)
+        ids.append(found[ref].id)
+    return ids
+
+
+async def _channel_id(session: AsyncSession, ws: Workspace, ref: str | None) -> int | None:
+    from sauti.domain.channels import queries as channel_queries
+
+    if ref is None:
+        return None
+    found = await channel_queries.by_uuid(session, ws, ref)
+    if found is None:
+        raise NotFound("channel", ref)
+    return found.id
+
+
+@trigger_app.command("list")
+def trigger_list(workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """List a workspace's active triggers."""
+    from sauti.domain.flows import queries as flow_queries
+    from sauti.domain.flows import triggers
+
+    async def go(session: AsyncSession) -> list[tuple[str, ...]]:
+        ws = await service.get_workspace(session, workspace)
+        rows = await triggers.listing(session, ws)
+        flows = await flow_queries.by_ids(session, ws, [t.flow_id for t in rows])
+        out: list[tuple[str, ...]] = []
+        for t in rows:
+            flow = flows.get(t.flow_id)
+            what = ",".join(t.keywords) if t.trigger_type == "keyword" else "*"
+            match = t.match_type if t.trigger_type == "keyword" else ""
+            out.append((t.uuid, t.trigger_type, what, match, flow.name if flow is not None else "(deleted)"))
+        return out
+
+    _table(("uuid", "type", "keywords", "match", "flow"), _db(go))
+
+
+@trigger_app.command("remove")
+def trigger_remove(uuid: str, workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """Remove (archive) a trigger: it starts nothing more."""
+    from sauti.domain.flows import triggers
+
+    async def go(session: AsyncSession) -> str:
+        ws = await service.get_workspace(session, workspace)
+        return (await triggers.remove(session, ws, uuid)).uuid
+
+    _out(f"trigger {_db(go)} removed")
 
 
 @app.command()

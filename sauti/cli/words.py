@@ -10,6 +10,7 @@ from sauti.domain.errors import Ambiguous, Conflict, DomainError, Forbidden, Inv
 LISTING = {
     "workspace": "`sauti workspace list` shows them",
     "channel": "`sauti channel list --workspace NAME` shows them",
+    "trigger": "`sauti trigger list --workspace NAME` shows them",
     "user": "`sauti user create EMAIL --workspace NAME` adds one",
 }
 
@@ -17,6 +18,9 @@ NOUNS = {
     "workspace": "workspace is named or has the UUID",
     "user": "user has the email",
     "channel": "channel has the UUID",
+    "flow": "flow is named or has the UUID",
+    "group": "group is named or has the UUID",
+    "trigger": "active trigger has the UUID",
 }
 
 
@@ -56,6 +60,13 @@ SENTENCES: Mapping[str, Callable[[str, Mapping[str, Any]], str]] = {
     "ambiguous_workspace": lambda f, p: (
         f"{len(p['uuids'])} workspaces are called {p['value']!r}: name one by its UUID ({', '.join(p['uuids'])})"
     ),
+    "trigger_keyword": lambda f, p: (
+        f"keyword {p['value']!r} is not one word: use 1 to 16 letters, digits or underscores, without spaces"
+    ),
+    "trigger_taken": lambda f, p: (
+        f"an active trigger already answers {p['value']!r} for the same channel and groups: remove it first"
+    ),
+    "no_such_object": lambda f, p: f"no {f} {p['ref']!r} in this workspace",
     "limit_reached": lambda f, p: f"the workspace already has its limit of {p['limit']} {p['kind']}",
 }
 

@@ -211,6 +211,9 @@ class FlowStart(Base):
     restart_participants: Mapped[bool] = mapped_column(Boolean, default=True)
     exclude_active: Mapped[bool] = mapped_column(Boolean, default=False)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # what the sessions' trigger carries beyond params: a flow action's run_summary and history, a campaign's
+    # event; merged into the trigger of every session the start begins
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     contact_count: Mapped[int] = mapped_column(Integer, default=-1)  # -1 until known
     run_count: Mapped[int] = mapped_column(Integer, default=0)  # sessions started so far (progress.started)
     expand_cursor: Mapped[int] = mapped_column(BigID, default=0)  # the last contact id handled

@@ -18,7 +18,7 @@ from sauti.kit import clock
 from sauti.kit import http as outbound
 from sauti.models import Worker as WorkerRow
 from sauti.settings import Settings
-from sauti.worker import campaigns, outbox, pacing, recovery, scheduler, webhooks
+from sauti.worker import campaigns, flows, outbox, pacing, recovery, scheduler, webhooks
 
 log = logging.getLogger("sauti.worker")
 
@@ -68,6 +68,8 @@ class Worker:
         return {
             "outbox": lambda: outbox.send_due(self),
             "broadcasts": lambda: scheduler.expand_broadcasts(self.sessionmaker, self.dialect, self.id),
+            "flow_starts": lambda: flows.expand_starts(self.sessionmaker, self.dialect, self.id),
+            "flow_timers": lambda: flows.fire_due(self.sessionmaker, self.dialect, self.id),
             "webhooks": lambda: webhooks.deliver_due(self),
             "campaign_events": lambda: campaigns.schedule_events(self.sessionmaker, self.dialect, self.id),
             "campaign_fires": lambda: campaigns.fire_due(self.sessionmaker, self.dialect, self.id),

@@ -12,7 +12,6 @@ contact the caller selected through ``domain/scope.py``.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -365,7 +364,8 @@ async def start_flow(session: AsyncSession, event: CampaignEvent, contact_ids: S
     """A flow event's fire: start the event's flow for these contacts with a ``campaign`` trigger, in the
     event's start mode (interrupt ends a waiting session, skip leaves those contacts alone, passive starts
     beside it). Returns how many sessions began."""
-    runner = importlib.import_module("sauti.domain.flows.runner")  # the flow runtime (domain/flows)
+    from sauti.domain.flows import runner  # flows reach back into contacts and groups: imported when used
+
     workspace = await session.get(Workspace, event.workspace_id)
     flow = await session.get(Flow, event.flow_id) if event.flow_id is not None else None
     campaign = await session.get(Campaign, event.campaign_id)
@@ -380,7 +380,6 @@ async def start_flow(session: AsyncSession, event: CampaignEvent, contact_ids: S
             "point_uuid": event.uuid,
         },
     }
-    started: int = await runner.start_contacts(
+    return await runner.start_contacts(
         session, workspace, flow, list(contact_ids), trigger=trigger, mode=MODES.get(event.start_mode, "interrupt")
     )
-    return started

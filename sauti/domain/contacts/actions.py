@@ -17,7 +17,7 @@ from sauti.models import Contact, ContactGroup, Workspace
 GROUP_ACTIONS = ("add", "remove")
 ACTIONS = ("add", "remove", "block", "unblock", "interrupt", "archive_messages", "delete", "archive")
 # actions whose machinery arrives with later work: refused with a clear problem, never a silent success
-NOT_YET = {"interrupt": "flows"}
+NOT_YET: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -91,5 +91,9 @@ async def apply(session: AsyncSession, workspace: Workspace, req: ContactAction)
         await service.unblock(session, workspace, contacts)
     elif action == "delete":
         await service.delete_contacts(session, workspace, contacts)
+    elif action == "interrupt":
+        from sauti.domain.flows import runner
+
+        await runner.interrupt_contacts(session, workspace, [c.id for c in contacts])
     elif action in ("archive_messages", "archive"):
         await inbox.archive_all_incoming(session, workspace, [c.id for c in contacts])

@@ -552,11 +552,14 @@ async def _leave_all_groups(session: AsyncSession, contact_ids: Sequence[int]) -
 
 async def delete_contacts(session: AsyncSession, workspace: Workspace, contacts: Sequence[Contact]) -> None:
     """Soft delete: the contact stays listable with ``deleted=true`` but loses its name, language, values,
-    URNs (detached, so they are free for another contact) and groups."""
+    URNs (detached, so they are free for another contact) and groups; its waiting flow session is interrupted."""
     if not contacts:
         return
+    from sauti.domain.flows import runner
+
     now = clock.now()
     ids = [c.id for c in contacts]
+    await runner.interrupt_contacts(session, workspace, ids)
     await _leave_all_groups(session, ids)
     await session.execute(sql_update(ContactURN).where(ContactURN.contact_id.in_(ids)).values(contact_id=None))
     await session.execute(delete(ContactValue).where(ContactValue.contact_id.in_(ids)))
@@ -571,7 +574,8 @@ async def delete_contacts(session: AsyncSession, workspace: Workspace, contacts:
 
 
 async def set_status(session: AsyncSession, workspace: Workspace, contacts: Sequence[Contact], status: str) -> None:
-    """Block, unblock (active), stop or archive. A contact that is not active belongs to no group."""
+    """Block, unblock (active), stop or archive. A contact that is not active belongs to no group and waits in
+    no flow (its waiting session is interrupted)."""
     if status not in STATUSES:
         raise Invalid.field("status", "invalid_choice", value=status, choices=STATUSES)
     changed = [c for c in contacts if c.status != status]
@@ -585,6 +589,10 @@ async def set_status(session: AsyncSession, workspace: Workspace, contacts: Sequ
     await session.flush()
     await reachability.follow_status(session, workspace, changed, before, status)
     if status != "active":
+        from sauti.domain.flows import runner
+
+        # a contact that is blocked, stopped or archived waits in no flow any more
+        await runner.interrupt_contacts(session, workspace, [c.id for c in changed])
         await _leave_all_groups(session, [c.id for c in changed])
     else:
         await smart.refresh_contacts(session, workspace, changed)

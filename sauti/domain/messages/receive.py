@@ -11,6 +11,7 @@ from sauti.domain.autoreplies import service as autoreplies
 from sauti.domain.campaigns import fires
 from sauti.domain.contacts import service as contacts
 from sauti.domain.errors import Invalid
+from sauti.domain.flows import inbound as flows
 from sauti.domain.webhooks import events
 from sauti.kit import clock, urns
 from sauti.models import Channel, Contact, Message, Workspace
@@ -41,8 +42,9 @@ async def receive(
     An unknown sender becomes a contact. ``last_seen_on`` moves. A stopped contact who writes again is active
     again, unless what they wrote is an opt-out word, which stops them (the number's opt out follows, see
     ``contacts/reachability.py``). A blocked contact's message is kept but not handled further. Every other
-    message is delivered to the workspace's web hooks, and answered by its active auto reply unless it was an
-    opt-out word.
+    message is offered to the flows (``domain/flows/inbound.py``: a trigger, or the contact's waiting session),
+    delivered to the workspace's web hooks, and answered by its active auto reply unless it was an opt-out word
+    or a flow handled it.
     """
     urn = read_urn(incoming.urn, channel)
     contact, urn_row = await contacts.get_or_create_by_urn(
@@ -81,7 +83,7 @@ async def receive(
         return existing, False
     urn_row.channel_id = channel.id
     channel.last_seen = now
-    await _handle(session, workspace, contact, message)
+    await _handle(session, workspace, contact, message, channel)
     return message, True
 
 
@@ -96,7 +98,9 @@ async def _find_incoming(session: AsyncSession, channel_id: int, urn_id: int, ex
     return found
 
 
-async def _handle(session: AsyncSession, workspace: Workspace, contact: Contact, message: Message) -> None:
+async def _handle(
+    session: AsyncSession, workspace: Workspace, contact: Contact, message: Message, channel: Channel
+) -> None:
     now = clock.now()
     contact.last_seen_on = now
     contact.modified_on = now
@@ -110,11 +114,16 @@ async def _handle(session: AsyncSession, workspace: Workspace, contact: Contact,
         await contacts.set_status(session, workspace, [contact], "stopped")
     elif contact.status == "stopped":
         await contacts.set_status(session, workspace, [contact], "active")
+    # a flow takes the message first (a trigger starts one, or the waiting session resumes); an opt-out word
+    # is never a flow's input
+    handled = False
+    if not opting_out and contact.status == "active":
+        handled = await flows.handle(session, workspace, contact, message, channel)
     message.status = "handled"
     await session.flush()
     # web hooks hear of every message but a blocked number's; the auto reply answers what nothing else did
     await events.messages_happened(session, workspace.id, [message])
-    if not opting_out:
+    if not opting_out and not handled:
         await autoreplies.answer(session, workspace, contact, message)
 
 

@@ -98,6 +98,7 @@ def _row(
     parts: tuple[list[str], list[dict[str, Any]]] | None = None,
     created_by_id: int | None = None,
     from_autoresponse: bool = False,
+    flow_id: int | None = None,
 ) -> dict[str, Any]:
     status, reason = "queued", None
     if not contact.is_active or contact.status != "active":
@@ -111,6 +112,7 @@ def _row(
         "contact_urn_id": r.urn.id if r.urn is not None and status == "queued" else None,
         "channel_id": r.channel.id if r.channel is not None and status == "queued" else None,
         "broadcast_id": broadcast_id,
+        "flow_id": flow_id,
         "created_by_id": created_by_id,
         "direction": "out",
         "msg_type": "text",
@@ -143,10 +145,11 @@ async def queue_one(
     created_by: User | None = None,
     from_autoresponse: bool = False,
     via: Route | None = None,
+    flow_id: int | None = None,
 ) -> Message:
     """One message to one contact (a reply or a single send: high priority by default). A contact that is not
     active, or that no channel can reach, gets a failed message rather than none. ``via`` is the route when the
-    caller already found it (see :func:`route_for`)."""
+    caller already found it (see :func:`route_for`); ``flow_id`` the flow that sent it, if one did."""
     values = _row(
         workspace,
         contact,
@@ -158,6 +161,7 @@ async def queue_one(
         broadcast_id=None,
         created_by_id=created_by.id if created_by is not None else None,
         from_autoresponse=from_autoresponse,
+        flow_id=flow_id,
     )
     message = Message(**values)
     session.add(message)

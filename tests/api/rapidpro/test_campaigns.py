@@ -570,3 +570,107 @@ async def test_fields_usages_and_refusals(client: httpx.AsyncClient, db: Any, te
         await session.commit()
     assert (await row(db, ContactField, ContactField.key == "registration")).is_active is True
     assert (await row(db, ContactField, ContactField.key == "age")).is_active is False
+
+
+async def test_flow_events_start_flows_in_their_mode(
+    client: httpx.AsyncClient, db: Any, worker: Any, frozen: Clock, channel: Any, tenant: Tenant
+) -> None:
+    import json
+    from pathlib import Path
+
+    from sauti.domain.flows.definitions import save_flow
+    from sauti.models import FlowSession, Workspace
+
+    definition = json.loads((Path(__file__).parents[2] / "domain" / "flow_defs" / "registration.json").read_text())
+    async with db() as session:
+        ws = await session.get(Workspace, tenant.workspace.id)
+        flow = await save_flow(session, ws, definition)
+        await session.commit()
+    made = await _setup(client)
+    group, uuid = made["group"]["uuid"], made["campaign"]["uuid"]
+    for name, phone in (("Ann", "+250788000001"), ("Bob", "+250788000002")):
+        await create_contact(
+            client,
+            name=name,
+            urns=[f"tel:{phone}"],
+            groups=[group],
+            fields={"registration": "2026-03-01T10:30:00+02:00"},
+        )
+    body = {
+        "campaign": uuid,
+        "relative_to": "registration",
+        "offset": 0,
+        "unit": "minutes",
+        "delivery_hour": -1,
+        "flow": flow.uuid,
+    }
+    resp = await client.post(EVENTS, json=body)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["flow"] == {"uuid": flow.uuid, "name": "Mini Registration"} and resp.json()["message"] is None
+    first = await row(db, CampaignEvent, CampaignEvent.uuid == resp.json()["uuid"])
+    assert (first.event_type, first.flow_id, first.translations, first.start_mode) == ("F", flow.id, None, "I")
+    # a second event at the same time in skip mode, and a third later in interrupt mode
+    second = (await client.post(EVENTS, json={**body, "offset": 1})).json()
+    assert (await client.post(EVENTS, json={**body, "offset": 2})).status_code == 201
+    async with db() as session:
+        await session.execute(
+            CampaignEvent.__table__.update().where(CampaignEvent.uuid == second["uuid"]).values(start_mode="S")  # type: ignore[attr-defined]
+        )
+        await session.commit()
+    await worker.drain()
+    assert len(await _fires(db)) == 6
+
+    async def sessions() -> list[tuple[str | None, str, str]]:
+        async with db() as session:
+            rows = await session.execute(
+                select(Contact.name, FlowSession.status, FlowSession.state)
+                .join(Contact, Contact.id == FlowSession.contact_id)
+                .order_by(FlowSession.id)
+            )
+            return [(n, s, state["trigger"]["type"]) for n, s, state in rows]
+
+    frozen.now = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
+    await worker.drain()
+    assert await sessions() == [("Ann", "waiting", "campaign"), ("Bob", "waiting", "campaign")]
+    async with db() as session:
+        texts = list((await session.execute(select(Message.text).order_by(Message.id))).scalars())
+    assert texts == ["Hi! What is your name?"] * 2
+    frozen.now = datetime(2026, 3, 1, 8, 31, tzinfo=UTC)  # skip: both wait in a flow, so nothing starts
+    await worker.drain()
+    assert len(await sessions()) == 2
+    assert [f[1] for f in await _fires(db)] == ["fired"] * 4 + ["pending"] * 2
+    frozen.now = datetime(2026, 3, 1, 8, 32, tzinfo=UTC)  # interrupt: the waiting sessions end, new ones begin
+    await worker.drain()
+    assert await sessions() == [
+        ("Ann", "interrupted", "campaign"),
+        ("Bob", "interrupted", "campaign"),
+        ("Ann", "waiting", "campaign"),
+        ("Bob", "waiting", "campaign"),
+    ]
+
+
+async def test_an_inbound_message_moves_last_seen_fires(
+    client: httpx.AsyncClient, db: Any, worker: Any, frozen: Clock, channel: Any
+) -> None:
+    made = await _setup(client)
+    group = made["group"]["uuid"]
+    await create_contact(client, name="Ann", urns=["tel:+250788000001"], groups=[group])
+    body = {
+        "campaign": made["campaign"]["uuid"],
+        "relative_to": "last_seen_on",
+        "offset": 2,
+        "unit": "days",
+        "delivery_hour": -1,
+        "message": "We miss you",
+    }
+    assert (await client.post(EVENTS, json=body)).status_code == 201
+    await worker.drain()
+    assert await _fires(db) == []  # never seen: no date
+    frozen.move(minutes=5, seconds=30)
+    resp = await client.post(f"/c/test/{channel.uuid}/receive", data={"from": "+250788000001", "text": "hello"})
+    assert resp.status_code == 200, resp.text
+    # seen at 08:05:30, rounded up to the minute, two days later
+    assert await _fires(db) == [("Ann", "pending", datetime(2026, 3, 3, 8, 6, tzinfo=UTC))]
+    frozen.move(days=1)
+    await client.post(f"/c/test/{channel.uuid}/receive", data={"from": "+250788000001", "text": "again"})
+    assert await _fires(db) == [("Ann", "pending", datetime(2026, 3, 4, 8, 6, tzinfo=UTC))]

@@ -71,10 +71,6 @@ async def test_block_unblock_delete(client: httpx.AsyncClient, db: Any) -> None:
         ({"contacts": ["{a}"], "action": "add", "group": "Nope"}, {"group": ["No such object: Nope"]}),
         ({"action": "block"}, {"contacts": ["This field is required."]}),
         ({"contacts": ["{a}"]}, {"action": ["This field is required."]}),
-        (
-            {"contacts": ["{a}"], "action": "interrupt"},
-            {"action": ['Action "interrupt" is not supported yet: it arrives with flows.']},
-        ),
     ],
 )
 async def test_errors_change_nothing(

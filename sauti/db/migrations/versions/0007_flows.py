@@ -99,6 +99,7 @@ def upgrade() -> None:
         sa.Column("restart_participants", sa.Boolean(), nullable=False),
         sa.Column("exclude_active", sa.Boolean(), nullable=False),
         sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("extra", sa.JSON(), nullable=False),
         sa.Column("contact_count", sa.Integer(), nullable=False),
         sa.Column("run_count", sa.Integer(), nullable=False),
         sa.Column("expand_cursor", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),

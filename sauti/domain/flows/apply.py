@@ -1,0 +1,223 @@
+"""Doing what a sprint's events say happened, through the same domain services the dialects use.
+
+- ``msg_created``: an outgoing message queued for the outbox with ``messages.flow_id`` set (high priority when
+  the sprint answers the contact, bulk priority for a start to many); a contact no channel can reach, or that
+  is not active, gets a failed message, as any send does.
+- ``contact_name_changed``, ``contact_language_changed``, ``contact_field_changed``, ``contact_urns_changed``:
+  gathered and saved in one ``contacts.service.update`` (so smart groups are re-evaluated once per sprint);
+  ``contact_status_changed`` through ``contacts.service.set_status``; ``contact_groups_changed`` through
+  ``contacts.service.change_group`` for manual groups (smart groups follow re-evaluation).
+- ``input_labels_added``: the inbound message labelled.
+- ``broadcast_created``: a real broadcast, expanded by the worker like any other.
+- ``session_triggered``: a flow start of type ``flow``, expanded by the worker; its trigger carries the
+  spawning run's summary.
+
+DECISION: ``contact_timezone_changed`` is not saved (contacts have no timezone column yet); the engine keeps it
+for the rest of the sprint. ``webhook_called`` and the other log-only events are not kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.domain.broadcasts import service as broadcasts
+from sauti.domain.contacts import queries as contact_queries
+from sauti.domain.contacts import service as contacts
+from sauti.domain.errors import Invalid
+from sauti.domain.groups import queries as group_queries
+from sauti.domain.labels import queries as label_queries
+from sauti.domain.messages import actions as message_actions
+from sauti.domain.messages.send import Content, queue_one
+from sauti.engine.events import Event
+from sauti.kit import urns as kurns
+from sauti.models import Contact, Message, Workspace
+
+log = logging.getLogger("sauti.flows")
+
+
+@dataclass
+class Applied:
+    """What applying a sprint did that its caller needs: the messages it queued, and starts it recorded."""
+
+    messages: list[Message] = field(default_factory=list)
+    start_ids: list[int] = field(default_factory=list)
+
+
+def _urn_text(text: str) -> str:
+    """A URN of an event without its channel affinity or display."""
+    try:
+        return kurns.identity(kurns.parse(text))
+    except kurns.URNError:
+        return text
+
+
+async def apply_events(
+    session: AsyncSession,
+    workspace: Workspace,
+    contact: Contact,
+    events: Sequence[Event],
+    *,
+    flow_ids: Mapping[str, int],
+    run_flows: Mapping[str, str],
+    high_priority: bool,
+    input_message: Message | None = None,
+) -> Applied:
+    """Apply ``events`` of one sprint of ``contact``'s session. ``run_flows`` maps a run UUID to its flow UUID
+    and ``flow_ids`` a flow UUID to its row id (to set ``messages.flow_id``)."""
+    applied = Applied()
+    changes = contacts.ContactInput()
+    changed = False
+    field_values: dict[str, Any] = {}
+    for event in events:
+        data = event.data
+        kind = event.type
+        if kind == "msg_created":
+            flow_id = flow_ids.get(run_flows.get(event.run_uuid or "", ""))
+            applied.messages.append(
+                await _queue(session, workspace, contact, data.get("msg") or {}, flow_id, high_priority)
+            )
+        elif kind == "contact_name_changed":
+            changes.name = data.get("name") or None
+            changed = True
+        elif kind == "contact_language_changed":
+            changes.language = data.get("language") or None
+            changed = True
+        elif kind == "contact_field_changed":
+            ref = data.get("field") or {}
+            value = data.get("value")
+            field_values[str(ref.get("key"))] = value.get("text") if isinstance(value, Mapping) else None
+            changed = True
+        elif kind == "contact_urns_changed":
+            changes.urns = [_urn_text(u) for u in data.get("urns") or ()]
+            changed = True
+        elif kind == "contact_status_changed":
+            await contacts.set_status(session, workspace, [contact], str(data.get("status")))
+        elif kind == "contact_groups_changed":
+            await _groups(session, workspace, contact, data)
+        elif kind == "input_labels_added" and input_message is not None:
+            await _labels(session, workspace, input_message, data.get("labels") or ())
+        elif kind == "broadcast_created":
+            await _broadcast(session, workspace, data)
+        elif kind == "session_triggered":
+            start_id = await _session_triggered(session, workspace, data)
+            if start_id is not None:
+                applied.start_ids.append(start_id)
+    if changed and contact.is_active:
+        if field_values:
+            changes.fields = field_values
+        try:
+            await contacts.update(session, workspace, contact, changes)
+        except Invalid:
+            # DECISION: a value the contacts domain refuses (a language it doesn't know, a URN another contact
+            # holds ...) is left unsaved, as any caller's invalid input is; the sprint's other effects stand
+            log.warning("flow changes to contact %s refused by the contacts domain", contact.uuid)
+    return applied
+
+
+async def _queue(
+    session: AsyncSession,
+    workspace: Workspace,
+    contact: Contact,
+    msg: Mapping[str, Any],
+    flow_id: int | None,
+    high_priority: bool,
+) -> Message:
+    replies = [dict(q) if isinstance(q, Mapping) else {"text": str(q)} for q in msg.get("quick_replies") or () if q]
+    content = Content(
+        text=str(msg.get("text") or ""), attachments=list(msg.get("attachments") or ()), quick_replies=replies
+    )
+    return await queue_one(session, workspace, contact, content, high_priority=high_priority, flow_id=flow_id)
+
+
+async def _groups(session: AsyncSession, workspace: Workspace, contact: Contact, data: Mapping[str, Any]) -> None:
+    if not contact.is_active:
+        return
+    for key, add in (("groups_added", True), ("groups_removed", False)):
+        refs = [str(g.get("uuid")) for g in data.get(key) or () if isinstance(g, Mapping)]
+        if not refs:
+            continue
+        found = await group_queries.by_references(session, workspace, refs)
+        for ref in refs:
+            group = found.get(ref)
+            if group is None or group.group_type != "manual":
+                continue  # a smart group follows re-evaluation; a deleted one is gone
+            if add and contact.status != "active":
+                continue
+            await contacts.change_group(session, workspace, [contact], group, add)
+
+
+async def _labels(
+    session: AsyncSession, workspace: Workspace, message: Message, refs: Sequence[Mapping[str, Any]]
+) -> None:
+    for ref in refs:
+        label = await label_queries.by_uuid(session, workspace, str(ref.get("uuid")))
+        if label is not None:
+            await message_actions.label(session, [message], label)
+
+
+async def _contact_ids(session: AsyncSession, workspace: Workspace, refs: Sequence[Any]) -> list[int]:
+    uuids = [str(c.get("uuid")) for c in refs if isinstance(c, Mapping) and c.get("uuid")]
+    found = await contact_queries.by_references(session, workspace, uuids) if uuids else {}
+    return list(dict.fromkeys(c.id for c in found.values() if c.is_active))
+
+
+async def _group_ids(session: AsyncSession, workspace: Workspace, refs: Sequence[Any]) -> list[int]:
+    uuids = [str(g.get("uuid")) for g in refs if isinstance(g, Mapping) and g.get("uuid")]
+    found = await group_queries.by_references(session, workspace, uuids) if uuids else {}
+    return list(dict.fromkeys(g.id for g in found.values()))
+
+
+async def _broadcast(session: AsyncSession, workspace: Workspace, data: Mapping[str, Any]) -> None:
+    translations = data.get("translations") or {}
+    if not translations:
+        return
+    contact_ids = await _contact_ids(session, workspace, data.get("contacts") or ())
+    group_ids = await _group_ids(session, workspace, data.get("groups") or ())
+    urn_list = [_urn_text(u) for u in data.get("urns") or ()]
+    if not (contact_ids or group_ids or urn_list):
+        return
+    base = str(data.get("base_language") or next(iter(translations)))
+    await broadcasts.create(
+        session,
+        workspace,
+        translations=translations,
+        base_language=base,
+        urn_list=urn_list,
+        contact_ids=contact_ids,
+        group_ids=group_ids,
+    )
+
+
+async def _session_triggered(session: AsyncSession, workspace: Workspace, data: Mapping[str, Any]) -> int | None:
+    from sauti.domain.flows import queries, starts
+
+    ref = data.get("flow") or {}
+    flow = await queries.by_uuid(session, workspace, str(ref.get("uuid")))
+    if flow is None or flow.is_archived:
+        return None
+    contact_ids = await _contact_ids(session, workspace, data.get("contacts") or ())
+    group_ids = await _group_ids(session, workspace, data.get("groups") or ())
+    urn_list = [_urn_text(u) for u in data.get("urns") or ()]
+    if not (contact_ids or group_ids or urn_list):
+        return None
+    exclusions = data.get("exclusions") or {}
+    start = await starts.record(
+        session,
+        workspace,
+        flow=flow,
+        contact_ids=contact_ids,
+        group_ids=group_ids,
+        urns=urn_list,
+        params={},
+        restart_participants=not exclusions.get("started_previously"),
+        exclude_active=bool(exclusions.get("in_a_flow")),
+        start_type="flow",
+        created_by_id=None,
+        extra={"run_summary": data.get("run_summary") or {}, "history": data.get("history") or {}},
+    )
+    return start.id

@@ -1,0 +1,110 @@
+"""The engine's view of a workspace: its environment and the assets a session may use, built from the rows.
+
+One :class:`Assets` serves one start or resume (or one batch of starts of the same flow). Flows are read once per
+saved revision and kept (:func:`definition`): reading a definition costs more than the rest of a sprint. The
+flows given are loaded with every flow they enter or start, transitively, so subflows are there when the engine
+looks for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.domain.channels import queries as channel_queries
+from sauti.domain.fields import queries as field_queries
+from sauti.domain.flows import queries
+from sauti.domain.groups import queries as group_queries
+from sauti.domain.scope import scoped
+from sauti.engine.assets import Assets, ChannelAsset, FieldAsset, GlobalAsset, GroupAsset, LabelAsset
+from sauti.engine.definition import Flow as Definition
+from sauti.engine.definition import inspect_flow, read_flow
+from sauti.engine.env import Environment
+from sauti.models import Channel, Flow, Global, Label, Workspace
+
+DATE_FORMATS: Final = {"day_first": "DD-MM-YYYY", "month_first": "MM-DD-YYYY", "year_first": "YYYY-MM-DD"}
+
+
+def environment(workspace: Workspace) -> Environment:
+    """The workspace's settings as the engine reads them."""
+    return Environment(
+        date_format=DATE_FORMATS.get(workspace.date_style, "DD-MM-YYYY"),
+        timezone=workspace.timezone or "UTC",
+        allowed_languages=tuple(workspace.languages or ()),
+        default_country=workspace.country or None,
+        redaction_policy="urns" if workspace.anon else "none",
+    )
+
+
+_READ: dict[tuple[int, datetime], Definition] = {}
+_KEEP: Final = 512
+
+
+def definition(row: Flow) -> Definition:
+    """The engine's reading of a saved flow, read once per saved revision (a save moves ``modified_on``)."""
+    key = (row.id, row.modified_on)
+    found = _READ.get(key)
+    if found is None:
+        if len(_READ) >= _KEEP:
+            _READ.clear()
+        found = _READ[key] = read_flow(row.definition)
+    return found
+
+
+async def _with_dependencies(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow]) -> list[Flow]:
+    found = {f.uuid: f for f in flows}
+    todo = list(found.values())
+    while todo:
+        wanted: set[str] = set()
+        for row in todo:
+            for dep in inspect_flow(definition(row)).dependencies:
+                if dep.type == "flow" and dep.uuid and dep.uuid not in found:
+                    wanted.add(dep.uuid)
+        todo = []
+        if wanted:
+            rows = await session.execute(queries.listing(workspace).where(Flow.uuid.in_(sorted(wanted))))
+            for row in rows.scalars():
+                found[row.uuid] = row
+                todo.append(row)
+    return list(found.values())
+
+
+def _channel_asset(channel: Channel) -> ChannelAsset:
+    roles = tuple(r for code, r in (("S", "send"), ("R", "receive")) if code in (channel.role or ""))
+    return ChannelAsset(
+        channel.uuid, channel.name, channel.address or "", tuple(channel.schemes or ()), roles, channel.country
+    )
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What a start or resume runs with: the environment, the assets, and the row id of each flow in them."""
+
+    env: Environment
+    assets: Assets
+    flow_ids: dict[str, int]
+
+
+async def load(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow]) -> Loaded:
+    """The environment and the assets for sessions of ``flows`` (and the flows they enter or start)."""
+    env = environment(workspace)
+    rows = await _with_dependencies(session, workspace, flows)
+    fields = await field_queries.user_fields(session, workspace)
+    groups = (await session.execute(group_queries.listing(workspace))).scalars()
+    labels = (await session.execute(scoped(Label, workspace).where(Label.is_active).order_by(Label.id))).scalars()
+    channels = await channel_queries.senders(session, workspace)
+    globals_ = (await session.execute(scoped(Global, workspace).where(Global.is_active))).scalars()
+    assets = Assets.build(
+        env,
+        flows=[definition(r) for r in rows],
+        fields=[FieldAsset(f.key, f.name, f.value_type) for f in fields],
+        groups=[GroupAsset(g.uuid, g.name, g.query if g.group_type == "smart" else None) for g in groups],
+        labels=[LabelAsset(x.uuid, x.name) for x in labels],
+        channels=[_channel_asset(c) for c in channels],
+        globals=[GlobalAsset(g.key, g.name, g.value) for g in globals_],
+    )
+    return Loaded(env, assets, {r.uuid: r.id for r in rows})

@@ -1,0 +1,71 @@
+"""An inbound message meets the flows: a trigger starts one, or the contact's waiting session takes it.
+
+In order (flows.md §6.5): a keyword trigger that matches starts its flow, interrupting the waiting session,
+unless that session's flow ignores triggers; else a catch-all trigger starts its flow when the contact waits in
+no session; else the waiting session is resumed with the message; else nothing happens (the message stays in
+the inbox). A message a flow handled carries the flow's id (``messages.flow_id``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sauti.domain.flows import queries, runner, triggers
+from sauti.kit import clock
+from sauti.kit.timefmt import format_utc
+from sauti.models import Channel, Contact, ContactURN, Message, Workspace
+
+
+async def _event(session: AsyncSession, message: Message, channel: Channel | None) -> dict[str, Any]:
+    urn = await session.get(ContactURN, message.contact_urn_id) if message.contact_urn_id else None
+    msg: dict[str, Any] = {"uuid": message.uuid, "text": message.text or ""}
+    if urn is not None:
+        msg["urn"] = f"{urn.scheme}:{urn.path}"
+    if channel is not None:
+        msg["channel"] = {"uuid": channel.uuid, "name": channel.name}
+    if message.attachments:
+        msg["attachments"] = list(message.attachments)
+    if message.external_id:
+        msg["external_id"] = message.external_id
+    return {
+        "uuid": clock.new_uuid(),
+        "type": "msg_received",
+        "created_on": format_utc(message.created_on),
+        "msg": msg,
+    }
+
+
+async def handle(
+    session: AsyncSession, workspace: Workspace, contact: Contact, message: Message, channel: Channel | None
+) -> bool:
+    """Let the flows handle ``message`` from ``contact`` (active, not blocked). True when a flow took it."""
+    waiting = await queries.waiting_session(session, workspace, contact.id)
+    found = await triggers.match(session, workspace, contact.id, message.text or "", message.channel_id)
+    if found is not None:
+        flow = await queries.by_id(session, workspace, found.trigger.flow_id)
+        usable = flow is not None and not flow.is_archived
+        if usable and found.keyword is not None and waiting is not None and waiting.current_flow_id is not None:
+            current = await queries.by_id(session, workspace, waiting.current_flow_id)
+            usable = current is None or not current.ignore_triggers
+        if usable and (found.keyword is not None or waiting is None):
+            assert flow is not None
+            trigger: dict[str, Any] = {"type": "msg", "event": await _event(session, message, channel)}
+            if found.keyword is not None:
+                trigger["keyword_match"] = {"type": found.trigger.match_type, "keyword": found.keyword}
+            started = await runner.start_contacts(session, workspace, flow, [contact.id], trigger=trigger)
+            if started:
+                message.flow_id = flow.id
+                return True
+    if waiting is not None:
+        flow_id = waiting.current_flow_id
+        resume = {
+            "type": "msg",
+            "event": await _event(session, message, channel),
+            "resumed_on": format_utc(clock.now()),
+        }
+        if await runner.resume_session(session, workspace, waiting, contact, resume, input_message=message):
+            message.flow_id = flow_id
+            return True
+    return False

@@ -1,0 +1,114 @@
+"""A conversation through ``receive``: a keyword starts the registration flow, the contact answers, results
+and contact changes are saved, replies are queued as high-priority flow messages, smart groups follow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from sauti.domain.autoreplies import service as autoreplies
+from sauti.domain.flows import triggers
+from sauti.kit import clock
+from sauti.models import (
+    ContactGroup,
+    ContactValue,
+    Flow,
+    FlowRun,
+    FlowSession,
+    FlowTimer,
+    GroupMember,
+    Message,
+)
+from tests.conftest import Backend, Tenant
+from tests.domain.flow_support import Clock, World, make_world, use_clock
+
+URN = "tel:+250788123123"
+
+
+@pytest.fixture
+def fixed_clock() -> Iterator[Clock]:
+    c = use_clock()
+    yield c
+    clock.set_clock(None)
+
+
+async def add_keyword(world: World, *keywords: str, **kwargs: object) -> None:
+    async with world.backend.sessionmaker() as session:
+        ws = await world.ws(session)
+        flow = await session.get(Flow, world.flow_id)
+        assert flow is not None
+        await triggers.create(session, ws, trigger_type="keyword", flow=flow, keywords=list(keywords), **kwargs)  # type: ignore[arg-type]
+        await session.commit()
+
+
+async def test_three_node_conversation(backend: Backend, tenant: Tenant, fixed_clock: Clock) -> None:
+    world = await make_world(backend, tenant)
+    await add_keyword(world, "join")
+    async with backend.sessionmaker() as session:
+        await autoreplies.create(session, await world.ws(session), message="We got it", is_active=True)
+        await session.commit()
+
+    first = await world.receive(URN, "JOIN now")
+    contact = await world.contact(URN)
+    assert first.flow_id == world.flow_id
+    sent = await world.outgoing(contact.id)
+    assert [(m.text, m.high_priority, m.flow_id, m.status) for m in sent] == [
+        ("Welcome!", True, world.flow_id, "queued"),
+        ("Hi! What is your name?", True, world.flow_id, "queued"),
+    ]  # the flow answered: no auto reply
+    assert contact.current_flow_id == world.flow_id
+
+    fixed_clock.advance(minutes=1)
+    await world.receive(URN, "Amina")
+    fixed_clock.advance(minutes=1)
+    await world.receive(URN, "I am 27 years")
+
+    sent = await world.outgoing(contact.id)
+    assert [m.text for m in sent] == [
+        "Welcome!",
+        "Hi! What is your name?",
+        "Thanks Amina. How old are you?",
+        "Thank you Amina, you're all set. Age noted: 27",
+    ]
+    assert all(m.high_priority and m.flow_id == world.flow_id for m in sent)
+    async with backend.sessionmaker() as session:
+        run = (await session.execute(select(FlowRun))).scalar_one()
+        assert run.status == "completed" and run.responded and run.exited_on is not None
+        assert {k: (v["value"], v["category"]) for k, v in run.results.items()} == {
+            "name": ("Amina", "Has Text"),
+            "age": ("27", "Valid"),
+        }
+        assert [p["node_uuid"][-1] for p in run.path] == ["0", "1", "2", "3"]
+        fs = (await session.execute(select(FlowSession))).scalar_one()
+        assert fs.status == "completed" and fs.ended_on is not None
+        flow = await session.get(Flow, world.flow_id)
+        assert flow is not None
+        assert (flow.runs_active, flow.runs_waiting, flow.runs_completed) == (0, 0, 1)
+        refreshed = await world.contact(URN)
+        assert refreshed.name == "Amina" and refreshed.current_flow_id is None
+        value = (await session.execute(select(ContactValue).where(ContactValue.contact_id == contact.id))).scalar_one()
+        assert value.text_value == "27"
+        adults = (await session.execute(select(ContactGroup).where(ContactGroup.name == "Adults"))).scalar_one()
+        member = await session.get(GroupMember, (adults.id, contact.id))
+        assert member is not None and adults.member_count == 1
+        # inbound messages a flow handled carry its id; the timers of the finished session are retired
+        inbound = (await session.execute(select(Message).where(Message.direction == "in"))).scalars().all()
+        assert [m.flow_id for m in inbound] == [world.flow_id] * 3
+        timers = (await session.execute(select(FlowTimer))).scalars().all()
+        assert timers and all(t.status == "skipped" for t in timers)
+
+
+async def test_unmatched_message_gets_the_auto_reply(backend: Backend, tenant: Tenant, fixed_clock: Clock) -> None:
+    world = await make_world(backend, tenant)
+    await add_keyword(world, "join")
+    async with backend.sessionmaker() as session:
+        await autoreplies.create(session, await world.ws(session), message="We got it", is_active=True)
+        await session.commit()
+    message = await world.receive(URN, "hello there")
+    contact = await world.contact(URN)
+    assert message.flow_id is None
+    assert [(m.text, m.flow_id) for m in await world.outgoing(contact.id)] == [("We got it", None)]
+    async with backend.sessionmaker() as session:
+        assert (await session.execute(select(FlowSession))).first() is None
