@@ -127,7 +127,8 @@ async def _reschedule_all(session: AsyncSession, campaign: Campaign) -> None:
     )
 
 
-def _reschedule(event: CampaignEvent) -> None:
+def reschedule(event: CampaignEvent) -> None:
+    """A new version of the event's fires is to be computed (the old ones are stale from now)."""
     event.fire_version += 1
     event.status = "scheduling"
     event.claimed_by = None
@@ -286,7 +287,7 @@ async def create_event(session: AsyncSession, workspace: Workspace, data: EventI
         modified_on=now,
     )
     _apply(workspace, event, data, checked)
-    _reschedule(event)
+    reschedule(event)
     session.add(event)
     await session.flush()
     return event
@@ -315,7 +316,7 @@ async def update_event(session: AsyncSession, workspace: Workspace, uuid: str, d
         if campaign is None or not campaign.is_active or campaign.is_archived:
             raise Invalid.field("campaign", "no_such_object", ref=campaign.uuid if campaign else "")
     if _apply(workspace, event, data, checked) or event.status != "ready":
-        _reschedule(event)
+        reschedule(event)
     event.modified_on = clock.now()
     await session.flush()
     return event
