@@ -674,3 +674,17 @@ async def test_an_inbound_message_moves_last_seen_fires(
     frozen.move(days=1)
     await client.post(f"/c/test/{channel.uuid}/receive", data={"from": "+250788000001", "text": "again"})
     assert await _fires(db) == [("Ann", "pending", datetime(2026, 3, 4, 8, 6, tzinfo=UTC))]
+
+
+async def test_docs_pages_and_openapi(anon_client: httpx.AsyncClient) -> None:
+    for name, title in (
+        ("campaigns", "List, Create or Update Campaigns"),
+        ("campaign_events", "List, Create, Update or Delete Campaign Events"),
+    ):
+        page = await anon_client.get(f"/api/v2/{name}")
+        assert page.status_code == 200 and title in page.text
+    assert "delivery_hour" in (await anon_client.get("/api/v2/campaign_events")).text
+    document = (await anon_client.get("/api/v2/openapi.json")).json()
+    assert set(document["paths"]["/api/v2/campaigns.json"]) == {"get", "post"}
+    assert set(document["paths"]["/api/v2/campaign_events.json"]) == {"get", "post", "delete"}
+    assert (await anon_client.get(CAMPAIGNS)).status_code == 403
