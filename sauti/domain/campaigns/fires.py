@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sauti.db.base import table_of
 from sauti.db.bulk import insert_rows
 from sauti.domain.campaigns.timing import fire_time
+from sauti.domain.messages.send import Content, queue_many
 from sauti.kit import clock
 from sauti.models import (
     Campaign,
@@ -319,12 +320,20 @@ async def group_refilled(session: AsyncSession, group_id: int) -> None:
     )
 
 
-async def send_message(session: AsyncSession, event: CampaignEvent, contact_ids: Sequence[int]) -> int:
-    """A message event's fire: a broadcast to these contacts in the event's translations (each contact's
-    language, else the event's base language), its messages queued at once through the outbox. With start mode
-    skip, contacts waiting in a flow are left out. Returns how many messages were queued."""
-    from sauti.domain.broadcasts import service as broadcasts
+def _content(event: CampaignEvent, language: str | None) -> Content:
+    """The event's text in the contact's language when it has one, else in its base language."""
+    translations = event.translations or {}
+    lang = language if language in translations else event.base_language
+    return Content(text=(translations.get(lang or "") or {}).get("text") or "")
 
+
+async def send_message(session: AsyncSession, event: CampaignEvent, contact_ids: Sequence[int]) -> int:
+    """A message event's fire: one message to each of these contacts (active ones) in the event's translations
+    (the contact's language, else the event's base language), queued in bulk for the outbox as a broadcast's
+    are. With start mode skip, contacts waiting in a flow are left out. Returns how many were queued.
+
+    DECISION: no broadcast row is recorded (campaign messages are not broadcasts.json's, as upstream they come
+    from the campaign, not from a broadcast); the messages are ordinary outgoing messages."""
     workspace = await session.get(Workspace, event.workspace_id)
     assert workspace is not None
     ids = list(contact_ids)
@@ -343,18 +352,21 @@ async def send_message(session: AsyncSession, event: CampaignEvent, contact_ids:
         ids = [c for c in ids if c not in busy]
     if not ids:
         return 0
-    translations = event.translations or {}
-    broadcast = await broadcasts.create(
-        session,
-        workspace,
-        translations=translations,
-        base_language=event.base_language or broadcasts.primary_language(workspace),
-        contact_ids=ids,
+    recipients = list(
+        await session.execute(
+            select(Contact.id, Contact.language, Contact.is_active, Contact.status)
+            .where(
+                Contact.workspace_id == event.workspace_id,
+                Contact.id.in_(ids),
+                Contact.is_active,
+                Contact.status == "active",
+            )
+            .order_by(Contact.id)
+        )
     )
-    queued = 0
-    while broadcast.status != "completed":
-        queued += await broadcasts.expand(session, broadcast, batch=len(ids) + 1)
-    return queued
+    by_language = {lang: _content(event, lang) for lang in {r.language for r in recipients}}
+    contents = {r.id: by_language[r.language] for r in recipients}
+    return await queue_many(session, workspace, recipients, contents, broadcast_id=None)
 
 
 MODES = {"I": "interrupt", "S": "skip", "P": "passive"}
