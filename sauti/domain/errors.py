@@ -83,7 +83,9 @@ CODES: Mapping[str, tuple[str, ...]] = {
     "default_language_required": ("language",),  # an event's message lacks the workspace's default language
     "event_scheduling": (),  # changing an event while its fires are being computed
     "campaign_change": (),  # moving an event to another campaign
-    "field_in_use": ("key", "events"),  # deleting (or retyping) a field active campaign events are relative to
+    "field_in_use": ("key", "events"),  # deleting a field active campaign events are relative to
+    "field_type_in_use": (),  # retyping a date field active campaign events are relative to
+    "group_used_by_campaigns": (),  # (``BadParameter``) deleting a group a live campaign is on
     # media
     "file_not_a_file": (),
     "file_missing": (),

@@ -113,6 +113,8 @@ MESSAGES: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
     "event_scheduling": "Cannot modify events which are currently being scheduled.",
     "campaign_change": "Cannot change campaign for existing events",
     "field_in_use": "Field {key} is used by {events} active campaign event(s); delete or change them first.",
+    "field_type_in_use": "Can't change type of date field being used by campaign events.",
+    "group_used_by_campaigns": "Group is being used by campaigns which must be archived first.",
     "too_many": "Ensure this field has no more than {max} elements.",
     "limit_reached": "Cannot create object because workspace has reached limit.",
     "system_object": lambda p: f"Cannot {p['action']} system object.",

@@ -332,8 +332,10 @@ async def send_message(session: AsyncSession, event: CampaignEvent, contact_ids:
     (the contact's language, else the event's base language), queued in bulk for the outbox as a broadcast's
     are. With start mode skip, contacts waiting in a flow are left out. Returns how many were queued.
 
-    DECISION: no broadcast row is recorded (campaign messages are not broadcasts.json's, as upstream they come
-    from the campaign, not from a broadcast); the messages are ordinary outgoing messages."""
+    DECISION: a message event never interrupts a contact's waiting flow, whatever its start mode (only skip
+    changes anything: it leaves those contacts out). DECISION: no broadcast row is recorded (campaign messages
+    are not broadcasts.json's: upstream they come from the campaign, not from a broadcast); the messages are
+    ordinary outgoing messages."""
     workspace = await session.get(Workspace, event.workspace_id)
     assert workspace is not None
     ids = list(contact_ids)

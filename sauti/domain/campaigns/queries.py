@@ -131,3 +131,9 @@ async def field_usage(
     if field_ids is not None:
         stmt = stmt.where(CampaignEvent.field_id.in_(list(field_ids)))
     return {field_id: int(n) for field_id, n in await session.execute(stmt)}
+
+
+async def live_on_group(session: AsyncSession, workspace: Workspace, group_id: int) -> bool:
+    """Whether a live (active, not archived) campaign is on the group."""
+    stmt = live_campaigns(workspace).with_only_columns(Campaign.id).where(Campaign.group_id == group_id).limit(1)
+    return (await session.execute(stmt)).first() is not None

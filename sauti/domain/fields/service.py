@@ -105,7 +105,9 @@ async def edit(
     errors = ErrorCollector()
     await check_name(session, workspace, name, errors, exclude_id=field.id)
     if value_type != field.value_type and field.value_type == "datetime":
-        await _refuse_if_used(session, workspace, field, "type")
+        used = (await campaign_queries.field_usage(session, workspace, [field.id])).get(field.id, 0)
+        if used:
+            errors.add("type", "field_type_in_use")
     errors.raise_if_any()
     field.name = name
     if value_type != field.value_type:

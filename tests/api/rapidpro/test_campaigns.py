@@ -540,7 +540,7 @@ async def test_stale_fires_are_skipped_and_rescheduling(
 async def test_fields_usages_and_refusals(client: httpx.AsyncClient, db: Any, tenant: Tenant) -> None:
     from sauti.domain.errors import Invalid
     from sauti.domain.fields import service as fields
-    from sauti.models import ContactField, Workspace
+    from sauti.models import ContactField, ContactGroup, Workspace
 
     made = await _setup(client)
     body = {
@@ -559,8 +559,15 @@ async def test_fields_usages_and_refusals(client: httpx.AsyncClient, db: Any, te
     resp = await client.post("/api/v2/fields.json?key=registration", json={"name": "Registration", "type": "text"})
     assert (resp.status_code, resp.json()) == (
         400,
-        {"type": ["Field registration is used by 2 active campaign event(s); delete or change them first."]},
+        {"type": ["Can't change type of date field being used by campaign events."]},
     )
+    # nor is the campaign's group deleted while the campaign is live
+    resp = await client.delete(f"/api/v2/groups.json?uuid={made['group']['uuid']}")
+    assert (resp.status_code, resp.json()) == (
+        400,
+        {"detail": "Group is being used by campaigns which must be archived first."},
+    )
+    assert (await row(db, ContactGroup, ContactGroup.uuid == made["group"]["uuid"])).is_active is True
     async with db() as session:
         ws = await session.get(Workspace, tenant.workspace.id)
         with pytest.raises(Invalid) as refused:
