@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from sauti.models import Broadcast, Contact, ContactGroup, ContactTag, Message, WebHook, WebhookDelivery
+from sauti.models import Broadcast, Contact, ContactGroup, ContactTag, FlowRun, Message, WebHook, WebhookDelivery
 from tests.conftest import Backend
 from tests.support.postgres import free_port
 from tests.support.server import Server, running_server
@@ -76,6 +76,9 @@ async def test_the_tour_runs_as_written(demo: tuple[Server, Path], db: Any) -> N
         texts = set((await session.execute(select(Message.text))).scalars())
         assert {"Hello Ada", "Thanks"} <= texts
         assert (await session.execute(select(Broadcast.translations))).scalar_one() == {"eng": {"text": "Hi all"}}
+        run = (await session.execute(select(FlowRun))).scalar_one()  # the Registration conversation
+        assert (run.status, run.responded) == ("completed", True)
+        assert {k: v["value"] for k, v in run.results.items()} == {"name": "Amani", "age": "31", "district": "Gasabo"}
 
 
 def test_the_python_client_snippet_runs(demo: tuple[Server, Path]) -> None:
@@ -85,7 +88,6 @@ def test_the_python_client_snippet_runs(demo: tuple[Server, Path]) -> None:
     env_headers = ["-H", f"Authorization: Token {token}", "-H", "Content-Type: application/json"]
     base = f"{server.base_url}/api/v2"
     for path, body in [
-        ("fields.json", '{"name": "Age", "type": "number"}'),
         ("groups.json", '{"name": "Adults", "query": "age >= 18"}'),
         ("contacts.json", '{"name": "Ada", "urns": ["tel:+250788123123"], "fields": {"age": 36}}'),
         ("contacts.json", '{"name": "Kid", "urns": ["tel:+250788123124"], "fields": {"age": 9}}'),

@@ -485,6 +485,40 @@ def trigger_remove(uuid: str, workspace: Annotated[str, typer.Option(help="works
     _out(f"trigger {_db(go)} removed")
 
 
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="a RapidPro/TextIt export (.json), e.g. from definitions.json")],
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+) -> None:
+    """Import the fields, groups, flows and triggers of an export file, all or nothing. Importing a file again
+    updates what it made (flows by UUID, fields by key, groups by UUID or name) instead of duplicating it."""
+    from sauti.domain.flows import imports
+
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc.strerror or exc}")
+
+    async def go(session: AsyncSession) -> imports.ImportSummary:
+        ws = await service.get_workspace(session, workspace)
+        return await imports.import_export(session, ws, imports.parse(raw))
+
+    done = _db(go)
+    for flow in done.flows:
+        _out(f"flow {flow.uuid} {flow.name}")
+    _out(
+        f"imported {len(done.flows)} flows, {done.triggers_created} new triggers ({done.triggers_kept} already "
+        f"there), {len(done.fields_created)} new fields ({len(done.fields_kept)} kept), {len(done.groups_created)} "
+        f"new groups ({len(done.groups_kept)} kept)"
+    )
+    if done.triggers_skipped:
+        _out(f"skipped {done.triggers_skipped} triggers of types Sauti does not run (only keyword and catch-all)")
+    if done.campaigns_skipped:
+        _out(f"skipped {done.campaigns_skipped} campaigns: this version of Sauti cannot import campaigns yet")
+    elif done.campaigns_imported:
+        _out(f"imported {done.campaigns_imported} campaigns")
+
+
 @app.command()
 def demo() -> None:
     """Create (or reuse) the demo workspace, its admin user and API token, and print how to call the API.
@@ -508,6 +542,7 @@ def demo() -> None:
             user = await service.create_user(session, email=DEMO_EMAIL, first_name="Demo", last_name="Admin")
         await service.grant_role(session, ws, user, "administrator")
         await _demo_channel(session, ws)
+        await _demo_flow(session, ws)
         if token_file.exists():
             key = token_file.read_text().strip()
             caller = await service.authenticate(session, key)
@@ -529,7 +564,8 @@ def demo() -> None:
     _out("Try the TextUs API v2 (the same token, with your email, over HTTP Basic):")
     _out(f"  curl -u {email}:{key} {base}/api/contacts")
     _out(f"Docs: {base}/api/v2/ and {base}/api/   Explorer: {base}/api/explorer/")
-    _out("A test channel is set up: messages to tel: contacts go sent then delivered at once.\n")
+    _out("A test channel is set up: messages to tel: contacts go sent then delivered at once.")
+    _out('The Registration flow starts when a contact texts "join" to it (see the README tour).\n')
 
 
 async def _demo_channel(session: AsyncSession, ws: object) -> None:
@@ -542,6 +578,19 @@ async def _demo_channel(session: AsyncSession, ws: object) -> None:
     existing = await session.execute(channel_queries.listing(ws).where(Channel.channel_type == "TST"))
     if existing.scalar() is None:
         await channels.add(session, ws, channel_type="TST", name="Test Channel", address="+250788000000")
+
+
+async def _demo_flow(session: AsyncSession, ws: object) -> None:
+    """The demo workspace gets the registration flow (name, age, district) and its keyword trigger "join", from
+    the export file shipped beside this module; running the demo again updates them in place."""
+    from importlib import resources
+
+    from sauti.domain.flows import imports
+    from sauti.models import Workspace
+
+    assert isinstance(ws, Workspace)
+    raw = (resources.files("sauti.cli") / "demo_registration.json").read_bytes()
+    await imports.import_export(session, ws, imports.parse(raw))
 
 
 def main() -> None:

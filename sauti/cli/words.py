@@ -67,6 +67,8 @@ SENTENCES: Mapping[str, Callable[[str, Mapping[str, Any]], str]] = {
         f"an active trigger already answers {p['value']!r} for the same channel and groups: remove it first"
     ),
     "no_such_object": lambda f, p: f"no {f} {p['ref']!r} in this workspace",
+    "import_invalid": lambda f, p: f"cannot import this file: {p['message']} (nothing was imported)",
+    "flow_invalid": lambda f, p: f"invalid flow definition: {p['message']}",
     "limit_reached": lambda f, p: f"the workspace already has its limit of {p['limit']} {p['kind']}",
 }
 

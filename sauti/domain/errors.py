@@ -57,6 +57,9 @@ CODES: Mapping[str, tuple[str, ...]] = {
     "translations_empty": (),
     "missing_content": (),
     "missing_recipients": (),
+    "missing_start_recipients": (),  # a flow start naming no contact, group or URN
+    "params_too_long": ("max",),  # a flow start's params, JSON-encoded, longer than max characters
+    "import_invalid": ("message",),  # an export file that cannot be imported; message says what is wrong
     "base_language_missing": ("part",),  # part: text, attachments or quick_replies
     "quick_reply_text": (),
     "quick_reply_text_extra": ("type",),

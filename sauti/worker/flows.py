@@ -103,7 +103,7 @@ async def expand_starts(sessionmaker: async_sessionmaker[AsyncSession], dialect:
 
 async def fire(session: AsyncSession, timer: FlowTimer) -> str:
     """Fire one timer; returns what became of it (``fired`` or ``skipped``)."""
-    row = await session.get(FlowSession, timer.session_id)
+    row = await session.get(FlowSession, timer.session_id, with_for_update=True)
     workspace = await session.get(Workspace, timer.workspace_id)
     stale = (
         row is None

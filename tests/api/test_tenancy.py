@@ -15,6 +15,7 @@ from sqlalchemy import inspect, select
 
 from sauti.api.rapidpro.router import ENDPOINTS
 from sauti.api.textus import router as textus_router
+from sauti.domain.flows import triggers as flow_triggers
 from sauti.models import (
     AutoReply,
     BlockedNumber,
@@ -30,6 +31,12 @@ from sauti.models import (
     ContactTag,
     ContactURN,
     ContactValue,
+    Flow,
+    FlowDependency,
+    FlowRun,
+    FlowSession,
+    FlowStart,
+    FlowTrigger,
     Global,
     GroupMember,
     Label,
@@ -42,7 +49,9 @@ from sauti.models import (
     OptOut,
     WebHook,
     WebhookDelivery,
+    Workspace,
 )
+from tests.api.rapidpro.flow_helpers import add_flow, add_run, variant
 from tests.api.rapidpro.helpers import create_contact, create_field, create_group
 from tests.api.rapidpro.test_message_actions import make_message
 from tests.api.textus import tenancy as textus_tenancy
@@ -236,12 +245,29 @@ CASES = [
         400,
     ),
     Case("campaign_events", "DELETE", "/api/v2/campaign_events.json?uuid={event}", None, 404),
+    Case("flows", "GET", "/api/v2/flows.json"),
+    Case("flows", "GET", "/api/v2/flows.json?uuid={flow}"),
+    Case("runs", "GET", "/api/v2/runs.json"),
+    Case("runs", "GET", "/api/v2/runs.json?uuid={run}"),
+    Case("runs", "GET", "/api/v2/runs.json?id={run_id}"),
+    Case("runs", "GET", "/api/v2/runs.json?flow={flow}"),
+    Case("runs", "GET", "/api/v2/runs.json?contact={contact}"),
+    Case("definitions", "GET", "/api/v2/definitions.json?flow={flow}"),
+    Case("definitions", "GET", "/api/v2/definitions.json?flow={flow}&dependencies=flows"),
+    Case("flow_starts", "GET", "/api/v2/flow_starts.json"),
+    Case("flow_starts", "GET", "/api/v2/flow_starts.json?uuid={start}"),
+    Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{flow}", "urns": ["tel:+250788000123"]}, 400),
+    Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{b_flow}", "contacts": ["{contact}"]}, 400),
+    Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{b_flow}", "contacts": [SECRET_URN]}, 400),
+    Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{b_flow}", "groups": ["Secret Group"]}, 400),
+    Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{b_flow}", "groups": ["{group}"]}, 400),
 ]
 
 A_TABLES = (
     Contact, ContactURN, ContactField, ContactGroup, Global, Membership, Label, Message, Media, Channel, Broadcast,
     ContactTag, OptOut, BlockedNumber, AutoReply, MessageSignature, MessageTemplate, WebHook, WebhookDelivery,
     Campaign, CampaignEvent, CampaignFire,
+    Flow, FlowSession, FlowRun, FlowStart, FlowTrigger, FlowDependency,
 )  # fmt: skip
 A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote, MessageLabel)
 
@@ -331,6 +357,19 @@ async def secrets(
         b_campaign = (
             await b.post("/api/v2/campaigns.json", json={"name": "B campaign", "group": b_group["uuid"]})
         ).json()
+    secret_flow = variant("Secret Flow", "5ec4e7f1-0000-4000-8000-000000000001")
+    secret_flow["nodes"][4]["actions"][1]["groups"][0]["uuid"] = group["uuid"]  # it adds contacts to Secret Group
+    flow = await add_flow(db, tenant.workspace.id, secret_flow)
+    async with db() as session:
+        ws_a = await session.get(Workspace, tenant.workspace.id)
+        assert ws_a is not None
+        await flow_triggers.create(session, ws_a, trigger_type="keyword", flow=flow, keywords=["secretword"])
+        await session.commit()
+    b_flow = await add_flow(db, other.workspace.id, variant("B Flow", "b0f10000-0000-4000-8000-000000000002"))
+    run = await add_run(db, tenant.workspace.id, flow, contact_id)
+    resp = await client.post("/api/v2/flow_starts.json", json={"flow": flow.uuid, "contacts": [contact["uuid"]]})
+    assert resp.status_code == 201, resp.text
+    start = resp.json()
     return {
         "campaign": campaign["uuid"],
         "event": event["uuid"],
@@ -350,6 +389,11 @@ async def secrets(
         "channel": channel.uuid,
         "broadcast": broadcast["uuid"],
         "broadcast_id": str(broadcast["id"]),
+        "flow": flow.uuid,
+        "b_flow": b_flow.uuid,
+        "run": run.uuid,
+        "run_id": str(run.id),
+        "start": start["uuid"],
     }
 
 
@@ -396,6 +440,11 @@ async def test_workspace_b_cannot_touch_a(
             secrets["event"],
             "Secret Campaign",
             "Secret event text",
+            secrets["flow"],
+            secrets["run"],
+            secrets["start"],
+            "Secret Flow",
+            "secretword",
             "Secret Channel",
             "+250788777777",
             "Secret broadcast",

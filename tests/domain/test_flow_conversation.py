@@ -112,3 +112,23 @@ async def test_unmatched_message_gets_the_auto_reply(backend: Backend, tenant: T
     assert [(m.text, m.flow_id) for m in await world.outgoing(contact.id)] == [("We got it", None)]
     async with backend.sessionmaker() as session:
         assert (await session.execute(select(FlowSession))).first() is None
+
+
+async def test_a_flow_that_cannot_run_loses_no_message(backend: Backend, tenant: Tenant, fixed_clock: Clock) -> None:
+    from sqlalchemy import update
+
+    world = await make_world(backend, tenant)
+    await add_keyword(world, "join")
+    async with backend.sessionmaker() as session:
+        await autoreplies.create(session, await world.ws(session), message="We got it", is_active=True)
+        # a definition the engine refuses (as a bad migration or a hand edit could leave it)
+        await session.execute(update(Flow).where(Flow.id == world.flow_id).values(definition={"nodes": "x"}))
+        await session.commit()
+    message = await world.receive(URN, "join")
+    contact = await world.contact(URN)
+    assert (message.status, message.flow_id) == ("handled", None)
+    assert [(m.text, m.flow_id) for m in await world.outgoing(contact.id)] == [("We got it", None)]
+    async with backend.sessionmaker() as session:
+        assert (await session.execute(select(FlowSession))).first() is None
+        stored = (await session.execute(select(Message).where(Message.direction == "in"))).scalar_one()
+        assert stored.text == "join" and stored.flow_id is None

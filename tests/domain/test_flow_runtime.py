@@ -308,3 +308,52 @@ async def test_session_expiration_and_a_broken_timer(
     failed = await rows(backend, FlowTimer, FlowTimer.session_id == sb.id, FlowTimer.status == "failed")
     assert len(failed) == 2 and all(t.failure for t in failed)
     assert (await one(backend, FlowSession, FlowSession.id == sb.id)).status == "waiting"
+
+
+async def test_passive_starts(backend: Backend, tenant: Tenant, fixed_clock: Clock) -> None:
+    """DECISION: a passive start leaves the waiting session alone, unless the new session waits too: a contact
+    waits in one session at most, so the older one is then interrupted."""
+    world = await make_world(backend, tenant, definition())
+    other_flow = await second_flow(world)
+    brief = definition()
+    brief.update(uuid="5e1d43c4-3a8e-4b8c-9e37-2f2a9c1b7d12", name="Brief", localization={})
+    brief["nodes"] = [brief["nodes"][2]]  # only the thank-you node: it never waits
+    async with backend.sessionmaker() as session:
+        brief_id = (await save_flow(session, await world.ws(session), brief)).id
+        await session.commit()
+    a = await new_contact(world, "+250788000001", "A")
+    assert await start(world, [a]) == 1
+    assert await start(world, [a], brief_id, mode="passive") == 1
+    first, done = await rows(backend, FlowSession, FlowSession.contact_id == a)
+    assert (first.status, done.status) == ("waiting", "completed")
+    assert (await one(backend, Contact, Contact.id == a)).current_flow_id == world.flow_id
+
+    assert await start(world, [a], other_flow, mode="passive") == 1
+    statuses = [s.status for s in await rows(backend, FlowSession, FlowSession.contact_id == a)]
+    assert statuses == ["interrupted", "completed", "waiting"]
+    assert (await one(backend, Contact, Contact.id == a)).current_flow_id == other_flow
+
+
+async def test_a_start_that_cannot_expand_fails_and_the_others_go_on(
+    backend: Backend, tenant: Tenant, other: Tenant, worker: Any, fixed_clock: Clock
+) -> None:
+    world = await make_world(backend, tenant, definition())
+    theirs = await make_world(backend, other, definition())
+    a = await new_contact(world, "+250788000001", "A")
+    b = await new_contact(theirs, "+250788000002", "B")
+    async with backend.sessionmaker() as session:
+        for w, contact_id, urn_list in ((world, a, ["not a urn"]), (theirs, b, [])):
+            ws = await w.ws(session)
+            flow = await session.get(Flow, w.flow_id)
+            assert flow is not None
+            # recorded as a caller that skipped validation might: the URN cannot be read at expansion
+            await starts.record(
+                session, ws, flow=flow, contact_ids=[contact_id], group_ids=[], urns=urn_list, params={},
+                restart_participants=True, exclude_active=False, start_type="api", created_by_id=None,
+            )  # fmt: skip
+        await session.commit()
+    await drain(backend, worker, flow_work.expand_starts)
+    bad, good = await rows(backend, FlowStart)
+    assert bad.status == "failed" and bad.failure and bad.claimed_by is None
+    assert (good.status, good.run_count) == ("completed", 1)
+    assert (await one(backend, FlowSession, FlowSession.contact_id == b)).status == "waiting"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ from sauti.domain.contacts import queries, service
 from sauti.domain.contacts.service import UNSET, ContactInput
 from sauti.domain.fields import queries as field_queries
 from sauti.domain.fields import values as field_values
+from sauti.domain.flows import queries as flow_queries
 from sauti.kit.timefmt import format_utc
 from sauti.models import Contact, ContactField, ContactURN, Workspace
 
@@ -117,7 +118,7 @@ class ContactBody(BaseModel):
     )
 
 
-def _anon_ref(contact_id: int) -> str:
+def anon_ref(contact_id: int) -> str:
     """A stable obfuscated reference for anonymous workspaces (DECISION: base-36 of a scrambled id)."""
     scrambled = (contact_id * 2654435761) % 4294967291
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -142,11 +143,12 @@ def render(
     ws: Workspace,
     tz: ZoneInfo,
     expand_urns: bool = False,
+    flows: Mapping[int, Any] | None = None,
 ) -> dict[str, Any]:
     live = c.is_active
     out: dict[str, Any] = {"uuid": c.uuid, "name": c.name if live else None}
     if ws.anon:
-        ref = _anon_ref(c.id)
+        ref = anon_ref(c.id)
         out["ref"] = ref
         out["anon_display"] = ref
     values: dict[str, Any] = {}
@@ -172,7 +174,7 @@ def render(
         if live
         else [],
         "fields": values,
-        "flow": None,
+        "flow": _flow_ref(c.current_flow_id, flows) if live else None,
         "created_on": format_utc(c.created_on),
         "modified_on": format_utc(c.modified_on),
         "last_seen_on": format_utc(c.last_seen_on),
@@ -188,8 +190,14 @@ async def render_many(
     """A page of contacts in a fixed number of queries."""
     details = await queries.load_details(session, contacts)
     fields = await field_queries.user_fields(session, ws)
+    flows = await flow_queries.load_flow_refs(session, (c.current_flow_id for c in contacts if c.current_flow_id))
     tz = ZoneInfo(ws.timezone)
-    return [render(c, details[c.id], fields, ws, tz, expand_urns) for c in contacts]
+    return [render(c, details[c.id], fields, ws, tz, expand_urns, flows) for c in contacts]
+
+
+def _flow_ref(flow_id: int | None, flows: Mapping[int, Any] | None) -> dict[str, Any] | None:
+    flow = (flows or {}).get(flow_id) if flow_id is not None else None
+    return {"uuid": flow.uuid, "name": flow.name} if flow is not None else None
 
 
 async def _render_one(ctx: Ctx, contact: Contact, status: int = 200) -> Response:

@@ -96,7 +96,8 @@ class Endpoint:
     handlers: dict[str, Handler] = field(default_factory=dict)
     docs: dict[str, Doc] = field(default_factory=dict)
     result: type[BaseModel] | None = None  # the object it returns: its fields feed the docs page and OpenAPI
-    listed: bool = True  # in the root listing
+    listed: bool = True  # in the root listing, the root page and the OpenAPI document
+    in_root: bool = True  # false: documented and in OpenAPI, but left out of the root listing (definitions)
 
     def method(self, verb: str, doc: Doc) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:

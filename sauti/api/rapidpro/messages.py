@@ -16,6 +16,7 @@ from sauti.api.rapidpro.errors import refuse
 from sauti.api.rapidpro.outgoing import MAX_ATTACHMENTS, MAX_QUICK_REPLIES, QuickReplyBody, quick_replies
 from sauti.api.rapidpro.pagination import Ordering
 from sauti.api.rapidpro.shapes import ObjectRef
+from sauti.domain.flows import queries as flow_queries
 from sauti.domain.messages import queries, send
 from sauti.kit.timefmt import format_utc
 from sauti.models import Message, Workspace
@@ -80,6 +81,7 @@ def _attachment(a: str) -> dict[str, str]:
 
 async def render_many(session: AsyncSession, ws: Workspace, rows: Sequence[Message]) -> list[dict[str, Any]]:
     data = await queries.load_page(session, rows)
+    flows = await flow_queries.load_flow_refs(session, (m.flow_id for m in rows if m.flow_id))
     out = []
     for m in rows:
         contact = data.contacts.get(m.contact_id)
@@ -98,7 +100,7 @@ async def render_many(session: AsyncSession, ws: Workspace, rows: Sequence[Messa
                 "visibility": m.visibility,
                 "text": m.text,
                 "labels": [{"uuid": lb.uuid, "name": lb.name} for lb in data.labels.get(m.id, [])],
-                "flow": None,
+                "flow": {"uuid": flows[m.flow_id].uuid, "name": flows[m.flow_id].name} if m.flow_id in flows else None,
                 "attachments": [_attachment(a) for a in m.attachments or []],
                 "quick_replies": list(m.quick_replies or []),
                 "created_on": format_utc(m.created_on),

@@ -22,13 +22,17 @@ from sauti.api.rapidpro import (
     channels,
     contact_actions,
     contacts,
+    definitions,
     fields,
+    flow_starts,
+    flows,
     globals,
     groups,
     labels,
     media,
     message_actions,
     messages,
+    runs,
     users,
     workspace,
 )
@@ -56,6 +60,10 @@ ENDPOINTS: list[Endpoint] = [
     labels.endpoint,
     message_actions.endpoint,
     media.endpoint,
+    flows.endpoint,
+    flow_starts.endpoint,
+    runs.endpoint,
+    definitions.endpoint,
 ]
 
 ROOT_ORDER = (
@@ -102,8 +110,9 @@ def mount(app: FastAPI, brand: str, throttle: Throttle) -> None:
     router = mounting.table(app)
     for ep in ENDPOINTS:
         _mount_endpoint(router, ep, brand)
-    known = {e.name for e in ENDPOINTS if e.listed}
-    listed = sorted((e for e in ENDPOINTS if e.listed), key=lambda e: ROOT_ORDER.index(e.name))
+    in_root = [e for e in ENDPOINTS if e.listed and e.in_root]
+    known = {e.name for e in in_root}
+    listed = sorted(in_root, key=lambda e: ROOT_ORDER.index(e.name))
     root_html = root_page(listed, brand, throttle)
 
     async def root(request: Request) -> Response:

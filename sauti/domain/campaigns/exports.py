@@ -15,10 +15,12 @@ API.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.campaigns import queries, service
@@ -34,22 +36,39 @@ from sauti.models import Campaign, CampaignEvent, ContactField, ContactGroup, Fl
 MODES = {letter: word for word, letter in service.START_MODES.items()}
 
 
-async def export_campaigns(session: AsyncSession, workspace: Workspace, uuids: Sequence[str]) -> list[dict[str, Any]]:
-    """The live campaigns with these UUIDs (unknown ones are left out), oldest first, each with its active
-    events, in a fixed number of queries."""
-    if not uuids:
-        return []
+@dataclass
+class Collected:
+    """Export items, and what they need beside them: the flows their events start, their groups, and the
+    (non-system) fields their events are relative to."""
+
+    items: list[dict[str, Any]] = dataclass_field(default_factory=list)
+    flow_ids: set[int] = dataclass_field(default_factory=set)
+    group_ids: set[int] = dataclass_field(default_factory=set)
+    field_keys: set[str] = dataclass_field(default_factory=set)
+
+
+async def collect(
+    session: AsyncSession, workspace: Workspace, uuids: Sequence[str], using_flow_ids: Collection[int] = ()
+) -> Collected:
+    """The live campaigns with these UUIDs (unknown ones are left out) and those with an active event starting
+    one of ``using_flow_ids``, oldest first, each with its active events, in a fixed number of queries."""
+    out = Collected()
+    wanted: ColumnElement[bool] = Campaign.uuid.in_(list(uuids))
+    if using_flow_ids:
+        starting = queries.live_events(workspace).with_only_columns(CampaignEvent.campaign_id)
+        starting = starting.where(CampaignEvent.flow_id.in_(list(using_flow_ids)))
+        wanted = wanted | Campaign.id.in_(starting.scalar_subquery())
+    elif not uuids:
+        return out
     found = list(
         (
             await session.execute(
-                queries.live_campaigns(workspace)
-                .where(Campaign.uuid.in_(list(uuids)))
-                .order_by(Campaign.created_on, Campaign.id)
+                queries.live_campaigns(workspace).where(wanted).order_by(Campaign.created_on, Campaign.id)
             )
         ).scalars()
     )
     if not found:
-        return []
+        return out
     group_of = await queries.groups_of(session, found)
     events = list(
         (
@@ -62,14 +81,16 @@ async def export_campaigns(session: AsyncSession, workspace: Workspace, uuids: S
     )
     field_of = await queries.fields_of(session, events)
     flow_of = await flow_queries.by_ids(session, workspace, [e.flow_id for e in events if e.flow_id is not None])
-    out = []
     for campaign in found:
         group = group_of[campaign.group_id]
+        out.group_ids.add(group.id)
         items = []
         for e in events:
             if e.campaign_id != campaign.id:
                 continue
             field = field_of[e.field_id]
+            if not field.is_system:
+                out.field_keys.add(field.key)
             item: dict[str, Any] = {
                 "uuid": e.uuid,
                 "offset": e.offset,
@@ -81,12 +102,13 @@ async def export_campaigns(session: AsyncSession, workspace: Workspace, uuids: S
             }
             if e.event_type == "F" and e.flow_id is not None:
                 flow = flow_of[e.flow_id]
+                out.flow_ids.add(flow.id)
                 item["flow"] = {"uuid": flow.uuid, "name": flow.name}
             else:
                 item["message"] = {lang: t.get("text", "") for lang, t in (e.translations or {}).items()}
                 item["base_language"] = e.base_language
             items.append(item)
-        out.append(
+        out.items.append(
             {
                 "uuid": campaign.uuid,
                 "name": campaign.name,
@@ -95,6 +117,11 @@ async def export_campaigns(session: AsyncSession, workspace: Workspace, uuids: S
             }
         )
     return out
+
+
+async def export_campaigns(session: AsyncSession, workspace: Workspace, uuids: Sequence[str]) -> list[dict[str, Any]]:
+    """The live campaigns with these UUIDs as export items (see :func:`collect`)."""
+    return (await collect(session, workspace, uuids)).items
 
 
 def _bad(index: int, what: str) -> Invalid:

@@ -32,10 +32,10 @@ from sauti.domain.errors import Invalid
 from sauti.domain.groups import queries as group_queries
 from sauti.domain.labels import queries as label_queries
 from sauti.domain.messages import actions as message_actions
-from sauti.domain.messages.send import Content, queue_one
+from sauti.domain.messages.send import Content, Route, outgoing_row, queue_one, route
 from sauti.engine.events import Event
 from sauti.kit import urns as kurns
-from sauti.models import Contact, Message, Workspace
+from sauti.models import Channel, Contact, Message, Workspace
 
 log = logging.getLogger("sauti.flows")
 
@@ -66,10 +66,17 @@ async def apply_events(
     run_flows: Mapping[str, str],
     high_priority: bool,
     input_message: Message | None = None,
+    urns: Sequence[Any] | None = None,
+    channels: Sequence[Channel] | None = None,
+    outbox: list[dict[str, Any]] | None = None,
 ) -> Applied:
     """Apply ``events`` of one sprint of ``contact``'s session. ``run_flows`` maps a run UUID to its flow UUID
-    and ``flow_ids`` a flow UUID to its row id (to set ``messages.flow_id``)."""
+    and ``flow_ids`` a flow UUID to its row id (to set ``messages.flow_id``); ``urns`` (the contact's URN rows
+    in priority order) and ``channels`` (the sending channels), when given, route its messages without
+    another look-up; with ``outbox`` too, the messages' rows are appended there for the caller to insert at once
+    (``Applied.messages`` then stays empty)."""
     applied = Applied()
+    via: Route | None = None
     changes = contacts.ContactInput()
     changed = False
     field_values: dict[str, Any] = {}
@@ -78,9 +85,17 @@ async def apply_events(
         kind = event.type
         if kind == "msg_created":
             flow_id = flow_ids.get(run_flows.get(event.run_uuid or "", ""))
-            applied.messages.append(
-                await _queue(session, workspace, contact, data.get("msg") or {}, flow_id, high_priority)
-            )
+            if via is None and urns is not None and channels is not None:
+                via = route(urns, channels)
+            if outbox is not None and via is not None:
+                content = _content(data.get("msg") or {})
+                outbox.append(
+                    outgoing_row(workspace, contact, via, content, high_priority=high_priority, flow_id=flow_id)
+                )
+            else:
+                applied.messages.append(
+                    await _queue(session, workspace, contact, data.get("msg") or {}, flow_id, high_priority, via)
+                )
         elif kind == "contact_name_changed":
             changes.name = data.get("name") or None
             changed = True
@@ -119,6 +134,13 @@ async def apply_events(
     return applied
 
 
+def _content(msg: Mapping[str, Any]) -> Content:
+    replies = [dict(q) if isinstance(q, Mapping) else {"text": str(q)} for q in msg.get("quick_replies") or () if q]
+    return Content(
+        text=str(msg.get("text") or ""), attachments=list(msg.get("attachments") or ()), quick_replies=replies
+    )
+
+
 async def _queue(
     session: AsyncSession,
     workspace: Workspace,
@@ -126,12 +148,15 @@ async def _queue(
     msg: Mapping[str, Any],
     flow_id: int | None,
     high_priority: bool,
+    via: Route | None,
 ) -> Message:
     replies = [dict(q) if isinstance(q, Mapping) else {"text": str(q)} for q in msg.get("quick_replies") or () if q]
     content = Content(
         text=str(msg.get("text") or ""), attachments=list(msg.get("attachments") or ()), quick_replies=replies
     )
-    return await queue_one(session, workspace, contact, content, high_priority=high_priority, flow_id=flow_id)
+    return await queue_one(
+        session, workspace, contact, content, high_priority=high_priority, flow_id=flow_id, via=via, flush=False
+    )
 
 
 async def _groups(session: AsyncSession, workspace: Workspace, contact: Contact, data: Mapping[str, Any]) -> None:

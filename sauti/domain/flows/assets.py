@@ -1,18 +1,19 @@
 """The engine's view of a workspace: its environment and the assets a session may use, built from the rows.
 
 One :class:`Assets` serves one start or resume (or one batch of starts of the same flow). Flows are read once per
-saved revision and kept (:func:`definition`): reading a definition costs more than the rest of a sprint. The
+saved definition and kept (:func:`definition`): reading a definition costs more than the rest of a sprint. The
 flows given are loaded with every flow they enter or start, transitively, so subflows are there when the engine
 looks for them.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Final
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.channels import queries as channel_queries
@@ -24,7 +25,7 @@ from sauti.engine.assets import Assets, ChannelAsset, FieldAsset, GlobalAsset, G
 from sauti.engine.definition import Flow as Definition
 from sauti.engine.definition import inspect_flow, read_flow
 from sauti.engine.env import Environment
-from sauti.models import Channel, Flow, Global, Label, Workspace
+from sauti.models import Channel, ContactField, Flow, Global, Label, Workspace
 
 DATE_FORMATS: Final = {"day_first": "DD-MM-YYYY", "month_first": "MM-DD-YYYY", "year_first": "YYYY-MM-DD"}
 
@@ -40,13 +41,14 @@ def environment(workspace: Workspace) -> Environment:
     )
 
 
-_READ: dict[tuple[int, datetime], Definition] = {}
+_READ: dict[tuple[str, bytes], Definition] = {}
 _KEEP: Final = 512
 
 
 def definition(row: Flow) -> Definition:
-    """The engine's reading of a saved flow, read once per saved revision (a save moves ``modified_on``)."""
-    key = (row.id, row.modified_on)
+    """The engine's reading of a saved flow, read once per distinct definition (keyed by its content: serialising
+    a definition costs a small fraction of reading it)."""
+    key = (row.uuid, hashlib.blake2b(orjson.dumps(row.definition), digest_size=16).digest())
     found = _READ.get(key)
     if found is None:
         if len(_READ) >= _KEEP:
@@ -87,6 +89,8 @@ class Loaded:
     env: Environment
     assets: Assets
     flow_ids: dict[str, int]
+    fields: list[ContactField]  # the user fields (the engine contacts' values are keyed by them)
+    channels: list[Channel]  # the channels that can send, oldest first (routing replies)
 
 
 async def load(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow]) -> Loaded:
@@ -107,4 +111,4 @@ async def load(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow
         channels=[_channel_asset(c) for c in channels],
         globals=[GlobalAsset(g.key, g.name, g.value) for g in globals_],
     )
-    return Loaded(env, assets, {r.uuid: r.id for r in rows})
+    return Loaded(env, assets, {r.uuid: r.id for r in rows}, list(fields), list(channels))

@@ -7,14 +7,94 @@ every rule the dialects obey (smart groups, opt outs, URN ownership) holds for f
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sauti.domain.contacts.queries import load_details
 from sauti.domain.fields import queries as field_queries
 from sauti.engine.contact import Contact as EngineContact
 from sauti.engine.contact import ContactURN, FieldValue, GroupRef
-from sauti.models import Channel, Contact, ContactField, Workspace
+from sauti.models import Channel, Contact, ContactField, ContactGroup, ContactValue, GroupMember, Workspace
+from sauti.models import ContactURN as URNRow
+
+
+@dataclass
+class Person:
+    """A contact as a sprint needs it: the engine's contact, and its URN rows (what routing a reply reads)."""
+
+    contact: EngineContact
+    urns: list[Any] = field(default_factory=list)
+
+
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_URNS = (
+    select(URNRow.id, URNRow.contact_id, URNRow.scheme, URNRow.path, URNRow.channel_id)
+    .where(URNRow.contact_id.in_(_IDS))
+    .order_by(URNRow.contact_id, URNRow.priority.desc(), URNRow.id)
+)
+_GROUPS = (
+    select(GroupMember.contact_id, ContactGroup.uuid, ContactGroup.name)
+    .join(ContactGroup, ContactGroup.id == GroupMember.group_id)
+    .where(GroupMember.contact_id.in_(_IDS), ContactGroup.is_active)
+    .order_by(ContactGroup.id)
+)
+_VALUES = select(
+    ContactValue.contact_id,
+    ContactValue.field_id,
+    ContactValue.text_value,
+    ContactValue.number_value,
+    ContactValue.datetime_value,
+).where(ContactValue.contact_id.in_(_IDS))
+
+
+async def people(
+    session: AsyncSession,
+    workspace: Workspace,
+    contacts: Sequence[Contact],
+    *,
+    fields: Sequence[ContactField] | None = None,
+    channels: Mapping[int, Channel] | None = None,
+) -> dict[int, Person]:
+    """Each contact as a sprint needs it, by contact id, in three queries (four without ``fields``)."""
+    if not contacts:
+        return {}
+    if fields is None:
+        fields = await field_queries.user_fields(session, workspace)
+    keys = {f.id: f.key for f in fields}
+    channel_uuids = {cid: c.uuid for cid, c in (channels or {}).items()}
+    wanted = {"ids": [c.id for c in contacts]}
+    urns: dict[int, list[Any]] = {c.id: [] for c in contacts}
+    groups: dict[int, list[GroupRef]] = {c.id: [] for c in contacts}
+    values: dict[int, dict[str, FieldValue]] = {c.id: {} for c in contacts}
+    for urn in await session.execute(_URNS, wanted):
+        urns[urn.contact_id].append(urn)
+    for group in await session.execute(_GROUPS, wanted):
+        groups[group.contact_id].append(GroupRef(group.uuid, group.name))
+    for v in await session.execute(_VALUES, wanted):
+        key = keys.get(v.field_id)
+        if key is not None:
+            values[v.contact_id][key] = FieldValue(v.text_value, v.number_value, v.datetime_value)
+    out: dict[int, Person] = {}
+    for contact in contacts:
+        engine_contact = EngineContact(
+            uuid=contact.uuid,
+            id=contact.id,
+            created_on=contact.created_on,
+            name=contact.name or "",
+            language=contact.language or "",
+            status=contact.status,
+            last_seen_on=contact.last_seen_on,
+            urns=[
+                ContactURN(u.scheme, u.path, channel_uuids.get(u.channel_id) if u.channel_id else None)
+                for u in urns[contact.id]
+            ],
+            groups=groups[contact.id],
+            fields=values[contact.id],
+        )
+        out[contact.id] = Person(engine_contact, urns[contact.id])
+    return out
 
 
 async def engine_contacts(
@@ -25,34 +105,6 @@ async def engine_contacts(
     fields: Sequence[ContactField] | None = None,
     channels: Mapping[int, Channel] | None = None,
 ) -> dict[int, EngineContact]:
-    """The engine contact of each contact, by contact id, in a fixed number of queries."""
-    if not contacts:
-        return {}
-    if fields is None:
-        fields = await field_queries.user_fields(session, workspace)
-    keys = {f.id: f.key for f in fields}
-    details = await load_details(session, contacts)
-    channel_uuids = {cid: c.uuid for cid, c in (channels or {}).items()}
-    out: dict[int, EngineContact] = {}
-    for contact in contacts:
-        d = details[contact.id]
-        values: dict[str, FieldValue] = {}
-        for field_id, v in d.values.items():
-            key = keys.get(field_id)
-            if key is not None:
-                values[key] = FieldValue(v.text_value, v.number_value, v.datetime_value)
-        out[contact.id] = EngineContact(
-            uuid=contact.uuid,
-            id=contact.id,
-            created_on=contact.created_on,
-            name=contact.name or "",
-            language=contact.language or "",
-            status=contact.status,
-            last_seen_on=contact.last_seen_on,
-            urns=[
-                ContactURN(u.scheme, u.path, channel_uuids.get(u.channel_id) if u.channel_id else None) for u in d.urns
-            ],
-            groups=[GroupRef(g.uuid, g.name) for g in d.groups],
-            fields=values,
-        )
-    return out
+    """The engine contact of each contact, by contact id."""
+    found = await people(session, workspace, contacts, fields=fields, channels=channels)
+    return {cid: p.contact for cid, p in found.items()}

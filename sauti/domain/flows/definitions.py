@@ -14,7 +14,7 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.errors import Invalid
-from sauti.domain.flows import queries
+from sauti.domain.flows import dependencies, queries
 from sauti.engine.definition import DefinitionError, inspect_flow, read_flow
 from sauti.engine.definition import Flow as Definition
 from sauti.kit import clock
@@ -85,6 +85,7 @@ async def save_flow(
         row.ignore_triggers = ignore_triggers
     row.modified_on = now
     await session.flush()
+    await dependencies.record(session, row, info)
     return row
 
 

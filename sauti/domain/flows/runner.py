@@ -24,25 +24,27 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import bulk
+from sauti.db.base import table_of
 from sauti.domain.flows import apply, queries
 from sauti.domain.flows import assets as flow_assets
-from sauti.domain.flows.contacts import engine_contacts
+from sauti.domain.flows.contacts import Person, people
 from sauti.domain.scope import scoped
 from sauti.engine import session as engine
-from sauti.engine.contact import Contact as EngineContact
 from sauti.engine.resumes import Resume
 from sauti.engine.services import Services
 from sauti.engine.triggers import Trigger
 from sauti.kit import clock
 from sauti.kit.timefmt import format_utc, parse_iso
-from sauti.models import Contact, Flow, FlowRun, FlowSession, FlowTimer, Message, Workspace
+from sauti.models import Channel, Contact, Flow, FlowRun, FlowSession, FlowTimer, Message, Workspace
 
 MODES: Final = ("interrupt", "skip", "passive")
 SESSION_EXPIRES_AFTER: Final = timedelta(days=30)
@@ -82,36 +84,79 @@ async def _retire_timers(session: AsyncSession, row: FlowSession, *, all_kinds: 
     )
 
 
-def _timer(row: FlowSession, kind: str, due_on: datetime, sprint_uuid: str | None) -> FlowTimer:
+def _timer(row: FlowSession, kind: str, due_on: datetime, sprint_uuid: str | None) -> dict[str, Any]:
     now = clock.now()
-    return FlowTimer(
-        workspace_id=row.workspace_id,
-        session_id=row.id,
-        kind=kind,
-        sprint_uuid=sprint_uuid,
-        due_on=due_on,
-        status="waiting",
-        created_on=now,
-        modified_on=now,
-    )
+    return {
+        "workspace_id": row.workspace_id,
+        "session_id": row.id,
+        "kind": kind,
+        "sprint_uuid": sprint_uuid,
+        "due_on": due_on,
+        "status": "waiting",
+        "claimed_by": None,
+        "claimed_on": None,
+        "failure": None,
+        "created_on": now,
+        "modified_on": now,
+    }
 
 
-def _schedule(session: AsyncSession, row: FlowSession, sprint: engine.Sprint, *, first_wait: bool) -> None:
+def _schedule(row: FlowSession, sprint: engine.Sprint, *, first_wait: bool) -> list[dict[str, Any]]:
+    """The timer rows of a session the sprint left waiting."""
+    out: list[dict[str, Any]] = []
     wait = next((e for e in reversed(sprint.events) if e.type == "msg_wait"), None)
     now = clock.now()
     expires_on = parse_iso(str(wait.data.get("expires_on"))) if wait is not None else None
     if expires_on is not None:
-        session.add(_timer(row, "wait_expiration", expires_on, sprint.uuid))
+        out.append(_timer(row, "wait_expiration", expires_on, sprint.uuid))
     timeout = wait.data.get("timeout_seconds") if wait is not None else None
     if isinstance(timeout, int) and timeout > 0:
         due = now + timedelta(seconds=timeout)
         if expires_on is None or due < expires_on:
-            session.add(_timer(row, "wait_timeout", due, sprint.uuid))
+            out.append(_timer(row, "wait_timeout", due, sprint.uuid))
     if first_wait:
-        session.add(_timer(row, "session_expiration", row.created_on + SESSION_EXPIRES_AFTER, None))
+        out.append(_timer(row, "session_expiration", row.created_on + SESSION_EXPIRES_AFTER, None))
+    return out
 
 
-async def _save_runs(
+def _new_runs(
+    workspace: Workspace,
+    row: FlowSession,
+    es: engine.Session,
+    flow_ids: Mapping[str, int],
+    start_id: int | None,
+    deltas: Counter[tuple[int, str]],
+) -> list[dict[str, Any]]:
+    """The rows of a new session's runs (inserted at once by the caller), counted in ``deltas``."""
+    out: list[dict[str, Any]] = []
+    for run in es.runs:
+        flow_id = flow_ids.get(run.flow_uuid)
+        if flow_id is None:
+            continue
+        out.append(
+            {
+                "uuid": run.uuid,
+                "workspace_id": workspace.id,
+                "flow_id": flow_id,
+                "contact_id": row.contact_id,
+                "session_id": row.id,
+                "start_id": start_id,
+                "parent_uuid": run.parent_uuid,
+                "status": run.status,
+                "responded": run.had_input,
+                "path": [s.to_json() for s in run.path],
+                "results": {k: v.to_json() for k, v in sorted(run.results.items())},
+                "current_node_uuid": run.current_node_uuid,
+                "created_on": run.created_on,
+                "modified_on": run.modified_on,
+                "exited_on": run.exited_on if run.status in ENDED else None,
+            }
+        )
+        deltas[(flow_id, run.status)] += 1
+    return out
+
+
+def _save_runs(
     session: AsyncSession,
     workspace: Workspace,
     row: FlowSession,
@@ -119,8 +164,10 @@ async def _save_runs(
     existing: Mapping[str, FlowRun],
     flow_ids: Mapping[str, int],
     start_id: int | None,
+    deltas: Counter[tuple[int, str]],
 ) -> None:
-    deltas: Counter[tuple[int, str]] = Counter()
+    """Copy the engine's runs onto their rows (new runs become rows), counting each status change in ``deltas``
+    for the flows' counters."""
     for run in es.runs:
         run_row = existing.get(run.uuid)
         old: str | None = None
@@ -155,7 +202,110 @@ async def _save_runs(
             if old is not None:
                 deltas[(run_row.flow_id, old)] -= 1
             deltas[(run_row.flow_id, run.status)] += 1
+
+
+@dataclass
+class Sprinted:
+    """One contact's sprint to persist: ``row`` is ``None`` for a session the sprint began."""
+
+    contact: Contact
+    row: FlowSession | None
+    session: engine.Session
+    sprint: engine.Sprint
+    person: Person | None = None
+
+
+async def persist_many(
+    session: AsyncSession,
+    workspace: Workspace,
+    items: Sequence[Sprinted],
+    *,
+    flow_ids: Mapping[str, int],
+    start_id: int | None = None,
+    high_priority: bool = True,
+    input_message: Message | None = None,
+    channels: Sequence[Channel] | None = None,
+) -> list[FlowSession]:
+    """Save the sprints of several contacts at once (a batch of a flow start): every new session row in one
+    flush, the flows' counters in one UPDATE per flow, the rest in one final flush. See the module docstring."""
+    now = clock.now()
+    fresh = [item for item in items if item.row is None]
+    made: dict[str, FlowSession] = {}
+    if fresh:  # every new session row in one statement, back as ORM rows
+        values = [
+            {
+                "uuid": item.session.uuid,
+                "workspace_id": workspace.id,
+                "contact_id": item.contact.id,
+                "status": item.session.status,
+                "state": item.session.to_json(),
+                "current_flow_id": _waiting_flow(item.session, flow_ids),
+                "sprint_uuid": item.sprint.uuid,
+                "created_on": item.session.created_on,
+                "modified_on": now,
+                "ended_on": now if item.session.status in ENDED else None,
+            }
+            for item in fresh
+        ]
+        inserted = await session.scalars(insert(FlowSession).returning(FlowSession), values)
+        made = {r.uuid: r for r in inserted}
+    deltas: Counter[tuple[int, str]] = Counter()
+    new_runs: list[dict[str, Any]] = []
+    timers: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] | None = [] if channels is not None else None
+    rows: list[FlowSession] = []
+    for item in items:
+        es = item.session
+        if item.row is None:
+            row = made[es.uuid]
+            new_runs.extend(_new_runs(workspace, row, es, flow_ids, start_id, deltas))
+            before = False
+        else:
+            row = item.row
+            before = row.status == "waiting"
+            runs = {r.uuid: r for r in await queries.session_runs(session, workspace, row.id)}
+            row.status = es.status
+            row.state = es.to_json()
+            row.sprint_uuid = item.sprint.uuid
+            row.current_flow_id = _waiting_flow(es, flow_ids)
+            row.modified_on = now
+            row.ended_on = now if es.status in ENDED else None
+            await _retire_timers(session, row, all_kinds=es.status != "waiting")
+            _save_runs(session, workspace, row, es, runs, flow_ids, start_id, deltas)
+        rows.append(row)
+        if es.status == "waiting":
+            item.contact.current_flow_id = row.current_flow_id
+            timers.extend(_schedule(row, item.sprint, first_wait=item.row is None))
+        elif before:
+            item.contact.current_flow_id = None
+    # the runs and timers are in before the events are applied: an event may end the session (a contact the flow
+    # blocks or stops), which reads them
+    await bulk.insert_rows(session, table_of(FlowRun), new_runs)
+    await bulk.insert_rows(session, table_of(FlowTimer), timers)
+    for item in items:
+        await apply.apply_events(
+            session,
+            workspace,
+            item.contact,
+            item.sprint.events,
+            flow_ids=flow_ids,
+            run_flows={r.uuid: r.flow_uuid for r in item.session.runs},
+            high_priority=high_priority,
+            input_message=input_message,
+            urns=item.person.urns if item.person is not None else None,
+            channels=channels,
+            outbox=outbox,
+        )
+    if outbox:
+        await bulk.insert_rows(session, table_of(Message), outbox)
     await _bump_counters(session, deltas)
+    await session.flush()
+    return rows
+
+
+def _waiting_flow(es: engine.Session, flow_ids: Mapping[str, int]) -> int | None:
+    waiting = es.waiting_run
+    return flow_ids.get(waiting.flow_uuid) if waiting is not None else None
 
 
 async def persist(
@@ -170,49 +320,23 @@ async def persist(
     start_id: int | None = None,
     high_priority: bool = True,
     input_message: Message | None = None,
+    person: Person | None = None,
+    channels: Sequence[Channel] | None = None,
 ) -> FlowSession:
-    """Save one sprint of ``contact``'s session (``row`` ``None`` for a new session): see the module docstring."""
-    now = clock.now()
-    new = row is None
-    existing: dict[str, FlowRun] = {}
-    if row is None:
-        row = FlowSession(
-            uuid=es.uuid, workspace_id=workspace.id, contact_id=contact.id, created_on=es.created_on, state={}
-        )
-        was_waiting = False
-    else:
-        existing = {r.uuid: r for r in await queries.session_runs(session, workspace, row.id)}
-        was_waiting = row.status == "waiting"
-    waiting_run = es.waiting_run
-    row.status = es.status
-    row.state = es.to_json()
-    row.sprint_uuid = sprint.uuid
-    row.current_flow_id = flow_ids.get(waiting_run.flow_uuid) if waiting_run is not None else None
-    row.modified_on = now
-    row.ended_on = now if es.status in ENDED else None
-    if new:
-        session.add(row)
-        await session.flush()
-    else:
-        await _retire_timers(session, row, all_kinds=es.status != "waiting")
-    await _save_runs(session, workspace, row, es, existing, flow_ids, start_id)
-    if es.status == "waiting":
-        contact.current_flow_id = row.current_flow_id
-        _schedule(session, row, sprint, first_wait=new)
-    elif was_waiting:
-        contact.current_flow_id = None
-    await apply.apply_events(
+    """Save one sprint of ``contact``'s session (``row`` ``None`` for a new session): see the module docstring.
+    ``person`` (its URN rows) and ``channels`` (the sending channels) route the sprint's messages without
+    looking them up again."""
+    (saved,) = await persist_many(
         session,
         workspace,
-        contact,
-        sprint.events,
+        [Sprinted(contact, row, es, sprint, person)],
         flow_ids=flow_ids,
-        run_flows={r.uuid: r.flow_uuid for r in es.runs},
+        start_id=start_id,
         high_priority=high_priority,
         input_message=input_message,
+        channels=channels,
     )
-    await session.flush()
-    return row
+    return saved
 
 
 def _trigger(
@@ -272,28 +396,32 @@ async def start_contacts(
     if not rows:
         return 0
     loaded = await flow_assets.load(session, workspace, [flow])
-    people = await engine_contacts(session, workspace, rows)
+    found = await people(session, workspace, rows, fields=loaded.fields, channels={c.id: c for c in loaded.channels})
     batch = len(rows) > 1 and (trigger is None or trigger.get("type") == "manual")
     high_priority = len(rows) == 1 or (trigger is not None and trigger.get("type") == "msg")
     trigger_json = _trigger(flow, trigger, params, batch)
     parsed = Trigger.from_json(trigger_json)
-    started = 0
+    sprints: list[Sprinted] = []
     for contact in rows:
-        es, sprint = engine.start(loaded.env, loaded.assets, people[contact.id], parsed, services())
-        await persist(
-            session,
-            workspace,
-            contact,
-            None,
-            es,
-            sprint,
-            flow_ids=loaded.flow_ids,
-            start_id=start_id,
-            high_priority=high_priority,
-        )
-        if es.status == "waiting" and contact.id in waiting:
-            await end_sessions(session, workspace, [waiting[contact.id]], "interrupted")
-        started += 1
+        person = found[contact.id]
+        es, sprint = engine.start(loaded.env, loaded.assets, person.contact, parsed, services())
+        sprints.append(Sprinted(contact, None, es, sprint, person))
+    saved = await persist_many(
+        session,
+        workspace,
+        sprints,
+        flow_ids=loaded.flow_ids,
+        start_id=start_id,
+        high_priority=high_priority,
+        channels=loaded.channels,
+    )
+    replaced = [waiting[s.contact.id] for s in sprints if s.session.status == "waiting" and s.contact.id in waiting]
+    if replaced:  # a passive start whose new session waits: the older waiting session gives way
+        await end_sessions(session, workspace, replaced, "interrupted")
+        for item, row in zip(sprints, saved, strict=True):
+            if row.status == "waiting":
+                item.contact.current_flow_id = row.current_flow_id
+    started = len(sprints)
     return started
 
 
@@ -315,10 +443,11 @@ async def resume_session(
     uuids = sorted({r.flow_uuid for r in es.runs})
     flows = list((await session.execute(queries.listing(workspace).where(Flow.uuid.in_(uuids)))).scalars())
     loaded = await flow_assets.load(session, workspace, flows)
-    person: EngineContact = (await engine_contacts(session, workspace, [contact]))[contact.id]
+    channels = {c.id: c for c in loaded.channels}
+    person = (await people(session, workspace, [contact], fields=loaded.fields, channels=channels))[contact.id]
     try:
         parsed = Resume.from_json(resume, default_time=clock.now())
-        es, sprint = engine.resume(loaded.env, loaded.assets, person, es, parsed, services())
+        es, sprint = engine.resume(loaded.env, loaded.assets, person.contact, es, parsed, services())
     except engine.SessionError:
         return False
     await persist(
@@ -331,6 +460,8 @@ async def resume_session(
         flow_ids=loaded.flow_ids,
         high_priority=True,
         input_message=input_message,
+        person=person,
+        channels=loaded.channels,
     )
     return True
 
@@ -340,6 +471,7 @@ async def end_sessions(session: AsyncSession, workspace: Workspace, rows: Sequen
     with ``status``, their timers are retired and their contacts wait in no flow. Returns how many ended."""
     now = clock.now()
     ended = 0
+    deltas: Counter[tuple[int, str]] = Counter()
     for row in rows:
         if row.status != "waiting":
             continue
@@ -351,7 +483,7 @@ async def end_sessions(session: AsyncSession, workspace: Workspace, rows: Sequen
                 run.modified_on = now
         es.status = status
         existing = {r.uuid: r for r in await queries.session_runs(session, workspace, row.id)}
-        await _save_runs(session, workspace, row, es, existing, {}, None)
+        _save_runs(session, workspace, row, es, existing, {}, None, deltas)
         row.status = status
         row.state = es.to_json()
         row.current_flow_id = None
@@ -359,6 +491,7 @@ async def end_sessions(session: AsyncSession, workspace: Workspace, rows: Sequen
         row.ended_on = now
         await _retire_timers(session, row, all_kinds=True)
         ended += 1
+    await _bump_counters(session, deltas)
     contact_ids = sorted({r.contact_id for r in rows})
     if contact_ids:
         found = await session.execute(scoped(Contact, workspace).where(Contact.id.in_(contact_ids)))

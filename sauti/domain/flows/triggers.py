@@ -74,10 +74,14 @@ def _best(
 async def match(
     session: AsyncSession, workspace: Workspace, contact_id: int, text: str, channel_id: int | None
 ) -> Match | None:
-    """The trigger an inbound message from ``contact_id`` on ``channel_id`` matches, if any."""
-    rows = list(
-        (await session.execute(queries.triggers(workspace).where(FlowTrigger.is_archived.is_(False)))).scalars()
+    """The trigger an inbound message from ``contact_id`` on ``channel_id`` matches, if any (triggers of
+    archived or deleted flows are ignored)."""
+    live = (
+        queries.triggers(workspace)
+        .join(Flow, Flow.id == FlowTrigger.flow_id)
+        .where(FlowTrigger.is_archived.is_(False), Flow.is_active, Flow.is_archived.is_(False))
     )
+    rows = list((await session.execute(live)).scalars())
     if not rows:
         return None
     groups = (await membership.current(session, [contact_id]))[contact_id]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +17,8 @@ from sauti.domain.flows import inbound as flows
 from sauti.domain.webhooks import events
 from sauti.kit import clock, urns
 from sauti.models import Channel, Contact, Message, Workspace
+
+log = logging.getLogger("sauti.flows")
 
 
 def read_urn(raw: str, channel: Channel) -> urns.URN:
@@ -118,13 +122,28 @@ async def _handle(
     # is never a flow's input
     handled = False
     if not opting_out and contact.status == "active":
-        handled = await flows.handle(session, workspace, contact, message, channel)
+        handled = await _offer_to_flows(session, workspace, contact, message, channel)
     message.status = "handled"
     await session.flush()
     # web hooks hear of every message but a blocked number's; the auto reply answers what nothing else did
     await events.messages_happened(session, workspace.id, [message])
     if not opting_out and not handled:
         await autoreplies.answer(session, workspace, contact, message)
+
+
+async def _offer_to_flows(
+    session: AsyncSession, workspace: Workspace, contact: Contact, message: Message, channel: Channel
+) -> bool:
+    """Let the flows handle the message, inside a savepoint: a flow that cannot run (a bug, a definition the
+    engine refuses at run time) is logged and undone, and the message is still stored and handled as if no
+    flow had wanted it. A provider must never lose a message to a flow's failure."""
+    try:
+        async with session.begin_nested():
+            return await flows.handle(session, workspace, contact, message, channel)
+    except Exception:
+        log.exception("flows could not handle message %s of contact %s", message.uuid, contact.uuid)
+        message.flow_id = None
+        return False
 
 
 async def contact_event(session: AsyncSession, workspace: Workspace, channel: Channel, event: ContactEvent) -> None:

@@ -146,10 +146,12 @@ async def queue_one(
     from_autoresponse: bool = False,
     via: Route | None = None,
     flow_id: int | None = None,
+    flush: bool = True,
 ) -> Message:
     """One message to one contact (a reply or a single send: high priority by default). A contact that is not
     active, or that no channel can reach, gets a failed message rather than none. ``via`` is the route when the
-    caller already found it (see :func:`route_for`); ``flow_id`` the flow that sent it, if one did."""
+    caller already found it (see :func:`route_for`); ``flow_id`` the flow that sent it, if one did. ``flush``
+    false leaves the insert to the caller's next flush (a flow sprint queues several at once)."""
     values = _row(
         workspace,
         contact,
@@ -165,8 +167,33 @@ async def queue_one(
     )
     message = Message(**values)
     session.add(message)
-    await session.flush()
+    if flush:
+        await session.flush()
     return message
+
+
+def outgoing_row(
+    workspace: Workspace,
+    contact: Recipient,
+    via: Route,
+    content: Content,
+    *,
+    high_priority: bool,
+    flow_id: int | None = None,
+) -> dict[str, Any]:
+    """The column values of one message to queue now (for a caller that inserts many rows at once, e.g. a batch
+    of a flow start): the same rules as :func:`queue_one`."""
+    return _row(
+        workspace,
+        contact,
+        via,
+        content,
+        now=clock.now(),
+        high_priority=high_priority,
+        due_on=None,
+        broadcast_id=None,
+        flow_id=flow_id,
+    )
 
 
 async def route_for(session: AsyncSession, workspace: Workspace, contact: Contact) -> Route:

@@ -122,3 +122,41 @@ async def test_archive_messages(client: httpx.AsyncClient, db: Any, backend: Any
     archived = (await client.get("/api/v2/messages.json", params={"folder": "archived"})).json()["results"]
     assert len(archived) == 2 and all(m["archived"] for m in archived)
     assert b["uuid"] not in {m["contact"]["uuid"] for m in archived}
+
+
+async def test_interrupt_ends_the_waiting_session(client: httpx.AsyncClient, db: Any, tenant: Any) -> None:
+    import json
+    from pathlib import Path
+
+    from sauti.domain.flows import runner
+    from sauti.domain.flows.definitions import save_flow
+    from sauti.models import Flow, FlowRun, FlowSession, Workspace
+
+    a = await create_contact(client, name="A", urns=["tel:+250788000001"])
+    b = await create_contact(client, name="B", urns=["tel:+250788000002"])
+    flow_json = Path(__file__).parents[2] / "domain" / "flow_defs" / "registration.json"
+    async with db() as session:
+        ws = await session.get(Workspace, tenant.workspace.id)
+        flow = await save_flow(session, ws, json.loads(flow_json.read_text()))
+        ids = [(await row(db, Contact, Contact.uuid == c["uuid"])).id for c in (a, b)]
+        assert await runner.start_contacts(session, ws, flow, ids) == 2
+        await session.commit()
+    resp = await client.post(URL, json={"contacts": [a["uuid"]], "action": "interrupt"})
+    assert resp.status_code == 204 and resp.content == b""
+    statuses = {s.contact_id: s.status for s in await _all(db, FlowSession)}
+    assert statuses == {ids[0]: "interrupted", ids[1]: "waiting"}
+    assert {r.contact_id: r.status for r in await _all(db, FlowRun)} == statuses
+    assert (await row(db, Contact, Contact.uuid == a["uuid"])).current_flow_id is None
+    stored = await row(db, Flow, Flow.uuid == flow.uuid)
+    assert (stored.runs_waiting, stored.runs_interrupted) == (1, 1)
+    # interrupting a contact that waits in no flow is a no-op, not an error
+    again = await client.post(URL, json={"contacts": [a["uuid"]], "action": "interrupt"})
+    assert again.status_code == 204
+    assert (await row(db, Flow, Flow.uuid == flow.uuid)).runs_interrupted == 1
+
+
+async def _all(db: Any, model: Any) -> list[Any]:
+    from sqlalchemy import select
+
+    async with db() as session:
+        return list((await session.execute(select(model))).scalars())

@@ -7,7 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select, update
 
+from sauti.models import Contact, FlowStart, Message
+from tests.api.rapidpro.flow_helpers import add_flow, add_run, contact_id, registration, variant
 from tests.api.rapidpro.helpers import create_contact, create_field, create_group
 from tests.conftest import Backend, Tenant, add_channel
 from tests.support.queries import counted
@@ -18,12 +21,15 @@ pytestmark = pytest.mark.usefixtures("app")
 EXPECTED = {
     "broadcasts": 4,  # + contacts, groups named by the page
     "channels": 2,
-    "contacts": 7,  # + fields, URNs, groups, values, notes
-    "fields": 4,  # + the smart groups and the campaign events that use fields
+    "contacts": 8,  # + fields, URNs, groups, values, notes, the flows contacts are in
+    "fields": 5,  # + the smart groups, the flows and the campaign events that use fields
+    "flows": 2,
+    "flow_starts": 5,  # + flows, contacts, groups named by the page
+    "runs": 6,  # + flows, contacts, their URNs, starts
     "globals": 2,
     "groups": 2,
     "labels": 3,  # + message counts
-    "messages": 6,  # + contacts, URNs, channels, labels
+    "messages": 7,  # + contacts, URNs, channels, labels, flows
     "users": 3,  # + the page's users
 }
 
@@ -60,6 +66,24 @@ async def _seed(client: httpx.AsyncClient, backend: Backend, tenant: Tenant) -> 
         )
         await client.post("/api/v2/labels.json", json={"name": f"L{i}"})
         await client.post("/api/v2/globals.json", json={"name": f"G{i}", "value": "v"})
+    reg = await add_flow(backend.sessionmaker, tenant.workspace.id, registration())
+    await add_flow(backend.sessionmaker, tenant.workspace.id, variant("Other", "9a1b2c3d-0000-4000-8000-0000000000aa"))
+    for i, contact in enumerate((await client.get("/api/v2/contacts.json")).json()["results"]):
+        resp = await client.post(
+            "/api/v2/flow_starts.json", json={"flow": reg.uuid, "contacts": [contact["uuid"]], "groups": ["Team"]}
+        )
+        assert resp.status_code == 201, resp.text
+        async with backend.sessionmaker() as session:
+            start_id = (
+                await session.execute(select(FlowStart.id).where(FlowStart.uuid == resp.json()["uuid"]))
+            ).scalar()
+        await add_run(
+            backend.sessionmaker,
+            tenant.workspace.id,
+            reg,
+            await contact_id(backend.sessionmaker, contact["uuid"]),
+            start_id=start_id if i % 2 else None,
+        )
     channels = (await client.get("/api/v2/channels.json")).json()["results"]
     channel = next(c["uuid"] for c in channels if c["type"] == "test")
     for i in range(3):
@@ -70,6 +94,12 @@ async def _seed(client: httpx.AsyncClient, backend: Backend, tenant: Tenant) -> 
             "/api/v2/message_actions.json",
             json={"messages": [m["id"] for m in inbox], "action": "label", "label": label},
         )
+    async with backend.sessionmaker() as session:  # every contact waits in the flow, every message belongs to it
+        await session.execute(
+            update(Contact).where(Contact.workspace_id == tenant.workspace.id).values(current_flow_id=reg.id)
+        )
+        await session.execute(update(Message).where(Message.workspace_id == tenant.workspace.id).values(flow_id=reg.id))
+        await session.commit()
 
 
 @pytest.mark.parametrize("endpoint", sorted(EXPECTED))

@@ -1,7 +1,7 @@
 """campaigns: campaigns on a group, their events, and the fires that carry them out as due rows
 
-Revision ID: 0008_campaigns
-Revises: 0007_flows
+Revision ID: 0009_campaigns
+Revises: 0008_flow_dependencies
 Create Date: 2026-12-02 00:30:36
 
 An event waits (status ``scheduling``) until a worker has written the fires of its group; a fire waits for its
@@ -15,8 +15,8 @@ from alembic import op
 
 import sauti.db.base
 
-revision = "0008_campaigns"
-down_revision = "0007_flows"
+revision = "0009_campaigns"
+down_revision = "0008_flow_dependencies"
 branch_labels = None
 depends_on = None
 
