@@ -490,8 +490,9 @@ def import_file(
     file: Annotated[Path, typer.Argument(help="a RapidPro/TextIt export (.json), e.g. from definitions.json")],
     workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
 ) -> None:
-    """Import the fields, groups, flows and triggers of an export file, all or nothing. Importing a file again
-    updates what it made (flows by UUID, fields by key, groups by UUID or name) instead of duplicating it."""
+    """Import the fields, groups, flows, triggers and campaigns of an export file, all or nothing. Importing a
+    file again updates what it made (flows by UUID, fields by key, groups by UUID or name, campaigns by UUID or
+    name) instead of duplicating it."""
     from sauti.domain.flows import imports
 
     try:

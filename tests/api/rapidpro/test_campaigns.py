@@ -695,3 +695,73 @@ async def test_docs_pages_and_openapi(anon_client: httpx.AsyncClient) -> None:
     assert set(document["paths"]["/api/v2/campaigns.json"]) == {"get", "post"}
     assert set(document["paths"]["/api/v2/campaign_events.json"]) == {"get", "post", "delete"}
     assert (await anon_client.get(CAMPAIGNS)).status_code == 403
+
+
+async def test_definitions_export_and_sauti_import(
+    client: httpx.AsyncClient, db: Any, tenant: Tenant, other: Tenant, backend: Backend, tmp_path: Any
+) -> None:
+    import json
+    from pathlib import Path
+
+    from sauti.domain.flows.definitions import save_flow
+    from sauti.models import Workspace
+    from tests.test_cli import sauti
+
+    definition = json.loads((Path(__file__).parents[2] / "domain" / "flow_defs" / "registration.json").read_text())
+    async with db() as session:
+        ws = await session.get(Workspace, tenant.workspace.id)
+        flow = await save_flow(session, ws, definition)
+        await session.commit()
+    made = await _setup(client)
+    uuid = made["campaign"]["uuid"]
+    body = {"campaign": uuid, "relative_to": "registration", "offset": 2, "unit": "hours", "delivery_hour": -1}
+    message = (await client.post(EVENTS, json={**body, "message": {"eng": "Hi", "kin": "Muraho"}})).json()
+    started = (await client.post(EVENTS, json={**body, "flow": flow.uuid})).json()
+
+    resp = await client.get("/api/v2/definitions.json", params={"campaign": uuid, "dependencies": "none"})
+    assert resp.status_code == 200, resp.text
+    doc = resp.json()
+    assert doc["flows"] == [] and doc["fields"] == [] and doc["groups"] == []
+    [item] = doc["campaigns"]
+    assert (item["uuid"], item["name"], item["group"]) == (
+        uuid,
+        "Reminders",
+        {"uuid": made["group"]["uuid"], "name": "Mothers"},
+    )
+    assert [(e["uuid"], e["event_type"], e["unit"], e["start_mode"]) for e in item["events"]] == [
+        (message["uuid"], "M", "H", "I"),
+        (started["uuid"], "F", "H", "I"),
+    ]
+    assert item["events"][0]["message"] == {"eng": "Hi", "kin": "Muraho"}
+    assert item["events"][1]["flow"] == {"uuid": flow.uuid, "name": "Mini Registration"}
+    # with every dependency: the flow the campaign starts, its field and group come along
+    doc = (await client.get("/api/v2/definitions.json", params={"campaign": uuid})).json()
+    assert [f["uuid"] for f in doc["flows"]] == [flow.uuid]
+    assert "registration" in [f["key"] for f in doc["fields"]]
+    assert "Mothers" in [g["name"] for g in doc["groups"]]
+    # exporting the flow brings the campaigns that start it
+    doc_by_flow = (await client.get("/api/v2/definitions.json", params={"flow": flow.uuid})).json()
+    assert [c["uuid"] for c in doc_by_flow["campaigns"]] == [uuid]
+
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(doc))
+    done = sauti(backend, tmp_path, "import", str(path), "--workspace", "Other Org")
+    assert done.returncode == 0, done.stderr
+    assert "imported 1 campaigns" in done.stdout
+    async with db() as session:
+        rows = await session.execute(
+            select(Campaign.name, CampaignEvent.event_type, CampaignEvent.unit, CampaignEvent.status)
+            .join(CampaignEvent, CampaignEvent.campaign_id == Campaign.id)
+            .where(Campaign.workspace_id == other.workspace.id)
+            .order_by(CampaignEvent.id)
+        )
+        assert [tuple(r) for r in rows] == [
+            ("Reminders", "M", "H", "scheduling"),
+            ("Reminders", "F", "H", "scheduling"),
+        ]
+    again = sauti(backend, tmp_path, "import", str(path), "--workspace", "Other Org")  # in place, not twice
+    assert again.returncode == 0, again.stderr
+    assert await count(db, Campaign, Campaign.workspace_id == other.workspace.id) == 1
+    assert (
+        await count(db, CampaignEvent, CampaignEvent.workspace_id == other.workspace.id, CampaignEvent.is_active) == 2
+    )
