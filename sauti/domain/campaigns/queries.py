@@ -137,3 +137,9 @@ async def live_on_group(session: AsyncSession, workspace: Workspace, group_id: i
     """Whether a live (active, not archived) campaign is on the group."""
     stmt = live_campaigns(workspace).with_only_columns(Campaign.id).where(Campaign.group_id == group_id).limit(1)
     return (await session.execute(stmt)).first() is not None
+
+
+async def listed(session: AsyncSession, workspace: Workspace, *, archived: bool = False) -> list[Campaign]:
+    """The workspace's active campaigns, live or archived, oldest first."""
+    stmt = scoped(Campaign, workspace).where(Campaign.is_active, Campaign.is_archived.is_(archived))
+    return list((await session.execute(stmt.order_by(Campaign.created_on, Campaign.id))).scalars())

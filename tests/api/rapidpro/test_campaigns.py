@@ -765,3 +765,33 @@ async def test_definitions_export_and_sauti_import(
     assert (
         await count(db, CampaignEvent, CampaignEvent.workspace_id == other.workspace.id, CampaignEvent.is_active) == 2
     )
+
+
+async def test_cli_lists_archives_and_restores(
+    client: httpx.AsyncClient, db: Any, backend: Backend, tmp_path: Any, worker: Any
+) -> None:
+    from tests.test_cli import sauti
+
+    made = await _setup(client)
+    uuid = made["campaign"]["uuid"]
+    body = {"campaign": uuid, "relative_to": "registration", "offset": 1, "unit": "days", "delivery_hour": 9}
+    event = (await client.post(EVENTS, json={**body, "message": "Hi"})).json()
+    await worker.drain()
+    listed = sauti(backend, tmp_path, "campaign", "list", "--workspace", "Nyaruka")
+    assert listed.returncode == 0, listed.stderr
+    assert uuid in listed.stdout and "Reminders" in listed.stdout and "Mothers" in listed.stdout
+
+    done = sauti(backend, tmp_path, "campaign", "archive", uuid, "--workspace", "Nyaruka")
+    assert (done.returncode, done.stdout.strip()) == (0, f"campaign {uuid} archived")
+    assert (await row(db, Campaign, Campaign.uuid == uuid)).is_archived is True
+    assert uuid not in sauti(backend, tmp_path, "campaign", "list", "--workspace", "Nyaruka").stdout
+    assert uuid in sauti(backend, tmp_path, "campaign", "list", "--workspace", "Nyaruka", "--archived").stdout
+    assert (await client.get(CAMPAIGNS)).json()["results"] == []
+
+    done = sauti(backend, tmp_path, "campaign", "restore", uuid, "--workspace", "Nyaruka")
+    assert (done.returncode, done.stdout.strip()) == (0, f"campaign {uuid} restored")
+    stored = await row(db, CampaignEvent, CampaignEvent.uuid == event["uuid"])
+    assert (stored.status, stored.fire_version) == ("scheduling", 2)
+    assert [c["uuid"] for c in (await client.get(CAMPAIGNS)).json()["results"]] == [uuid]
+    again = sauti(backend, tmp_path, "campaign", "restore", uuid, "--workspace", "Nyaruka")
+    assert again.returncode != 0 and uuid in again.stderr + again.stdout  # not archived: nothing to restore
