@@ -132,3 +132,53 @@ async def test_a_flow_that_cannot_run_loses_no_message(backend: Backend, tenant:
         assert (await session.execute(select(FlowSession))).first() is None
         stored = (await session.execute(select(Message).where(Message.direction == "in"))).scalar_one()
         assert stored.text == "join" and stored.flow_id is None
+
+
+async def test_input_labels_and_globals(backend: Backend, tenant: Tenant, fixed_clock: Clock) -> None:
+    from sauti.domain.flows.definitions import save_flow
+    from sauti.domain.globals import service as globals_
+    from sauti.domain.labels import service as labels
+    from sauti.models import Label, MessageLabel
+
+    world = await make_world(backend, tenant)
+    async with backend.sessionmaker() as session:
+        ws = await world.ws(session)
+        label = await labels.create(session, ws, name="Feedback")
+        await globals_.create(session, ws, name="Org Name", value="Sauti Clinic")
+        flow = await save_flow(
+            session,
+            ws,
+            {
+                "uuid": "5e1d43c4-3a8e-4b8c-9e37-2f2a9c1b7d20", "name": "Feedback", "spec_version": "14.4.2",
+                "language": "eng", "type": "messaging", "revision": 1, "expire_after_minutes": 60,
+                "localization": {},
+                "nodes": [{
+                    "uuid": "b0000000-0000-4000-8000-000000000020",
+                    "actions": [
+                        {"uuid": "a1f3c2d4-0020-4a5b-8c6d-000000000020", "type": "add_input_labels",
+                         "labels": [{"uuid": label.uuid, "name": "Feedback"}]},
+                        {"uuid": "a1f3c2d4-0021-4a5b-8c6d-000000000021", "type": "send_msg",
+                         "text": "Thanks from @globals.org_name"},
+                    ],
+                    "exits": [{"uuid": "e0000000-0000-4000-8000-000000000020"}],
+                }],
+            },
+        )  # fmt: skip
+        await session.commit()
+    await add_keyword_for(world, flow.id, "feedback")
+    message = await world.receive(URN, "feedback the nurse was kind")
+    contact = await world.contact(URN)
+    assert [m.text for m in await world.outgoing(contact.id)] == ["Thanks from Sauti Clinic"]
+    async with backend.sessionmaker() as session:
+        stored = (await session.execute(select(Label).where(Label.name == "Feedback"))).scalar_one()
+        link = await session.get(MessageLabel, (message.id, stored.id))
+        assert link is not None
+
+
+async def add_keyword_for(world: World, flow_id: int, keyword: str) -> None:
+    async with world.backend.sessionmaker() as session:
+        ws = await world.ws(session)
+        flow = await session.get(Flow, flow_id)
+        assert flow is not None
+        await triggers.create(session, ws, trigger_type="keyword", flow=flow, keywords=[keyword])
+        await session.commit()

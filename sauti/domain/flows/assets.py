@@ -3,7 +3,8 @@
 One :class:`Assets` serves one start or resume (or one batch of starts of the same flow). Flows are read once per
 saved definition and kept (:func:`definition`): reading a definition costs more than the rest of a sprint. The
 flows given are loaded with every flow they enter or start, transitively, so subflows are there when the engine
-looks for them.
+looks for them. Labels and globals are only loaded when one of the flows can use them (an ``add_input_labels``
+action; the word ``globals`` anywhere in its definition).
 """
 
 from __future__ import annotations
@@ -41,31 +42,44 @@ def environment(workspace: Workspace) -> Environment:
     )
 
 
-_READ: dict[tuple[str, bytes], Definition] = {}
+@dataclass(frozen=True)
+class _Read:
+    """A saved definition as the engine read it, with what loading its assets needs to know about it."""
+
+    flow: Definition
+    subflows: frozenset[str]  # the flows it enters or starts
+    labels: bool  # it labels messages (add_input_labels)
+    globals: bool  # its templates may read globals
+
+
+_READ: dict[tuple[str, bytes], _Read] = {}
 _KEEP: Final = 512
+
+
+def _reading(row: Flow) -> _Read:
+    raw = orjson.dumps(row.definition)
+    key = (row.uuid, hashlib.blake2b(raw, digest_size=16).digest())
+    found = _READ.get(key)
+    if found is None:
+        if len(_READ) >= _KEEP:
+            _READ.clear()
+        flow = read_flow(row.definition)
+        subflows = frozenset(d.uuid for d in inspect_flow(flow).dependencies if d.type == "flow" and d.uuid is not None)
+        found = _READ[key] = _Read(flow, subflows, b'"add_input_labels"' in raw, b"globals" in raw)
+    return found
 
 
 def definition(row: Flow) -> Definition:
     """The engine's reading of a saved flow, read once per distinct definition (keyed by its content: serialising
     a definition costs a small fraction of reading it)."""
-    key = (row.uuid, hashlib.blake2b(orjson.dumps(row.definition), digest_size=16).digest())
-    found = _READ.get(key)
-    if found is None:
-        if len(_READ) >= _KEEP:
-            _READ.clear()
-        found = _READ[key] = read_flow(row.definition)
-    return found
+    return _reading(row).flow
 
 
 async def _with_dependencies(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow]) -> list[Flow]:
     found = {f.uuid: f for f in flows}
     todo = list(found.values())
     while todo:
-        wanted: set[str] = set()
-        for row in todo:
-            for dep in inspect_flow(definition(row)).dependencies:
-                if dep.type == "flow" and dep.uuid and dep.uuid not in found:
-                    wanted.add(dep.uuid)
+        wanted = {uuid for row in todo for uuid in _reading(row).subflows if uuid not in found}
         todo = []
         if wanted:
             rows = await session.execute(queries.listing(workspace).where(Flow.uuid.in_(sorted(wanted))))
@@ -99,12 +113,18 @@ async def load(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow
     rows = await _with_dependencies(session, workspace, flows)
     fields = await field_queries.user_fields(session, workspace)
     groups = (await session.execute(group_queries.listing(workspace))).scalars()
-    labels = (await session.execute(scoped(Label, workspace).where(Label.is_active).order_by(Label.id))).scalars()
+    readings = [_reading(r) for r in rows]
+    # labels and globals are read only for flows that can use them (most flows do neither)
+    labels: Iterable[Label] = ()
+    if any(r.labels for r in readings):
+        labels = (await session.execute(scoped(Label, workspace).where(Label.is_active).order_by(Label.id))).scalars()
     channels = await channel_queries.senders(session, workspace)
-    globals_ = (await session.execute(scoped(Global, workspace).where(Global.is_active))).scalars()
+    globals_: Iterable[Global] = ()
+    if any(r.globals for r in readings):
+        globals_ = (await session.execute(scoped(Global, workspace).where(Global.is_active))).scalars()
     assets = Assets.build(
         env,
-        flows=[definition(r) for r in rows],
+        flows=[r.flow for r in readings],
         fields=[FieldAsset(f.key, f.name, f.value_type) for f in fields],
         groups=[GroupAsset(g.uuid, g.name, g.query if g.group_type == "smart" else None) for g in groups],
         labels=[LabelAsset(x.uuid, x.name) for x in labels],

@@ -54,7 +54,9 @@ async def handle(
             trigger: dict[str, Any] = {"type": "msg", "event": await _event(session, message, channel)}
             if found.keyword is not None:
                 trigger["keyword_match"] = {"type": found.trigger.match_type, "keyword": found.keyword}
-            started = await runner.start_contacts(session, workspace, flow, [contact.id], trigger=trigger)
+            started = await runner.start_with_input(
+                session, workspace, flow, [contact.id], trigger=trigger, input_message=message
+            )
             if started:
                 message.flow_id = flow.id
                 return True

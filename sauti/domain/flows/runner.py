@@ -380,6 +380,25 @@ async def start_contacts(
     each contact's waiting session first (background flows never interrupt), ``skip`` leaves contacts that wait
     in a flow alone, ``passive`` starts without touching the waiting session (unless the new one waits too).
     ``start_id`` links the new runs to their flow start. Flushes; the caller commits."""
+    return await start_with_input(
+        session, workspace, flow, contact_ids, trigger=trigger, mode=mode, start_id=start_id, params=params
+    )
+
+
+async def start_with_input(
+    session: AsyncSession,
+    workspace: Workspace,
+    flow: Flow,
+    contact_ids: Sequence[int],
+    *,
+    trigger: dict[str, Any] | None = None,
+    mode: str = "interrupt",
+    start_id: int | None = None,
+    params: dict[str, Any] | None = None,
+    input_message: Message | None = None,
+) -> int:
+    """:func:`start_contacts`, with the inbound message that triggered the start (``msg`` triggers), which the
+    flow may label."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     if not flow.is_active or flow.workspace_id != workspace.id:
@@ -413,6 +432,7 @@ async def start_contacts(
         flow_ids=loaded.flow_ids,
         start_id=start_id,
         high_priority=high_priority,
+        input_message=input_message,
         channels=loaded.channels,
     )
     replaced = [waiting[s.contact.id] for s in sprints if s.session.status == "waiting" and s.contact.id in waiting]
