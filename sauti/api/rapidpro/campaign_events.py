@@ -56,8 +56,8 @@ endpoint = Endpoint(
 
 
 def _message(v: Any) -> Any:
-    """A text (in the workspace's default language), or an object of language code to text."""
-    if isinstance(v, str):
+    """A text (in the workspace's default language), or an object of language code to text (null: none)."""
+    if v is None or isinstance(v, str):
         return v
     if isinstance(v, dict) and all(isinstance(t, str) for t in v.values()):
         return {str(k): t for k, t in v.items()}

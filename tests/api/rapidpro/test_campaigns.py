@@ -617,7 +617,7 @@ async def test_flow_events_start_flows_in_their_mode(
     first = await row(db, CampaignEvent, CampaignEvent.uuid == resp.json()["uuid"])
     assert (first.event_type, first.flow_id, first.translations, first.start_mode) == ("F", flow.id, None, "I")
     # a second event at the same time in skip mode, and a third later in interrupt mode
-    second = (await client.post(EVENTS, json={**body, "offset": 1})).json()
+    second = (await client.post(EVENTS, json={**body, "offset": 1, "message": None})).json()  # null: no message
     assert (await client.post(EVENTS, json={**body, "offset": 2})).status_code == 201
     async with db() as session:
         await session.execute(
