@@ -45,6 +45,7 @@ test: lint types unit
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.contacts
 	$(BIN)/python -m bench.messaging
+	$(BIN)/python -m bench.campaigns
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

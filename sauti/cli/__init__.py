@@ -37,6 +37,8 @@ channel_app = typer.Typer(help="Manage channels.", no_args_is_help=True)
 app.add_typer(channel_app, name="channel")
 trigger_app = typer.Typer(help="Manage the triggers that start flows from incoming messages.", no_args_is_help=True)
 app.add_typer(trigger_app, name="trigger")
+campaign_app = typer.Typer(help="List, archive and restore campaigns.", no_args_is_help=True)
+app.add_typer(campaign_app, name="campaign")
 console = Console()
 err_console = Console(stderr=True)
 T = TypeVar("T")
@@ -485,13 +487,55 @@ def trigger_remove(uuid: str, workspace: Annotated[str, typer.Option(help="works
     _out(f"trigger {_db(go)} removed")
 
 
+@campaign_app.command("list")
+def campaign_list(
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+    archived: Annotated[bool, typer.Option(help="list the archived campaigns instead")] = False,
+) -> None:
+    """List a workspace's campaigns (live ones, or the archived ones)."""
+    from sauti.domain.campaigns import queries as campaign_queries
+
+    async def go(session: AsyncSession) -> list[tuple[str, ...]]:
+        ws = await service.get_workspace(session, workspace)
+        found = await campaign_queries.listed(session, ws, archived=archived)
+        groups = await campaign_queries.groups_of(session, found)
+        return [(c.uuid, c.name, groups[c.group_id].name) for c in found]
+
+    _table(("uuid", "name", "group"), _db(go))
+
+
+@campaign_app.command("archive")
+def campaign_archive(uuid: str, workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """Archive a campaign: its events stop firing (what was due meanwhile is skipped)."""
+    from sauti.domain.campaigns import service as campaigns
+
+    async def go(session: AsyncSession) -> str:
+        ws = await service.get_workspace(session, workspace)
+        return (await campaigns.archive_campaign(session, ws, uuid)).uuid
+
+    _out(f"campaign {_db(go)} archived")
+
+
+@campaign_app.command("restore")
+def campaign_restore(uuid: str, workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """Restore an archived campaign: every event is scheduled again for the group's members (never back-filled)."""
+    from sauti.domain.campaigns import service as campaigns
+
+    async def go(session: AsyncSession) -> str:
+        ws = await service.get_workspace(session, workspace)
+        return (await campaigns.restore_campaign(session, ws, uuid)).uuid
+
+    _out(f"campaign {_db(go)} restored")
+
+
 @app.command("import")
 def import_file(
     file: Annotated[Path, typer.Argument(help="a RapidPro/TextIt export (.json), e.g. from definitions.json")],
     workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
 ) -> None:
-    """Import the fields, groups, flows and triggers of an export file, all or nothing. Importing a file again
-    updates what it made (flows by UUID, fields by key, groups by UUID or name) instead of duplicating it."""
+    """Import the fields, groups, flows, triggers and campaigns of an export file, all or nothing. Importing a
+    file again updates what it made (flows by UUID, fields by key, groups by UUID or name, campaigns by UUID or
+    name) instead of duplicating it."""
     from sauti.domain.flows import imports
 
     try:

@@ -80,6 +80,15 @@ CODES: Mapping[str, tuple[str, ...]] = {
     "flow_archived": ("ref",),  # starting an archived flow
     "trigger_keyword": ("value",),  # a keyword that is not one word of letters and digits
     "trigger_taken": ("value",),  # an active keyword trigger with the same keyword and scope exists
+    # campaigns
+    "field_not_datetime": ("ref",),  # an event relative to a field that does not hold dates
+    "flow_or_message": (),  # an event needs exactly one of a flow and a message
+    "default_language_required": ("language",),  # an event's message lacks the workspace's default language
+    "event_scheduling": (),  # changing an event while its fires are being computed
+    "campaign_change": (),  # moving an event to another campaign
+    "field_in_use": ("key", "events"),  # deleting a field active campaign events are relative to
+    "field_type_in_use": (),  # retyping a date field active campaign events are relative to
+    "group_used_by_campaigns": (),  # (``BadParameter``) deleting a group a live campaign is on
     # media
     "file_not_a_file": (),
     "file_missing": (),

@@ -1,5 +1,6 @@
 """Tables only, one module per aggregate. Importing this package registers every table on ``Base.metadata``."""
 
+from sauti.models.campaign import Campaign, CampaignEvent, CampaignFire
 from sauti.models.channel import Channel, ChannelLog
 from sauti.models.composing import AutoReply, MessageSignature, MessageTemplate
 from sauti.models.contact import (
@@ -26,6 +27,9 @@ __all__ = [
     "AutoReply",
     "BlockedNumber",
     "Broadcast",
+    "Campaign",
+    "CampaignEvent",
+    "CampaignFire",
     "Channel",
     "ChannelLog",
     "Contact",

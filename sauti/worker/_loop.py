@@ -18,7 +18,7 @@ from sauti.kit import clock
 from sauti.kit import http as outbound
 from sauti.models import Worker as WorkerRow
 from sauti.settings import Settings
-from sauti.worker import flows, outbox, pacing, recovery, scheduler, webhooks
+from sauti.worker import campaigns, flows, outbox, pacing, recovery, scheduler, webhooks
 
 log = logging.getLogger("sauti.worker")
 
@@ -71,6 +71,8 @@ class Worker:
             "flow_starts": lambda: flows.expand_starts(self.sessionmaker, self.dialect, self.id),
             "flow_timers": lambda: flows.fire_due(self.sessionmaker, self.dialect, self.id),
             "webhooks": lambda: webhooks.deliver_due(self),
+            "campaign_events": lambda: campaigns.schedule_events(self.sessionmaker, self.dialect, self.id),
+            "campaign_fires": lambda: campaigns.fire_due(self.sessionmaker, self.dialect, self.id),
         }
 
     async def recover_if_due(self) -> None:

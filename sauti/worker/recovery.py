@@ -25,12 +25,13 @@ IN_DOUBT = "worker stopped while the provider call was in flight; not sent again
 
 
 def kinds() -> Sequence[claims.Kind]:
+    from sauti.worker.campaigns import EVENTS, FIRES
     from sauti.worker.flows import FLOW_STARTS, FLOW_TIMERS
     from sauti.worker.outbox import OUTBOX
     from sauti.worker.scheduler import BROADCASTS
     from sauti.worker.webhooks import WEBHOOKS
 
-    return (OUTBOX, BROADCASTS, WEBHOOKS, FLOW_STARTS, FLOW_TIMERS)
+    return (OUTBOX, BROADCASTS, WEBHOOKS, FLOW_STARTS, FLOW_TIMERS, EVENTS, FIRES)
 
 
 async def recover(sessionmaker: async_sessionmaker[AsyncSession], own_id: str, stale_after: float) -> int:

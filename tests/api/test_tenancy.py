@@ -20,6 +20,9 @@ from sauti.models import (
     AutoReply,
     BlockedNumber,
     Broadcast,
+    Campaign,
+    CampaignEvent,
+    CampaignFire,
     Channel,
     Contact,
     ContactField,
@@ -197,6 +200,51 @@ CASES = [
     Case("messages", "GET", "/api/v2/messages.json?broadcast={broadcast_id}"),
     Case("broadcasts", "GET", "/api/v2/broadcasts.json?uuid={broadcast}"),
     Case("broadcasts", "GET", "/api/v2/broadcasts.json?id={broadcast_id}"),
+    Case("campaigns", "GET", "/api/v2/campaigns.json"),
+    Case("campaigns", "GET", "/api/v2/campaigns.json?uuid={campaign}"),
+    Case("campaigns", "POST", "/api/v2/campaigns.json?uuid={campaign}", {"name": "Hacked", "group": "{group}"}, 404),
+    Case("campaigns", "POST", "/api/v2/campaigns.json", {"name": "Mine", "group": "{group}"}, 400),
+    Case("campaigns", "POST", "/api/v2/campaigns.json", {"name": "Mine", "group": "Secret Group"}, 400),
+    Case("campaign_events", "GET", "/api/v2/campaign_events.json"),
+    Case("campaign_events", "GET", "/api/v2/campaign_events.json?uuid={event}"),
+    Case("campaign_events", "GET", "/api/v2/campaign_events.json?campaign={campaign}"),
+    Case("campaign_events", "GET", "/api/v2/campaign_events.json?campaign=Secret Campaign"),
+    Case(
+        "campaign_events",
+        "POST",
+        "/api/v2/campaign_events.json?uuid={event}",
+        {"relative_to": "created_on", "offset": 1, "unit": "days", "delivery_hour": -1, "message": "Hacked"},
+        404,
+    ),
+    Case(
+        "campaign_events",
+        "POST",
+        "/api/v2/campaign_events.json",
+        {
+            "campaign": "{campaign}",
+            "relative_to": "created_on",
+            "offset": 1,
+            "unit": "days",
+            "delivery_hour": -1,
+            "message": "x",
+        },
+        400,
+    ),
+    Case(
+        "campaign_events",
+        "POST",
+        "/api/v2/campaign_events.json",
+        {
+            "campaign": "{b_campaign}",
+            "relative_to": "secret_date",
+            "offset": 1,
+            "unit": "days",
+            "delivery_hour": -1,
+            "message": "x",
+        },
+        400,
+    ),
+    Case("campaign_events", "DELETE", "/api/v2/campaign_events.json?uuid={event}", None, 404),
     Case("flows", "GET", "/api/v2/flows.json"),
     Case("flows", "GET", "/api/v2/flows.json?uuid={flow}"),
     Case("runs", "GET", "/api/v2/runs.json"),
@@ -218,6 +266,7 @@ CASES = [
 A_TABLES = (
     Contact, ContactURN, ContactField, ContactGroup, Global, Membership, Label, Message, Media, Channel, Broadcast,
     ContactTag, OptOut, BlockedNumber, AutoReply, MessageSignature, MessageTemplate, WebHook, WebhookDelivery,
+    Campaign, CampaignEvent, CampaignFire,
     Flow, FlowSession, FlowRun, FlowStart, FlowTrigger, FlowDependency,
 )  # fmt: skip
 A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote, MessageLabel)
@@ -283,9 +332,31 @@ async def secrets(
     )
     assert resp.status_code == 201
     broadcast = resp.json()
+    await create_field(client, "Secret Date", "datetime")
+    await client.post(f"/api/v2/contacts.json?uuid={contact['uuid']}", json={"fields": {"secret_date": "2099-01-01"}})
+    campaign = (
+        await client.post("/api/v2/campaigns.json", json={"name": "Secret Campaign", "group": group["uuid"]})
+    ).json()
+    resp = await client.post(
+        "/api/v2/campaign_events.json",
+        json={
+            "campaign": campaign["uuid"],
+            "relative_to": "secret_date",
+            "offset": 1,
+            "unit": "days",
+            "delivery_hour": 9,
+            "message": "Secret event text",
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    event = resp.json()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=other.headers) as b:
         b_contact = (await b.post("/api/v2/contacts.json", json={"name": "B person"})).json()
+        b_group = (await b.post("/api/v2/groups.json", json={"name": "B group"})).json()
+        b_campaign = (
+            await b.post("/api/v2/campaigns.json", json={"name": "B campaign", "group": b_group["uuid"]})
+        ).json()
     secret_flow = variant("Secret Flow", "5ec4e7f1-0000-4000-8000-000000000001")
     secret_flow["nodes"][4]["actions"][1]["groups"][0]["uuid"] = group["uuid"]  # it adds contacts to Secret Group
     flow = await add_flow(db, tenant.workspace.id, secret_flow)
@@ -300,6 +371,9 @@ async def secrets(
     assert resp.status_code == 201, resp.text
     start = resp.json()
     return {
+        "campaign": campaign["uuid"],
+        "event": event["uuid"],
+        "b_campaign": b_campaign["uuid"],
         "contact": contact["uuid"],
         "urn": SECRET_URN,
         "group": group["uuid"],
@@ -362,6 +436,10 @@ async def test_workspace_b_cannot_touch_a(
             secrets["media"],
             secrets["channel"],
             secrets["broadcast"],
+            secrets["campaign"],
+            secrets["event"],
+            "Secret Campaign",
+            "Secret event text",
             secrets["flow"],
             secrets["run"],
             secrets["start"],

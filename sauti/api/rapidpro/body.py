@@ -119,6 +119,10 @@ def _message(err: ErrorDetails) -> str:
         return f'Expected a dictionary of items but got type "{_type_name(given)}".'
     if kind in ("literal_error", "enum"):
         return f'"{given}" is not a valid choice.'
+    if kind == "less_than_equal":
+        return f"Ensure this value is less than or equal to {ctx.get('le')}."
+    if kind == "greater_than_equal":
+        return f"Ensure this value is greater than or equal to {ctx.get('ge')}."
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return "A valid integer is required."
     if kind in ("bool_type", "bool_parsing"):

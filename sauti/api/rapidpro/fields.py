@@ -13,6 +13,7 @@ from sauti.api.rapidpro import body, params
 from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, json, list_page
 from sauti.api.rapidpro.errors import APIError, DRFErrors, not_found
 from sauti.api.rapidpro.pagination import Ordering
+from sauti.domain.campaigns import queries as campaign_queries
 from sauti.domain.errors import Invalid
 from sauti.domain.fields import queries, service
 from sauti.domain.flows import dependencies as flow_dependencies
@@ -66,17 +67,18 @@ class FieldBody(BaseModel):
 async def _serialize(session: AsyncSession, ws: Workspace, rows: Sequence[Any]) -> list[dict[str, Any]]:
     group_usage = await smart.field_usage(session, ws)
     flow_usage = await flow_dependencies.field_usage(session, ws)
-    return [render(f, group_usage.get(f.key, 0), flow_usage.get(f.key, 0)) for f in rows]
+    event_usage = await campaign_queries.field_usage(session, ws, [f.id for f in rows])
+    return [render(f, group_usage.get(f.key, 0), flow_usage.get(f.key, 0), event_usage.get(f.id, 0)) for f in rows]
 
 
-def render(f: ContactField, groups: int = 0, flows: int = 0) -> dict[str, Any]:
+def render(f: ContactField, groups: int = 0, flows: int = 0, campaign_events: int = 0) -> dict[str, Any]:
     return {
         "key": f.key,
         "name": f.name,
         "type": f.value_type,
         "featured": f.featured,
         "priority": f.priority,
-        "usages": {"flows": flows, "groups": groups, "campaign_events": 0},
+        "usages": {"flows": flows, "groups": groups, "campaign_events": campaign_events},
         "agent_access": f.agent_access,
         "label": f.name,
         "value_type": API_TO_LEGACY.get(f.value_type, f.value_type),
@@ -143,4 +145,5 @@ async def post(ctx: Ctx) -> Response:
         raise exc.renamed(aliases) from exc
     usage = await smart.field_usage(ctx.session, ctx.workspace)
     flow_usage = await flow_dependencies.field_usage(ctx.session, ctx.workspace)
-    return json(render(updated, usage.get(updated.key, 0), flow_usage.get(updated.key, 0)))
+    events = await campaign_queries.field_usage(ctx.session, ctx.workspace, [updated.id])
+    return json(render(updated, usage.get(updated.key, 0), flow_usage.get(updated.key, 0), events.get(updated.id, 0)))

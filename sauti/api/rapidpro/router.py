@@ -17,6 +17,8 @@ from sauti.api.explorer import DOCUMENTS
 from sauti.api.explorer import page as explorer_page
 from sauti.api.rapidpro import (
     broadcasts,
+    campaign_events,
+    campaigns,
     channels,
     contact_actions,
     contacts,
@@ -43,6 +45,8 @@ from sauti.api.throttle import Throttle
 # root listing order follows the dialect; endpoints of later issues are added here as they land
 ENDPOINTS: list[Endpoint] = [
     broadcasts.endpoint,
+    campaigns.endpoint,
+    campaign_events.endpoint,
     channels.endpoint,
     messages.endpoint,
     contacts.endpoint,

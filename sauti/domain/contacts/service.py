@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.domain.campaigns import fires
 from sauti.domain.contacts import queries, reachability
 from sauti.domain.errors import ErrorCollector, Invalid, NotFound, Problem
 from sauti.domain.fields import queries as field_queries
@@ -354,13 +355,18 @@ async def _set_values(
             )
         ).scalars()
     }
+    moved: list[int] = []  # datetime fields whose date changed: campaign events relative to them move
     for field_id, (fld, text) in values.items():
         row = current.get(field_id)
         if text is None:
             if row is not None:
+                if row.datetime_value is not None:
+                    moved.append(field_id)
                 await session.delete(row)
             continue
         parsed = field_values.parse(text, fld.value_type, tz, workspace.date_style)
+        if (row.datetime_value if row is not None else None) != parsed.datetime:
+            moved.append(field_id)
         if row is None:
             session.add(
                 ContactValue(
@@ -377,6 +383,7 @@ async def _set_values(
             row.text_key = parsed.text_key
             row.number_value = parsed.number
             row.datetime_value = parsed.datetime
+    await fires.dates_changed(session, workspace, [contact.id], moved)
 
 
 async def _set_manual_groups(session: AsyncSession, contact: Contact, groups: list[ContactGroup]) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import regex
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain import limits
-from sauti.domain.errors import ErrorCollector, NotFound, Problem
+from sauti.domain.campaigns import queries as campaign_queries
+from sauti.domain.errors import ErrorCollector, Invalid, NotFound, Problem
 from sauti.domain.fields import queries, values
 from sauti.domain.fields.keys import RESERVED_FIELD_KEYS, is_valid_key, key_from_name
 from sauti.domain.fields.values import FIELD_TYPES
@@ -102,6 +104,10 @@ async def edit(
         raise NotFound("field", key)
     errors = ErrorCollector()
     await check_name(session, workspace, name, errors, exclude_id=field.id)
+    if value_type != field.value_type and field.value_type == "datetime":
+        used = (await campaign_queries.field_usage(session, workspace, [field.id])).get(field.id, 0)
+        if used:
+            errors.add("type", "field_type_in_use")
     errors.raise_if_any()
     field.name = name
     if value_type != field.value_type:
@@ -128,6 +134,27 @@ async def _reparse(session: AsyncSession, workspace: Workspace, field: ContactFi
             .where(ContactValue.contact_id == contact_id, ContactValue.field_id == field.id)
             .values(text_key=parsed.text_key, number_value=parsed.number, datetime_value=parsed.datetime)
         )
+    await smart.repopulate_using_field(session, workspace, field.key)
+
+
+async def _refuse_if_used(session: AsyncSession, workspace: Workspace, field: ContactField, name: str) -> None:
+    """A field that active campaign events are relative to keeps its dates: it is neither deleted nor retyped."""
+    used = (await campaign_queries.field_usage(session, workspace, [field.id])).get(field.id, 0)
+    if used:
+        raise Invalid.field(name, "field_in_use", key=field.key, events=used)
+
+
+async def delete_field(session: AsyncSession, workspace: Workspace, key: str) -> None:
+    """Deactivate a field and drop its values (its name and key are free again); smart groups that use it are
+    re-evaluated. Refused (``field_in_use``) while active campaign events are relative to it."""
+    field = await queries.by_key(session, workspace, key)
+    if field is None:
+        raise NotFound("field", key)
+    await _refuse_if_used(session, workspace, field, "key")
+    await session.execute(sql_delete(ContactValue).where(ContactValue.field_id == field.id))
+    field.is_active = False
+    field.modified_on = clock.now()
+    await session.flush()
     await smart.repopulate_using_field(session, workspace, field.key)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.domain.campaigns import fires
 from sauti.models import ContactGroup, GroupMember
 
 
@@ -39,7 +40,7 @@ async def _bump(session: AsyncSession, deltas: dict[int, int]) -> None:
 
 async def apply(session: AsyncSession, adds: Iterable[tuple[int, int]], removes: Iterable[tuple[int, int]]) -> None:
     """Insert ``(group_id, contact_id)`` pairs in ``adds`` and delete those in ``removes`` (callers pass only
-    real changes) and move the counts by the same amounts."""
+    real changes), move the counts by the same amounts, and add or drop the campaign fires they bring."""
     adds = list(adds)
     removes = list(removes)
     deltas: dict[int, int] = {}
@@ -51,6 +52,7 @@ async def apply(session: AsyncSession, adds: Iterable[tuple[int, int]], removes:
         await session.execute(delete(GroupMember).where(GroupMember.group_id == g, GroupMember.contact_id == c))
         deltas[g] = deltas.get(g, 0) - 1
     await _bump(session, deltas)
+    await fires.membership_changed(session, adds, removes)  # joiners get the group's campaign fires, leavers lose them
 
 
 async def set_for_contact(session: AsyncSession, contact_id: int, before: set[int], after: set[int]) -> bool:

@@ -6,8 +6,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain import limits
+from sauti.domain.campaigns import queries as campaign_queries
 from sauti.domain.contacts import service as contacts
-from sauti.domain.errors import ErrorCollector, Forbidden, Invalid, NotFound
+from sauti.domain.errors import BadParameter, ErrorCollector, Forbidden, Invalid, NotFound
 from sauti.domain.groups import queries, smart
 from sauti.domain.names import check_name, deleted_name
 from sauti.kit import clock
@@ -109,12 +110,15 @@ async def delete_group(
     session: AsyncSession, workspace: Workspace, uuid: str, *, manual_only: bool = False, with_contacts: bool = False
 ) -> None:
     """Soft delete: the group is deactivated and renamed (its name is free again); memberships go.
-    ``with_contacts``: its members are deleted too. ``manual_only``: see :func:`edit`."""
+    ``with_contacts``: its members are deleted too. ``manual_only``: see :func:`edit`. A group a live (not
+    archived) campaign is on is refused (``group_used_by_campaigns``)."""
     group = await get(session, workspace, uuid)
     if manual_only and _locked(group):
         raise Invalid.general("group_locked")
     if group.is_system:
         raise Forbidden("system_object", action="delete")
+    if await campaign_queries.live_on_group(session, workspace, group.id):
+        raise BadParameter("uuid", "group_used_by_campaigns")
     if with_contacts:
         members = await session.execute(
             select(Contact)

@@ -14,6 +14,7 @@ from functools import lru_cache
 from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.domain.campaigns import fires
 from sauti.domain.contacts import queries as contact_queries
 from sauti.domain.errors import ErrorCollector
 from sauti.domain.fields import queries as field_queries
@@ -98,6 +99,7 @@ async def populate(session: AsyncSession, ws: Workspace, group: ContactGroup, pa
     await membership.recount(session, group)
     group.status = "ready"
     await session.flush()
+    await fires.group_refilled(session, group.id)
 
 
 @lru_cache(maxsize=1024)
@@ -174,6 +176,7 @@ async def repopulate_using_field(session: AsyncSession, ws: Workspace, key: str)
                 group.status = "invalid"  # e.g. "age > 18" once age is text: nobody matches any more
                 await session.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
                 group.member_count = 0
+                await fires.group_refilled(session, group.id)
             else:
                 await populate(session, ws, group, parsed)
 

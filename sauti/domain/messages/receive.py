@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.channels.base import ContactEvent, Incoming
 from sauti.domain.autoreplies import service as autoreplies
+from sauti.domain.campaigns import fires
 from sauti.domain.contacts import service as contacts
 from sauti.domain.errors import Invalid
 from sauti.domain.flows import inbound as flows
@@ -107,6 +108,7 @@ async def _handle(
     now = clock.now()
     contact.last_seen_on = now
     contact.modified_on = now
+    await fires.seen(session, workspace, [contact.id])  # events relative to last_seen_on move
     if contact.status == "blocked":
         message.status = "handled"
         await session.flush()
@@ -154,4 +156,5 @@ async def contact_event(session: AsyncSession, workspace: Workspace, channel: Ch
         await contacts.set_status(session, workspace, [contact], "stopped")
     elif event.kind == "new_conversation":
         contact.last_seen_on = clock.now()
+        await fires.seen(session, workspace, [contact.id])
     await session.flush()

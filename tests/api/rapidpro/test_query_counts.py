@@ -22,7 +22,7 @@ EXPECTED = {
     "broadcasts": 4,  # + contacts, groups named by the page
     "channels": 2,
     "contacts": 8,  # + fields, URNs, groups, values, notes, the flows contacts are in
-    "fields": 4,  # + the smart groups and the flows that use fields
+    "fields": 5,  # + the smart groups, the flows and the campaign events that use fields
     "flows": 2,
     "flow_starts": 5,  # + flows, contacts, groups named by the page
     "runs": 6,  # + flows, contacts, their URNs, starts
