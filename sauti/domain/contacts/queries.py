@@ -337,20 +337,28 @@ class Details:
     notes: list[NoteView] = field(default_factory=list)
 
 
-# a page's details, built once: building these statements cost more than running them
+# a page's details, built once: building these statements cost more than running them. Each takes the contact
+# ids as ``ids``; the flows runtime reads a sprint's contacts with the same three (URNS, GROUPS, VALUES).
 _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
-_DETAIL_URNS = (
-    select(ContactURN.contact_id, ContactURN.scheme, ContactURN.path, ContactURN.display, ContactURN.channel_id)
+DETAIL_URNS = (
+    select(
+        ContactURN.id,
+        ContactURN.contact_id,
+        ContactURN.scheme,
+        ContactURN.path,
+        ContactURN.display,
+        ContactURN.channel_id,
+    )
     .where(ContactURN.contact_id.in_(_IDS))
     .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
 )
-_DETAIL_GROUPS = (
+DETAIL_GROUPS = (
     select(GroupMember.contact_id, ContactGroup.uuid, ContactGroup.name)
     .join(ContactGroup, ContactGroup.id == GroupMember.group_id)
     .where(GroupMember.contact_id.in_(_IDS), ContactGroup.is_active)
     .order_by(ContactGroup.id)
 )
-_DETAIL_VALUES = select(
+DETAIL_VALUES = select(
     ContactValue.contact_id,
     ContactValue.field_id,
     ContactValue.text_value,
@@ -374,11 +382,11 @@ async def load_details(session: AsyncSession, contacts: Sequence[Any]) -> dict[i
     if not ids:
         return out
     wanted = {"ids": ids}
-    for urn in await plain.rows(session, _DETAIL_URNS, wanted):
+    for urn in await plain.rows(session, DETAIL_URNS, wanted):
         out[urn.contact_id].urns.append(urn)
-    for group in await plain.rows(session, _DETAIL_GROUPS, wanted):
+    for group in await plain.rows(session, DETAIL_GROUPS, wanted):
         out[group.contact_id].groups.append(group)
-    for value in await plain.rows(session, _DETAIL_VALUES, wanted):
+    for value in await plain.rows(session, DETAIL_VALUES, wanted):
         out[value.contact_id].values[value.field_id] = value
     for note in await plain.rows(session, _DETAIL_NOTES, wanted):
         name = f"{note.first_name or ''} {note.last_name or ''}".strip() or None

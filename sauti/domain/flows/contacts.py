@@ -10,14 +10,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import plain
+from sauti.domain.contacts import queries as contact_queries
 from sauti.domain.fields import queries as field_queries
 from sauti.engine.contact import Contact as EngineContact
 from sauti.engine.contact import ContactURN, FieldValue, GroupRef
-from sauti.models import Channel, Contact, ContactField, ContactGroup, ContactValue, GroupMember, Workspace
-from sauti.models import ContactURN as URNRow
+from sauti.models import Channel, Contact, ContactField, Workspace
 
 
 @dataclass
@@ -26,27 +26,6 @@ class Person:
 
     contact: EngineContact
     urns: list[Any] = field(default_factory=list)
-
-
-_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
-_URNS = (
-    select(URNRow.id, URNRow.contact_id, URNRow.scheme, URNRow.path, URNRow.channel_id)
-    .where(URNRow.contact_id.in_(_IDS))
-    .order_by(URNRow.contact_id, URNRow.priority.desc(), URNRow.id)
-)
-_GROUPS = (
-    select(GroupMember.contact_id, ContactGroup.uuid, ContactGroup.name)
-    .join(ContactGroup, ContactGroup.id == GroupMember.group_id)
-    .where(GroupMember.contact_id.in_(_IDS), ContactGroup.is_active)
-    .order_by(ContactGroup.id)
-)
-_VALUES = select(
-    ContactValue.contact_id,
-    ContactValue.field_id,
-    ContactValue.text_value,
-    ContactValue.number_value,
-    ContactValue.datetime_value,
-).where(ContactValue.contact_id.in_(_IDS))
 
 
 async def people(
@@ -68,11 +47,11 @@ async def people(
     urns: dict[int, list[Any]] = {c.id: [] for c in contacts}
     groups: dict[int, list[GroupRef]] = {c.id: [] for c in contacts}
     values: dict[int, dict[str, FieldValue]] = {c.id: {} for c in contacts}
-    for urn in await session.execute(_URNS, wanted):
+    for urn in await plain.rows(session, contact_queries.DETAIL_URNS, wanted):
         urns[urn.contact_id].append(urn)
-    for group in await session.execute(_GROUPS, wanted):
+    for group in await plain.rows(session, contact_queries.DETAIL_GROUPS, wanted):
         groups[group.contact_id].append(GroupRef(group.uuid, group.name))
-    for v in await session.execute(_VALUES, wanted):
+    for v in await plain.rows(session, contact_queries.DETAIL_VALUES, wanted):
         key = keys.get(v.field_id)
         if key is not None:
             values[v.contact_id][key] = FieldValue(v.text_value, v.number_value, v.datetime_value)
