@@ -261,9 +261,11 @@ def worker() -> None:
     """Run the background worker alone (sending, broadcasts, recovery); run several against PostgreSQL."""
     import signal
 
+    from sauti.domain.flows import webhooks as flow_webhooks
     from sauti.worker import Worker
 
     settings = get_settings()
+    flow_webhooks.configure(timeout=settings.flow_webhook_timeout, allow_private=settings.webhook_allow_private)
 
     async def go() -> None:
         engine = make_engine(settings.resolved_database_url)
