@@ -19,6 +19,7 @@ from sauti.api.textus import router as textus
 from sauti.api.throttle import Throttle
 from sauti.db import inline
 from sauti.db.engine import make_engine, make_read_engine, make_sessionmaker
+from sauti.domain.flows import webhooks as flow_webhooks
 from sauti.kit import http as outbound
 from sauti.settings import Settings, get_settings
 from sauti.worker import Worker
@@ -26,6 +27,7 @@ from sauti.worker import Worker
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    flow_webhooks.configure(timeout=settings.flow_webhook_timeout, allow_private=settings.webhook_allow_private)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     textus_password_auth: bool = True
     # seconds a web hook receiver may take to answer before the attempt counts as failed (and is retried)
     webhook_timeout: float = 10.0
+    # seconds a flow's call_webhook may take (the flow then takes its Failure exit)
+    flow_webhook_timeout: float = 10.0
+    # whether flows may call hosts on private, loopback and link-local addresses (refused by default)
+    webhook_allow_private: bool = False
     # a worker whose heartbeat is older than this many seconds is dead: its claims are recovered. Heartbeats
     # come every 2 seconds from their own task, so this needs only a margin over that
     worker_stale_after: float = 30.0

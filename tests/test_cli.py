@@ -280,3 +280,47 @@ async def test_trigger_commands(backend: Backend, tmp_path: Path, db: Any) -> No
     )
     async with db() as session:
         assert (await session.execute(select(FlowTrigger.is_archived))).scalar_one() is True
+
+
+async def test_flow_commands(backend: Backend, tmp_path: Path, db: Any) -> None:
+    import json
+
+    from sauti.domain.contacts import service as contacts
+    from sauti.domain.flows import runner
+    from sauti.domain.flows.definitions import save_flow
+    from sauti.models import Flow, FlowSession
+
+    sauti(backend, tmp_path, "workspace", "create", "Acme", "--country", "RW")
+    sauti(backend, tmp_path, "channel", "add", "test", "Demo", "--workspace", "Acme", "--address", "+250788000000")
+    definition = json.loads((Path(__file__).parent / "domain" / "flow_defs" / "registration.json").read_text())
+    async with db() as session:
+        ws = (await session.execute(select(Workspace))).scalar_one()
+        flow = await save_flow(session, ws, definition)
+        contact = await contacts.create(session, ws, contacts.ContactInput(name="Kofi", urns=["tel:+250788123123"]))
+        assert await runner.start_contacts(session, ws, flow, [contact.id]) == 1
+        await session.commit()
+
+    listed = sauti(backend, tmp_path, "flow", "list", "--workspace", "Acme")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == [
+        "uuid\tname\ttype\tstatus\twaiting",
+        f"{flow.uuid}\tMini Registration\tmessage\tactive\t1",
+    ]
+    archived = sauti(backend, tmp_path, "flow", "archive", "Mini Registration", "--workspace", "Acme")
+    assert archived.stdout.strip() == "flow 'Mini Registration' archived: 1 waiting session interrupted"
+    async with db() as session:
+        assert (await session.execute(select(FlowSession.status))).scalar_one() == "interrupted"
+        assert (await session.execute(select(Flow.is_archived))).scalar_one() is True
+    listed = sauti(backend, tmp_path, "flow", "list", "--workspace", "Acme")
+    assert listed.stdout.splitlines()[1] == f"{flow.uuid}\tMini Registration\tmessage\tarchived\t0"
+    again = sauti(backend, tmp_path, "flow", "archive", flow.uuid, "--workspace", "Acme")
+    assert again.stdout.strip() == "flow 'Mini Registration' was already archived"
+    restored = sauti(backend, tmp_path, "flow", "restore", flow.uuid, "--workspace", "Acme")
+    assert restored.stdout.strip() == "flow 'Mini Registration' restored"
+    assert sauti(backend, tmp_path, "flow", "restore", flow.uuid, "--workspace", "Acme").stdout.strip() == (
+        "flow 'Mini Registration' is not archived"
+    )
+    async with db() as session:
+        assert (await session.execute(select(Flow.is_archived))).scalar_one() is False
+    nope = sauti(backend, tmp_path, "flow", "archive", "Nope", "--workspace", "Acme")
+    assert said(nope) == "error: no flow is named or has the UUID 'Nope'"

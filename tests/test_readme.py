@@ -127,3 +127,21 @@ async def test_the_textus_tour_runs_as_written(demo_with_worker: tuple[Server, P
         assert hmac.compare_digest(signature, hmac.new(hook.secret.encode(), body.encode(), hashlib.sha256).hexdigest())
     contents = [json.loads(line.split(" ", 1)[1])["message"]["content"] for line in lines]
     assert contents == ["Hello Grace", "Murakoze"]
+
+
+def test_the_flow_list_line_runs_as_written(demo: tuple[Server, Path], backend: Backend) -> None:
+    """The README's ``sauti flow list`` line, on the demo workspace: its Registration flow is listed, active."""
+    import shlex
+
+    _, cwd = demo
+    (line,) = [ln for b in blocks("sh") for ln in b.splitlines() if ln.startswith(".venv/bin/sauti flow list")]
+    args = shlex.split(line.split("#", 1)[0])[1:]
+    args[args.index("Acme")] = "Demo Workspace"
+    env = {**os.environ, "SAUTI_DATABASE_URL": backend.url, "SAUTI_DATA_DIR": str(cwd / "data")}
+    done = subprocess.run(
+        [sys.executable, "-m", "sauti.cli", *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    header, *rows = done.stdout.splitlines()
+    assert header == "uuid\tname\ttype\tstatus\twaiting"
+    assert [r.split("\t")[1:] for r in rows] == [["Registration", "message", "active", "0"]]

@@ -35,6 +35,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 channel_app = typer.Typer(help="Manage channels.", no_args_is_help=True)
 app.add_typer(channel_app, name="channel")
+flow_app = typer.Typer(help="List, archive and restore flows.", no_args_is_help=True)
+app.add_typer(flow_app, name="flow")
 trigger_app = typer.Typer(help="Manage the triggers that start flows from incoming messages.", no_args_is_help=True)
 app.add_typer(trigger_app, name="trigger")
 campaign_app = typer.Typer(help="List, archive and restore campaigns.", no_args_is_help=True)
@@ -263,9 +265,11 @@ def worker() -> None:
     """Run the background worker alone (sending, broadcasts, recovery); run several against PostgreSQL."""
     import signal
 
+    from sauti.domain.flows import webhooks as flow_webhooks
     from sauti.worker import Worker
 
     settings = get_settings()
+    flow_webhooks.configure(timeout=settings.flow_webhook_timeout, allow_private=settings.webhook_allow_private)
 
     async def go() -> None:
         engine = make_engine(settings.resolved_database_url)
@@ -526,6 +530,59 @@ def campaign_restore(uuid: str, workspace: Annotated[str, typer.Option(help="wor
         return (await campaigns.restore_campaign(session, ws, uuid)).uuid
 
     _out(f"campaign {_db(go)} restored")
+
+
+@flow_app.command("list")
+def flow_list(workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """List a workspace's flows (archived ones too) with how many contacts wait in each."""
+    from sauti.domain.flows import archiving
+
+    async def go(session: AsyncSession) -> list[tuple[str, ...]]:
+        ws = await service.get_workspace(session, workspace)
+        return [
+            (f.uuid, f.name, f.type, "archived" if f.is_archived else "active", str(f.runs_waiting))
+            for f in await archiving.listing(session, ws)
+        ]
+
+    _table(("uuid", "name", "type", "status", "waiting"), _db(go))
+
+
+@flow_app.command("archive")
+def flow_archive(
+    flow: Annotated[str, typer.Argument(help="the flow's name or UUID")],
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+) -> None:
+    """Archive a flow: triggers no longer start it and the contacts waiting in it are interrupted."""
+    from sauti.domain.flows import archiving
+
+    async def go(session: AsyncSession) -> tuple[str, bool, int]:
+        ws = await service.get_workspace(session, workspace)
+        found = await _flow(session, ws, flow)
+        was = found.is_archived
+        return found.name, was, await archiving.archive(session, ws, found)
+
+    name, was, ended = _db(go)
+    if was:
+        _out(f"flow {name!r} was already archived")
+    else:
+        _out(f"flow {name!r} archived: {ended} waiting session{'' if ended == 1 else 's'} interrupted")
+
+
+@flow_app.command("restore")
+def flow_restore(
+    flow: Annotated[str, typer.Argument(help="the flow's name or UUID")],
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+) -> None:
+    """Restore an archived flow: triggers start it again."""
+    from sauti.domain.flows import archiving
+
+    async def go(session: AsyncSession) -> tuple[str, bool]:
+        ws = await service.get_workspace(session, workspace)
+        found = await _flow(session, ws, flow)
+        return found.name, await archiving.restore(session, ws, found)
+
+    name, restored = _db(go)
+    _out(f"flow {name!r} restored" if restored else f"flow {name!r} is not archived")
 
 
 @app.command("import")

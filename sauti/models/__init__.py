@@ -17,6 +17,7 @@ from sauti.models.contact import (
 )
 from sauti.models.flow import Flow, FlowRun, FlowSession, FlowStart, FlowTimer, FlowTrigger
 from sauti.models.flow_dependency import FlowDependency
+from sauti.models.flow_webhook import FlowWebhookCall
 from sauti.models.globals import Global
 from sauti.models.message import Broadcast, Label, Media, Message, MessageLabel, Worker
 from sauti.models.webhook import WebHook, WebhookAttempt, WebhookDelivery
@@ -46,6 +47,7 @@ __all__ = [
     "FlowStart",
     "FlowTimer",
     "FlowTrigger",
+    "FlowWebhookCall",
     "Global",
     "GroupMember",
     "Label",

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from sauti.api.rapidpro import body, params
 from sauti.api.rapidpro.contacts import Ref
 from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, guarded_list, json, list_page
+from sauti.api.rapidpro.errors import refuse
 from sauti.api.rapidpro.pagination import Ordering
 from sauti.api.rapidpro.shapes import ObjectRef
 from sauti.domain.flows import queries, start_requests
@@ -181,7 +182,7 @@ async def get(ctx: Ctx) -> Response:
     ),
 )
 async def post(ctx: Ctx) -> Response:
-    values = await body.parse(FlowStartBody, ctx.request)
+    values, shape = body.validate(FlowStartBody, await body.read_object(ctx.request))
     given_params = values.get("params")
     extra = values.get("extra")
     if given_params is not None:
@@ -192,7 +193,7 @@ async def post(ctx: Ctx) -> Response:
         run_params, field_name = {}, "params"
     agent = ctx.request.headers.get("user-agent", "")
     request = start_requests.StartRequest(
-        flow=values["flow"],
+        flow=values.get("flow"),
         contacts=values.get("contacts", []),
         groups=values.get("groups", []),
         urns=values.get("urns", []),
@@ -202,5 +203,7 @@ async def post(ctx: Ctx) -> Response:
         exclude_active=values.get("exclude_active", False),
         start_type="zapier" if "zapier" in agent.lower() else "api",
     )
+    if shape:  # lookup problems of the fields that passed are reported with the errors of shape, in one 400
+        refuse(shape, await start_requests.check(ctx.session, ctx.workspace, request))
     start = await start_requests.request_start(ctx.session, ctx.workspace, request, ctx.caller.user)
     return json((await render_many(ctx.session, ctx.workspace, [start]))[0], 201)

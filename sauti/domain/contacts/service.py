@@ -641,6 +641,33 @@ async def get_live(session: AsyncSession, workspace: Workspace, uuid: str) -> Co
     return contact
 
 
+async def prefer_urn(session: AsyncSession, workspace: Workspace, contact: Contact, urn_id: int | None) -> bool:
+    """Make the URN ``urn_id`` the contact's preferred one (first in priority order): a contact who writes in
+    on a URN is answered on it (flows.md §6.5 step 3). True when the order changed. Flushes when it did."""
+    if urn_id is None:
+        return False
+    rows = list(
+        (
+            await session.execute(
+                select(ContactURN)
+                .where(ContactURN.workspace_id == workspace.id, ContactURN.contact_id == contact.id)
+                .order_by(ContactURN.priority.desc(), ContactURN.id)
+            )
+        ).scalars()
+    )
+    if not rows or rows[0].id == urn_id:
+        return False
+    chosen = next((r for r in rows if r.id == urn_id), None)
+    if chosen is None:
+        return False
+    chosen.priority = rows[0].priority + 10
+    ordered = [chosen, *(r for r in rows if r is not chosen)]
+    _describe_phone(contact, [URN(r.scheme, r.path, None, r.display) for r in ordered], None)
+    contact.modified_on = clock.now()
+    await session.flush()
+    return True
+
+
 async def get_or_create_by_urn(
     session: AsyncSession,
     workspace: Workspace,

@@ -36,6 +36,7 @@ from sauti.db import bulk
 from sauti.db.base import table_of
 from sauti.domain.flows import apply, queries
 from sauti.domain.flows import assets as flow_assets
+from sauti.domain.flows import webhooks as flow_webhooks
 from sauti.domain.flows.contacts import Person, people
 from sauti.domain.scope import scoped
 from sauti.engine import session as engine
@@ -56,9 +57,9 @@ def _random() -> Decimal:
 
 
 def services() -> Services:
-    """The engine's services: Sauti's clock and UUIDs (swappable in tests), real randomness; no webhook
-    service yet, so a webhook action records an error event and routes to its failure category."""
-    return Services(now=clock.now, new_uuid=clock.new_uuid, random=_random, webhook=None)
+    """The engine's services: Sauti's clock and UUIDs (swappable in tests), real randomness and real webhook
+    calls (``webhooks.py``: a sprint that may call one runs in a thread)."""
+    return Services(now=clock.now, new_uuid=clock.new_uuid, random=_random, webhook=flow_webhooks.service())
 
 
 async def _bump_counters(session: AsyncSession, deltas: Mapping[tuple[int, str], int]) -> None:
@@ -298,9 +299,21 @@ async def persist_many(
         )
     if outbox:
         await bulk.insert_rows(session, table_of(Message), outbox)
+    await flow_webhooks.record(session, workspace, _made(items, rows), flow_ids)
     await _bump_counters(session, deltas)
     await session.flush()
     return rows
+
+
+def _run_flows(item: Sprinted) -> dict[str, str]:
+    return {r.uuid: r.flow_uuid for r in item.session.runs}
+
+
+def _made(items: Sequence[Sprinted], rows: Sequence[FlowSession]) -> list[flow_webhooks.Made]:
+    return [
+        flow_webhooks.Made(row.id, item.contact.id, item.sprint.events, _run_flows(item))
+        for item, row in zip(items, rows, strict=True)
+    ]
 
 
 def _waiting_flow(es: engine.Session, flow_ids: Mapping[str, int]) -> int | None:
@@ -421,9 +434,12 @@ async def start_with_input(
     trigger_json = _trigger(flow, trigger, params, batch)
     parsed = Trigger.from_json(trigger_json)
     sprints: list[Sprinted] = []
+    threaded = flow_webhooks.may_call(loaded.assets)
     for contact in rows:
         person = found[contact.id]
-        es, sprint = engine.start(loaded.env, loaded.assets, person.contact, parsed, services())
+        es, sprint = await flow_webhooks.sprint(
+            threaded, engine.start, loaded.env, loaded.assets, person.contact, parsed, services()
+        )
         sprints.append(Sprinted(contact, None, es, sprint, person))
     saved = await persist_many(
         session,
@@ -467,7 +483,16 @@ async def resume_session(
     person = (await people(session, workspace, [contact], fields=loaded.fields, channels=channels))[contact.id]
     try:
         parsed = Resume.from_json(resume, default_time=clock.now())
-        es, sprint = engine.resume(loaded.env, loaded.assets, person.contact, es, parsed, services())
+        es, sprint = await flow_webhooks.sprint(
+            flow_webhooks.may_call(loaded.assets),
+            engine.resume,
+            loaded.env,
+            loaded.assets,
+            person.contact,
+            es,
+            parsed,
+            services(),
+        )
     except engine.SessionError:
         return False
     await persist(

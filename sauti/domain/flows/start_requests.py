@@ -16,7 +16,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.contacts.queries import by_references as contacts_by_references
-from sauti.domain.errors import GENERAL, ErrorCollector
+from sauti.domain.errors import GENERAL, ErrorCollector, Problem
 from sauti.domain.flows import queries
 from sauti.domain.flows.starts import create_start
 from sauti.domain.groups.queries import by_references as groups_by_references
@@ -28,7 +28,7 @@ MAX_PARAMS_CHARS = 10_000  # the params object, JSON-encoded
 
 @dataclass(frozen=True)
 class StartRequest:
-    flow: str  # a flow UUID
+    flow: str | None  # a flow UUID; None when the caller gave none (a problem the dialect already reports)
     contacts: Sequence[str] = ()  # UUIDs or URNs
     groups: Sequence[str] = ()  # UUIDs or names
     urns: Sequence[str] = ()
@@ -49,9 +49,10 @@ class _Resolved:
 
 async def _resolve(session: AsyncSession, workspace: Workspace, req: StartRequest, errors: ErrorCollector) -> _Resolved:
     out = _Resolved()
-    out.flow = await queries.by_uuid(session, workspace, req.flow) if _is_uuid(req.flow) else None
-    if out.flow is None:
-        errors.add("flow", "no_such_object", ref=req.flow)
+    if req.flow is not None:
+        out.flow = await queries.by_uuid(session, workspace, req.flow) if _is_uuid(req.flow) else None
+        if out.flow is None:
+            errors.add("flow", "no_such_object", ref=req.flow)
     found_contacts = await contacts_by_references(session, workspace, req.contacts)
     seen: set[int] = set()
     for ref in req.contacts:
@@ -94,12 +95,22 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
+async def check(session: AsyncSession, workspace: Workspace, req: StartRequest) -> list[Problem]:
+    """The problems with the request's flow, recipients and params (what a dialect reports beside its own
+    errors of shape, in one answer). Changes nothing."""
+    errors = ErrorCollector()
+    await _resolve(session, workspace, req, errors)
+    return errors.problems
+
+
 async def request_start(
     session: AsyncSession, workspace: Workspace, req: StartRequest, user: User | None = None
 ) -> FlowStart:
     """Check and record a flow start (status pending, the worker expands it). It needs an active flow of the
     workspace and at least one contact, group or URN."""
     errors = ErrorCollector()
+    if req.flow is None:
+        errors.add("flow", "required")
     found = await _resolve(session, workspace, req, errors)
     errors.raise_if_any()
     if not (found.contacts or found.groups or found.urns):

@@ -113,6 +113,8 @@ async def _handle(
         message.status = "handled"
         await session.flush()
         return
+    # the URN they wrote on becomes the one they are answered on (DECISION: not for a blocked contact)
+    await contacts.prefer_urn(session, workspace, contact, message.contact_urn_id)
     opting_out = is_opt_out(workspace, message.text)
     if opting_out:
         await contacts.set_status(session, workspace, [contact], "stopped")

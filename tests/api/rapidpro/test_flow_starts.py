@@ -59,6 +59,24 @@ async def test_validation(client: httpx.AsyncClient, world: dict[str, Any], db: 
             {"restart_participants": ["Must be a valid boolean."]},
         ),
         ([1, 2], {"non_field_errors": ["Request body should be a single JSON object"]}),
+        # errors of shape and lookup problems come together in one answer, as broadcasts.json reports them
+        (
+            {"flow": "abcde", "groups": ["nobody"], "restart_participants": "maybe"},
+            {
+                "flow": ["No such object: abcde"],
+                "groups": ["No such object: nobody"],
+                "restart_participants": ["Must be a valid boolean."],
+            },
+        ),
+        (
+            {"urns": ["foo:bar"], "contacts": ["abcde", joe], "params": "YES"},
+            {
+                "flow": ["This field is required."],
+                "contacts": ["No such object: abcde"],
+                "urns": {"0": ["Invalid URN: foo:bar. Ensure phone numbers contain country codes."]},
+                "params": ["Must be a valid JSON object"],
+            },
+        ),
     ]
     for payload, errors in cases:
         resp = await client.post(URL, json=payload)
