@@ -66,7 +66,7 @@ async def receive(
         channel_id=channel.id,
         direction="in",
         msg_type="text",
-        status="pending",
+        status="handled",  # every stored message ends handled (below); written so at once, not updated after
         visibility="visible",
         text=incoming.text,
         attachments=list(incoming.attachments),
@@ -75,15 +75,18 @@ async def receive(
         created_on=incoming.received_on or now,
         modified_on=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        # the same delivery arrived concurrently and won the race
-        assert incoming.external_id is not None
-        existing = await _find_incoming(session, channel.id, urn_row.id, incoming.external_id)
-        assert existing is not None
-        return existing, False
+    if incoming.external_id is None:  # no key a second delivery could share: no race to guard against
+        session.add(message)
+        await session.flush()
+    else:
+        try:
+            async with session.begin_nested():
+                session.add(message)
+        except IntegrityError:
+            # the same delivery arrived concurrently and won the race
+            existing = await _find_incoming(session, channel.id, urn_row.id, incoming.external_id)
+            assert existing is not None
+            return existing, False
     urn_row.channel_id = channel.id
     channel.last_seen = now
     await _handle(session, workspace, contact, message, channel)
@@ -108,7 +111,6 @@ async def _handle(
     contact.last_seen_on = now
     contact.modified_on = now
     if contact.status == "blocked":
-        message.status = "handled"
         await session.flush()
         return
     opting_out = is_opt_out(workspace, message.text)
@@ -121,7 +123,6 @@ async def _handle(
     handled = False
     if not opting_out and contact.status == "active":
         handled = await _offer_to_flows(session, workspace, contact, message, channel)
-    message.status = "handled"
     await session.flush()
     # web hooks hear of every message but a blocked number's; the auto reply answers what nothing else did
     await events.messages_happened(session, workspace.id, [message])
@@ -134,10 +135,14 @@ async def _offer_to_flows(
 ) -> bool:
     """Let the flows handle the message, inside a savepoint: a flow that cannot run (a bug, a definition the
     engine refuses at run time) is logged and undone, and the message is still stored and handled as if no
-    flow had wanted it. A provider must never lose a message to a flow's failure."""
+    flow had wanted it. A provider must never lose a message to a flow's failure. What may take it is read
+    first: a message no session waits for and no trigger matches opens no savepoint."""
     try:
+        offered = await flows.offer(session, workspace, contact, message)
+        if offered is None:
+            return False
         async with session.begin_nested():
-            return await flows.handle(session, workspace, contact, message, channel)
+            return await flows.take(session, workspace, contact, message, channel, offered)
     except Exception:
         log.exception("flows could not handle message %s of contact %s", message.uuid, contact.uuid)
         message.flow_id = None
