@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import plain
 from sauti.domain.fields import queries as field_queries
 from sauti.engine.contact import Contact as EngineContact
 from sauti.engine.contact import ContactURN, FieldValue, GroupRef
@@ -68,11 +69,14 @@ async def people(
     urns: dict[int, list[Any]] = {c.id: [] for c in contacts}
     groups: dict[int, list[GroupRef]] = {c.id: [] for c in contacts}
     values: dict[int, dict[str, FieldValue]] = {c.id: {} for c in contacts}
-    for urn in await session.execute(_URNS, wanted):
+    # plain columns on the connection (the ORM's statement machinery would cost more than these selects do),
+    # which does not autoflush: pending changes of these contacts are written first
+    await session.flush()
+    for urn in await plain.rows(session, _URNS, wanted):
         urns[urn.contact_id].append(urn)
-    for group in await session.execute(_GROUPS, wanted):
+    for group in await plain.rows(session, _GROUPS, wanted):
         groups[group.contact_id].append(GroupRef(group.uuid, group.name))
-    for v in await session.execute(_VALUES, wanted):
+    for v in await plain.rows(session, _VALUES, wanted):
         key = keys.get(v.field_id)
         if key is not None:
             values[v.contact_id][key] = FieldValue(v.text_value, v.number_value, v.datetime_value)
