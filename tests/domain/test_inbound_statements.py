@@ -100,3 +100,5 @@ async def test_a_message_no_flow_wants(backend: Backend, tenant: Tenant, fixed_c
         assert stored is not None and stored.status == "handled" and stored.flow_id is None
         contact = await session.get(Contact, stored.contact_id)
         assert contact is not None and contact.last_seen_on is not None
+        channel = await session.get(Channel, world.channel_id)  # written at the commit, with the same time
+        assert channel is not None and channel.last_seen == stored.modified_on

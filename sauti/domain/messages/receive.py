@@ -88,8 +88,10 @@ async def receive(
             assert existing is not None
             return existing, False
     urn_row.channel_id = channel.id
-    channel.last_seen = now
     await _handle(session, workspace, contact, message, channel)
+    # every message of a channel writes this one row: left for the commit's flush, so that on PostgreSQL the
+    # row's lock is held for the commit only and concurrent messages of the channel do not queue behind it
+    channel.last_seen = now
     return message, True
 
 
