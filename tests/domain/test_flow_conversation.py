@@ -135,6 +135,34 @@ async def test_a_flow_that_cannot_run_loses_no_message(backend: Backend, tenant:
         assert stored.text == "join" and stored.flow_id is None
 
 
+async def test_a_waiting_session_that_cannot_resume_loses_no_message(
+    backend: Backend, tenant: Tenant, fixed_clock: Clock
+) -> None:
+    from sqlalchemy import update
+
+    from sauti.domain.flows import runner
+
+    world = await make_world(backend, tenant)
+    await world.receive(URN, "hello")
+    contact = await world.contact(URN)
+    async with backend.sessionmaker() as session:
+        await autoreplies.create(session, await world.ws(session), message="We got it", is_active=True)
+        flow = await session.get(Flow, world.flow_id)
+        assert flow is not None
+        assert await runner.start_contacts(session, await world.ws(session), flow, [contact.id]) == 1
+        # the message is written naming the waiting session's flow; the resume then fails inside its savepoint
+        await session.execute(update(Flow).where(Flow.id == world.flow_id).values(definition={"nodes": "x"}))
+        await session.commit()
+    message = await world.receive(URN, "Amina")
+    assert (message.status, message.flow_id) == ("handled", None)
+    async with backend.sessionmaker() as session:
+        stored = await session.get(Message, message.id)
+        assert stored is not None and (stored.status, stored.flow_id) == ("handled", None)
+        fs = (await session.execute(select(FlowSession))).scalar_one()
+        assert fs.status == "waiting"  # untouched
+    assert [m.text for m in await world.outgoing(contact.id)][-1] == "We got it"
+
+
 async def test_input_labels_and_globals(backend: Backend, tenant: Tenant, fixed_clock: Clock) -> None:
     from sauti.domain.flows.definitions import save_flow
     from sauti.domain.globals import service as globals_

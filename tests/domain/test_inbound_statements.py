@@ -24,10 +24,10 @@ from tests.domain.flow_support import Clock, World, make_world, use_clock
 
 URN = "tel:+250788123123"
 
-# (BEGIN,) the sender (URN and contact in one), INSERT message, UPDATE the channel and the contact, the waiting
-# session, the triggers, SAVEPOINT, the flows, fields, groups and senders, the contact's URNs,
-# groups and values, its runs, UPDATE timers, run, session and the message's flow, RELEASE, the web hooks
-THROUGH_A_FLOW = {"sqlite": 22, "postgres": 21}
+# (BEGIN,) the sender (URN and contact in one), the waiting session, the triggers, INSERT message (naming the
+# flow), UPDATE the contact, SAVEPOINT, the flows, fields, groups and senders, the contact's URNs,
+# groups and values, its runs, UPDATE timers, run and session, RELEASE, the web hooks, UPDATE the channel
+THROUGH_A_FLOW = {"sqlite": 21, "postgres": 20}
 # (BEGIN,) the sender, INSERT message, UPDATE channel and contact, waiting session, triggers, web hooks, auto reply
 NO_FLOW = {"sqlite": 9, "postgres": 8}
 

@@ -46,6 +46,12 @@ class Offer:
     waiting: FlowSession | None
     found: triggers.Match | None
 
+    @property
+    def likely_flow_id(self) -> int | None:
+        """The flow that takes the message unless something changes its mind: the waiting session's, when no
+        trigger matched (a matched trigger may or may not win; :func:`take` says)."""
+        return self.waiting.current_flow_id if self.waiting is not None and self.found is None else None
+
 
 async def offer(session: AsyncSession, workspace: Workspace, contact: Contact, message: Message) -> Offer | None:
     """The waiting session and matching trigger of ``message`` from ``contact``, or ``None`` when neither

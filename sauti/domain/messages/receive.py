@@ -76,8 +76,7 @@ async def receive(
         modified_on=now,
     )
     if incoming.external_id is None:  # no key a second delivery could share: no race to guard against
-        session.add(message)
-        await session.flush()
+        session.add(message)  # written by the next flush (see _offer_to_flows)
     else:
         try:
             async with session.begin_nested():
@@ -138,13 +137,20 @@ async def _offer_to_flows(
     """Let the flows handle the message, inside a savepoint: a flow that cannot run (a bug, a definition the
     engine refuses at run time) is logged and undone, and the message is still stored and handled as if no
     flow had wanted it. A provider must never lose a message to a flow's failure. What may take it is read
-    first: a message no session waits for and no trigger matches opens no savepoint."""
+    first: a message no session waits for and no trigger matches opens no savepoint. The message's row is
+    written after those reads (outside the savepoint, as before), naming the waiting session's flow when no
+    trigger competes for it, so the usual answer to a question costs no UPDATE of the message."""
     try:
-        offered = await flows.offer(session, workspace, contact, message)
+        with session.no_autoflush:  # the message is inserted once, with the flow that will most likely take it
+            offered = await flows.offer(session, workspace, contact, message)
         if offered is None:
             return False
+        message.flow_id = offered.likely_flow_id
         async with session.begin_nested():
-            return await flows.take(session, workspace, contact, message, channel, offered)
+            taken = await flows.take(session, workspace, contact, message, channel, offered)
+        if not taken:
+            message.flow_id = None
+        return taken
     except Exception:
         log.exception("flows could not handle message %s of contact %s", message.uuid, contact.uuid)
         message.flow_id = None
