@@ -12,7 +12,6 @@ from sauti.domain.autoreplies import service as autoreplies
 from sauti.domain.flows import triggers
 from sauti.kit import clock
 from sauti.models import (
-    Contact,
     ContactGroup,
     ContactValue,
     Flow,
@@ -87,8 +86,6 @@ async def test_three_node_conversation(backend: Backend, tenant: Tenant, fixed_c
         flow = await session.get(Flow, world.flow_id)
         assert flow is not None
         assert (flow.runs_active, flow.runs_waiting, flow.runs_completed) == (0, 0, 1)
-        refreshed = (await session.execute(select(Contact).where(Contact.id == contact.id))).scalar_one()
-        assert refreshed.name == "Amina" and refreshed.current_flow_id is None
         value = (await session.execute(select(ContactValue).where(ContactValue.contact_id == contact.id))).scalar_one()
         assert value.text_value == "27"
         adults = (await session.execute(select(ContactGroup).where(ContactGroup.name == "Adults"))).scalar_one()
@@ -97,8 +94,11 @@ async def test_three_node_conversation(backend: Backend, tenant: Tenant, fixed_c
         # inbound messages a flow handled carry its id; the timers of the finished session are retired
         inbound = (await session.execute(select(Message).where(Message.direction == "in"))).scalars().all()
         assert [m.flow_id for m in inbound] == [world.flow_id] * 3
+        assert all(m.status == "handled" for m in inbound)
         timers = (await session.execute(select(FlowTimer))).scalars().all()
         assert timers and all(t.status == "skipped" for t in timers)
+    refreshed = await world.contact(URN)  # its own session: SQLite's writer lock is one session's at a time
+    assert refreshed.name == "Amina" and refreshed.current_flow_id is None
 
 
 async def test_unmatched_message_gets_the_auto_reply(backend: Backend, tenant: Tenant, fixed_clock: Clock) -> None:
@@ -133,6 +133,34 @@ async def test_a_flow_that_cannot_run_loses_no_message(backend: Backend, tenant:
         assert (await session.execute(select(FlowSession))).first() is None
         stored = (await session.execute(select(Message).where(Message.direction == "in"))).scalar_one()
         assert stored.text == "join" and stored.flow_id is None
+
+
+async def test_a_waiting_session_that_cannot_resume_loses_no_message(
+    backend: Backend, tenant: Tenant, fixed_clock: Clock
+) -> None:
+    from sqlalchemy import update
+
+    from sauti.domain.flows import runner
+
+    world = await make_world(backend, tenant)
+    await world.receive(URN, "hello")
+    contact = await world.contact(URN)
+    async with backend.sessionmaker() as session:
+        await autoreplies.create(session, await world.ws(session), message="We got it", is_active=True)
+        flow = await session.get(Flow, world.flow_id)
+        assert flow is not None
+        assert await runner.start_contacts(session, await world.ws(session), flow, [contact.id]) == 1
+        # the message is written naming the waiting session's flow; the resume then fails inside its savepoint
+        await session.execute(update(Flow).where(Flow.id == world.flow_id).values(definition={"nodes": "x"}))
+        await session.commit()
+    message = await world.receive(URN, "Amina")
+    assert (message.status, message.flow_id) == ("handled", None)
+    async with backend.sessionmaker() as session:
+        stored = await session.get(Message, message.id)
+        assert stored is not None and (stored.status, stored.flow_id) == ("handled", None)
+        fs = (await session.execute(select(FlowSession))).scalar_one()
+        assert fs.status == "waiting"  # untouched
+    assert [m.text for m in await world.outgoing(contact.id)][-1] == "We got it"
 
 
 async def test_input_labels_and_globals(backend: Backend, tenant: Tenant, fixed_clock: Clock) -> None:

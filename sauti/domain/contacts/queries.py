@@ -319,6 +319,22 @@ async def urns_by_identity(
     return {u.identity: u for u in rows.scalars()}
 
 
+async def urn_with_contact(
+    session: AsyncSession, workspace: Workspace, identity: str
+) -> tuple[ContactURN | None, Contact | None]:
+    """The URN row of this identity and the contact holding it (either ``None``), in one statement: an inbound
+    message's sender is read this way."""
+    stmt = (
+        scoped(ContactURN, workspace, ContactURN, Contact)
+        .outerjoin(Contact, and_(Contact.id == ContactURN.contact_id, Contact.workspace_id == workspace.id))
+        .where(ContactURN.identity == identity)
+    )
+    found = (await session.execute(stmt)).first()
+    if found is None:
+        return None, None
+    return found[0], found[1]
+
+
 @dataclass
 class NoteView:
     text: str

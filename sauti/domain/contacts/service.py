@@ -679,9 +679,8 @@ async def get_or_create_by_urn(
     """The live contact owning a (normalised) URN, created with it when nobody has it. An orphan URN row (its
     contact was deleted) is claimed by the new contact."""
     ident = urns.identity(urn)
-    row = (await queries.urns_by_identity(session, workspace, [ident])).get(ident)
+    row, contact = await queries.urn_with_contact(session, workspace, ident)
     if row is not None and row.contact_id is not None:
-        contact = await session.get(Contact, row.contact_id)
         if contact is not None and contact.is_active:
             if channel_id is not None and row.channel_id is None:
                 row.channel_id = channel_id

@@ -47,6 +47,9 @@ async def people(
     urns: dict[int, list[Any]] = {c.id: [] for c in contacts}
     groups: dict[int, list[GroupRef]] = {c.id: [] for c in contacts}
     values: dict[int, dict[str, FieldValue]] = {c.id: {} for c in contacts}
+    # plain columns on the connection (the ORM's statement machinery would cost more than these selects do),
+    # which does not autoflush: pending changes of these contacts are written first
+    await session.flush()
     for urn in await plain.rows(session, contact_queries.DETAIL_URNS, wanted):
         urns[urn.contact_id].append(urn)
     for group in await plain.rows(session, contact_queries.DETAIL_GROUPS, wanted):

@@ -8,6 +8,7 @@ the inbox). A message a flow handled carries the flow's id (``messages.flow_id``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sauti.domain.flows import queries, runner, triggers
 from sauti.kit import clock
 from sauti.kit.timefmt import format_utc
-from sauti.models import Channel, Contact, ContactURN, Message, Workspace
+from sauti.models import Channel, Contact, ContactURN, FlowSession, Message, Workspace
 
 
 async def _event(session: AsyncSession, message: Message, channel: Channel | None) -> dict[str, Any]:
@@ -37,12 +38,42 @@ async def _event(session: AsyncSession, message: Message, channel: Channel | Non
     }
 
 
-async def handle(
-    session: AsyncSession, workspace: Workspace, contact: Contact, message: Message, channel: Channel | None
-) -> bool:
-    """Let the flows handle ``message`` from ``contact`` (active, not blocked). True when a flow took it."""
+@dataclass(frozen=True)
+class Offer:
+    """What may take an inbound message: the contact's waiting session and the trigger it matches (read
+    before anything is written, so a message no flow wants costs no savepoint)."""
+
+    waiting: FlowSession | None
+    found: triggers.Match | None
+
+    @property
+    def likely_flow_id(self) -> int | None:
+        """The flow that takes the message unless something changes its mind: the waiting session's, when no
+        trigger matched (a matched trigger may or may not win; :func:`take` says)."""
+        return self.waiting.current_flow_id if self.waiting is not None and self.found is None else None
+
+
+async def offer(session: AsyncSession, workspace: Workspace, contact: Contact, message: Message) -> Offer | None:
+    """The waiting session and matching trigger of ``message`` from ``contact``, or ``None`` when neither
+    exists (no flow can take it). Reads only."""
     waiting = await queries.waiting_session(session, workspace, contact.id)
     found = await triggers.match(session, workspace, contact.id, message.text or "", message.channel_id)
+    if waiting is None and found is None:
+        return None
+    return Offer(waiting, found)
+
+
+async def take(
+    session: AsyncSession,
+    workspace: Workspace,
+    contact: Contact,
+    message: Message,
+    channel: Channel | None,
+    offered: Offer,
+) -> bool:
+    """Let the flows handle ``message`` from ``contact`` (active, not blocked) as :func:`offer` found them.
+    True when a flow took it."""
+    waiting, found = offered.waiting, offered.found
     if found is not None:
         flow = await queries.by_id(session, workspace, found.trigger.flow_id)
         usable = flow is not None and not flow.is_archived
@@ -71,3 +102,11 @@ async def handle(
             message.flow_id = flow_id
             return True
     return False
+
+
+async def handle(
+    session: AsyncSession, workspace: Workspace, contact: Contact, message: Message, channel: Channel | None
+) -> bool:
+    """Let the flows handle ``message`` from ``contact`` (active, not blocked). True when a flow took it."""
+    offered = await offer(session, workspace, contact, message)
+    return offered is not None and await take(session, workspace, contact, message, channel, offered)

@@ -67,7 +67,7 @@ async def receive(
         channel_id=channel.id,
         direction="in",
         msg_type="text",
-        status="pending",
+        status="handled",  # every stored message ends handled (below); written so at once, not updated after
         visibility="visible",
         text=incoming.text,
         attachments=list(incoming.attachments),
@@ -76,18 +76,22 @@ async def receive(
         created_on=incoming.received_on or now,
         modified_on=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        # the same delivery arrived concurrently and won the race
-        assert incoming.external_id is not None
-        existing = await _find_incoming(session, channel.id, urn_row.id, incoming.external_id)
-        assert existing is not None
-        return existing, False
+    if incoming.external_id is None:  # no key a second delivery could share: no race to guard against
+        session.add(message)  # written by the next flush (see _offer_to_flows)
+    else:
+        try:
+            async with session.begin_nested():
+                session.add(message)
+        except IntegrityError:
+            # the same delivery arrived concurrently and won the race
+            existing = await _find_incoming(session, channel.id, urn_row.id, incoming.external_id)
+            assert existing is not None
+            return existing, False
     urn_row.channel_id = channel.id
-    channel.last_seen = now
     await _handle(session, workspace, contact, message, channel)
+    # every message of a channel writes this one row: left for the commit's flush, so that on PostgreSQL the
+    # row's lock is held for the commit only and concurrent messages of the channel do not queue behind it
+    channel.last_seen = now
     return message, True
 
 
@@ -110,7 +114,6 @@ async def _handle(
     contact.modified_on = now
     await fires.seen(session, workspace, [contact.id])  # events relative to last_seen_on move
     if contact.status == "blocked":
-        message.status = "handled"
         await session.flush()
         return
     # the URN they wrote on becomes the one they are answered on (DECISION: not for a blocked contact)
@@ -125,7 +128,6 @@ async def _handle(
     handled = False
     if not opting_out and contact.status == "active":
         handled = await _offer_to_flows(session, workspace, contact, message, channel)
-    message.status = "handled"
     await session.flush()
     # web hooks hear of every message but a blocked number's; the auto reply answers what nothing else did
     await events.messages_happened(session, workspace.id, [message])
@@ -138,10 +140,21 @@ async def _offer_to_flows(
 ) -> bool:
     """Let the flows handle the message, inside a savepoint: a flow that cannot run (a bug, a definition the
     engine refuses at run time) is logged and undone, and the message is still stored and handled as if no
-    flow had wanted it. A provider must never lose a message to a flow's failure."""
+    flow had wanted it. A provider must never lose a message to a flow's failure. What may take it is read
+    first: a message no session waits for and no trigger matches opens no savepoint. The message's row is
+    written after those reads (outside the savepoint, as before), naming the waiting session's flow when no
+    trigger competes for it, so the usual answer to a question costs no UPDATE of the message."""
     try:
+        with session.no_autoflush:  # the message is inserted once, with the flow that will most likely take it
+            offered = await flows.offer(session, workspace, contact, message)
+        if offered is None:
+            return False
+        message.flow_id = offered.likely_flow_id
         async with session.begin_nested():
-            return await flows.handle(session, workspace, contact, message, channel)
+            taken = await flows.take(session, workspace, contact, message, channel, offered)
+        if not taken:
+            message.flow_id = None
+        return taken
     except Exception:
         log.exception("flows could not handle message %s of contact %s", message.uuid, contact.uuid)
         message.flow_id = None

@@ -47,18 +47,20 @@ async def messages_happened(session: AsyncSession, workspace_id: int, messages: 
     send, its arrival) and the failure is logged, so a web hook never costs a message."""
     if not messages:
         return 0
+    hooks = await of_workspace(session, workspace_id)
+    if not hooks:  # most workspaces: nothing to make, no savepoint to open
+        return 0
     try:
         async with session.begin_nested():
-            return await _enqueue(session, workspace_id, messages)
+            return await _enqueue(session, workspace_id, messages, hooks)
     except Exception:
         log.exception("web hook deliveries for messages %s could not be made", [m.id for m in messages])
         return 0
 
 
-async def _enqueue(session: AsyncSession, workspace_id: int, messages: Sequence[Message]) -> int:
-    hooks = await of_workspace(session, workspace_id)
-    if not hooks:
-        return 0
+async def _enqueue(
+    session: AsyncSession, workspace_id: int, messages: Sequence[Message], hooks: Sequence[WebHook]
+) -> int:
     workspace = await session.get(Workspace, workspace_id)
     assert workspace is not None
     timestamp = int(clock.now().timestamp())

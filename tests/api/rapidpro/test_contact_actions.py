@@ -135,8 +135,9 @@ async def test_interrupt_ends_the_waiting_session(client: httpx.AsyncClient, db:
     a = await create_contact(client, name="A", urns=["tel:+250788000001"])
     b = await create_contact(client, name="B", urns=["tel:+250788000002"])
     flow_json = Path(__file__).parents[2] / "domain" / "flow_defs" / "registration.json"
+    # read in their own sessions first: SQLite's writer lock is one session's at a time
     ids = [(await row(db, Contact, Contact.uuid == c["uuid"])).id for c in (a, b)]
-    async with db() as session:  # one session at a time: a SQLite write transaction holds the lock
+    async with db() as session:
         ws = await session.get(Workspace, tenant.workspace.id)
         flow = await save_flow(session, ws, json.loads(flow_json.read_text()))
         assert await runner.start_contacts(session, ws, flow, ids) == 2

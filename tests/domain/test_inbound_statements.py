@@ -1,0 +1,104 @@
+"""How many SQL statements one inbound message costs through ``receive``, pinned: a message a waiting session
+takes, and one no flow wants. An extra look-up of the same row, or a savepoint opened for nothing, fails here
+(bench/flows.py measures what these cost).
+
+SQLite's ``BEGIN IMMEDIATE`` is a statement; asyncpg begins without one. Bulk inserts (the reply, the new
+timer) go to the driver's executemany, which the cursor event does not see."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+
+from sauti.channels.base import Incoming
+from sauti.domain.flows import runner
+from sauti.domain.messages.receive import receive
+from sauti.kit import clock
+from sauti.models import Channel, Contact, Flow, Message
+from tests.conftest import Backend, Tenant
+from tests.domain.flow_support import Clock, World, make_world, use_clock
+
+URN = "tel:+250788123123"
+
+# (BEGIN,) the sender (URN and contact in one), the waiting session, the triggers, INSERT message (naming the
+# flow), UPDATE the contact, SAVEPOINT, the flows, fields, groups and senders, the contact's URNs,
+# groups and values, its runs, UPDATE timers, run and session, RELEASE, the web hooks, UPDATE the channel
+THROUGH_A_FLOW = {"sqlite": 21, "postgres": 20}
+# (BEGIN,) the sender, INSERT message, UPDATE channel and contact, waiting session, triggers, web hooks, auto reply
+NO_FLOW = {"sqlite": 9, "postgres": 8}
+
+
+@pytest.fixture
+def fixed_clock() -> Iterator[Clock]:
+    c = use_clock()
+    yield c
+    clock.set_clock(None)
+
+
+@asynccontextmanager
+async def counted(backend: Backend) -> AsyncIterator[list[str]]:
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(backend.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(backend.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def _receive(world: World, text: str, urn: str = URN) -> tuple[Message, list[str]]:
+    async with world.backend.sessionmaker() as session:
+        ws = await world.ws(session)
+        channel = await session.get(Channel, world.channel_id)
+        assert channel is not None
+        await session.commit()
+        async with counted(world.backend) as statements:
+            message, _ = await receive(session, ws, channel, Incoming(urn=urn, text=text))
+            await session.commit()
+        return message, statements
+
+
+async def test_a_message_a_waiting_session_takes(backend: Backend, tenant: Tenant, fixed_clock: Clock) -> None:
+    world = await make_world(backend, tenant)
+    await _receive(world, "hello")  # the contact exists, waits in no flow
+    contact = await world.contact(URN)
+    async with backend.sessionmaker() as session:
+        ws = await world.ws(session)
+        flow = await session.get(Flow, world.flow_id)
+        assert flow is not None
+        assert await runner.start_contacts(session, ws, flow, [contact.id]) == 1
+        await session.commit()
+
+    message, statements = await _receive(world, "Amina")
+
+    assert len(statements) == THROUGH_A_FLOW[backend.name], "\n".join(statements)
+    async with backend.sessionmaker() as session:
+        stored = await session.get(Message, message.id)
+        assert stored is not None and stored.status == "handled" and stored.flow_id == world.flow_id
+        replies = (
+            await session.execute(select(Message.text).where(Message.direction == "out").order_by(Message.id))
+        ).scalars()
+        assert list(replies)[-1] == "Thanks Amina. How old are you?"
+
+
+async def test_a_message_no_flow_wants(backend: Backend, tenant: Tenant, fixed_clock: Clock) -> None:
+    world = await make_world(backend, tenant)
+    await _receive(world, "hello")
+
+    message, statements = await _receive(world, "hello again")
+
+    assert len(statements) == NO_FLOW[backend.name], "\n".join(statements)
+    async with backend.sessionmaker() as session:
+        stored = await session.get(Message, message.id)
+        assert stored is not None and stored.status == "handled" and stored.flow_id is None
+        contact = await session.get(Contact, stored.contact_id)
+        assert contact is not None and contact.last_seen_on is not None
+        channel = await session.get(Channel, world.channel_id)  # written at the commit, with the same time
+        assert channel is not None and channel.last_seen == stored.modified_on
