@@ -322,13 +322,13 @@ async def group_refilled(session: AsyncSession, group_id: int) -> None:
 async def send_message(session: AsyncSession, event: CampaignEvent, contact_ids: Sequence[int]) -> int:
     """A message event's fire: one message to each of these contacts (active ones), its text the event's
     translation in the contact's language (else the event's base language) evaluated for that contact as a flow
-    evaluates its templates (``texts.py``), queued in bulk for the outbox as a broadcast's are. With start
-    mode skip, contacts waiting in a flow are left out. Returns how many were queued.
+    evaluates its templates (``texts.py``), queued in bulk for the outbox as a broadcast's are. The event's
+    start mode applies as to a flow event (upstream the event is a one-node flow): interrupt (the default) ends
+    the waiting session of each recipient before the message is queued, skip leaves out contacts waiting in a
+    flow, passive sends without touching their sessions. Returns how many were queued.
 
-    DECISION: a message event never interrupts a contact's waiting flow, whatever its start mode (only skip
-    changes anything: it leaves those contacts out). DECISION: no broadcast row is recorded (campaign messages
-    are not broadcasts.json's: upstream they come from the campaign, not from a broadcast); the messages are
-    ordinary outgoing messages."""
+    DECISION: no broadcast row is recorded (campaign messages are not broadcasts.json's: upstream they come
+    from the campaign, not from a broadcast); the messages are ordinary outgoing messages."""
     from sauti.domain.campaigns import texts
     from sauti.domain.flows import runner  # flows reach back into contacts and groups: imported when used
 
@@ -364,6 +364,8 @@ async def send_message(session: AsyncSession, event: CampaignEvent, contact_ids:
         contents = {r.id: by_language[r.language] for r in recipients}
     if not recipients:
         return 0
+    if event.start_mode not in ("S", "P"):
+        await runner.interrupt_contacts(session, workspace, [r.id for r in recipients])
     return await queue_many(session, workspace, recipients, contents, broadcast_id=None)
 
 

@@ -791,6 +791,86 @@ async def test_evaluating_a_batch_takes_a_fixed_number_of_queries(
     assert await _texts(db) == [("C0", "C0 is 0 in [Mothers]"), ("C1", "C1 is 1 in [Mothers]")]
 
 
+async def test_message_events_follow_their_start_mode(
+    client: httpx.AsyncClient, db: Any, worker: Any, frozen: Clock, channel: Any, tenant: Tenant
+) -> None:
+    """E3: the start mode applies to message events too. Passive sends and leaves a waiting flow alone; skip
+    leaves out the contacts waiting in a flow; interrupt (the default) ends their sessions and sends."""
+    import json
+    from pathlib import Path
+
+    from sauti.domain.flows.definitions import save_flow
+    from sauti.models import FlowSession, Workspace
+
+    definition = json.loads((Path(__file__).parents[2] / "domain" / "flow_defs" / "registration.json").read_text())
+    async with db() as session:
+        ws = await session.get(Workspace, tenant.workspace.id)
+        flow = await save_flow(session, ws, definition)
+        await session.commit()
+    made = await _setup(client)
+    group, uuid = made["group"]["uuid"], made["campaign"]["uuid"]
+    people = {}
+    for name, phone in (("Ann", "+250788000001"), ("Bob", "+250788000002"), ("Cat", "+250788000003")):
+        people[name] = await create_contact(
+            client,
+            name=name,
+            urns=[f"tel:{phone}"],
+            groups=[group],
+            fields={"registration": "2026-03-01T10:30:00+02:00"},
+        )
+    body = {"campaign": uuid, "relative_to": "registration", "unit": "minutes", "delivery_hour": -1}
+    assert (await client.post(EVENTS, json={**body, "offset": 0, "flow": flow.uuid})).status_code == 201
+    modes = {}
+    for offset, mode in ((1, "P"), (2, "S"), (3, None)):
+        resp = await client.post(EVENTS, json={**body, "offset": offset, "message": f"Note {offset}"})
+        assert resp.status_code == 201, resp.text
+        modes[offset] = resp.json()["uuid"]
+        if mode is not None:
+            async with db() as session:
+                await session.execute(
+                    CampaignEvent.__table__.update()
+                    .where(CampaignEvent.uuid == resp.json()["uuid"])
+                    .values(start_mode=mode)  # type: ignore[attr-defined]
+                )
+                await session.commit()
+    assert (await row(db, CampaignEvent, CampaignEvent.uuid == modes[3])).start_mode == "I"  # the default
+    await worker.drain()
+
+    async def sessions() -> list[tuple[str | None, str]]:
+        async with db() as session:
+            rows = await session.execute(
+                select(Contact.name, FlowSession.status)
+                .join(Contact, Contact.id == FlowSession.contact_id)
+                .order_by(FlowSession.id)
+            )
+            return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    frozen.now = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)  # the flow starts for all three; Cat is interrupted
+    await worker.drain()
+    resp = await client.post(
+        "/api/v2/contact_actions.json", json={"contacts": [people["Cat"]["uuid"]], "action": "interrupt"}
+    )
+    assert resp.status_code == 204, resp.text
+    assert await sessions() == [("Ann", "waiting"), ("Bob", "waiting"), ("Cat", "interrupted")]
+    asked = await _texts(db)
+
+    frozen.now = datetime(2026, 3, 1, 8, 31, tzinfo=UTC)  # passive: everyone gets it, the sessions stay
+    await worker.drain()
+    assert (await _texts(db))[len(asked) :] == [("Ann", "Note 1"), ("Bob", "Note 1"), ("Cat", "Note 1")]
+    assert await sessions() == [("Ann", "waiting"), ("Bob", "waiting"), ("Cat", "interrupted")]
+
+    frozen.now = datetime(2026, 3, 1, 8, 32, tzinfo=UTC)  # skip: only Cat, who is in no flow
+    await worker.drain()
+    assert (await _texts(db))[len(asked) + 3 :] == [("Cat", "Note 2")]
+    assert await sessions() == [("Ann", "waiting"), ("Bob", "waiting"), ("Cat", "interrupted")]
+
+    frozen.now = datetime(2026, 3, 1, 8, 33, tzinfo=UTC)  # interrupt: the waiting sessions end, everyone gets it
+    await worker.drain()
+    assert (await _texts(db))[len(asked) + 4 :] == [("Ann", "Note 3"), ("Bob", "Note 3"), ("Cat", "Note 3")]
+    assert await sessions() == [("Ann", "interrupted"), ("Bob", "interrupted"), ("Cat", "interrupted")]
+    assert [f[1] for f in await _fires(db)] == ["fired"] * 12
+
+
 async def test_docs_pages_and_openapi(anon_client: httpx.AsyncClient) -> None:
     for name, title in (
         ("campaigns", "List, Create or Update Campaigns"),
