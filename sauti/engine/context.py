@@ -51,7 +51,7 @@ from sauti.kit import urns as kurns
 if TYPE_CHECKING:
     from sauti.engine.execution import Execution
 
-__all__ = ["contact_context", "result_context", "root_context"]
+__all__ = ["campaign_context", "contact_context", "result_context", "root_context"]
 
 _REDACTED = "********"
 
@@ -407,6 +407,44 @@ def root_context(x: Execution) -> XObject:
             "resume": resume_context(scene.resume) if scene.resume is not None else None,
             "globals": globals_context(assets),
             "node": XObject.lazy(node),
+            "ticket": None,
+        }
+    )
+
+
+def campaign_context(contact: Contact, assets: Assets, env: Environment, campaign: tuple[str, str]) -> XObject:
+    """The root context of a campaign message event's text for ``contact`` (``campaign``: its uuid and name).
+
+    Upstream such an event is a flow of one node sending the message, started by a ``campaign`` trigger, so the
+    context is that of a fresh run of it: the contact, its fields and URNs, the globals and the trigger; what
+    only a run that went further has (results, input, webhook, child, parent) is null."""
+    trigger = XObject(
+        {
+            "type": XText("campaign"),
+            "params": XObject({}),
+            "keyword": XText(""),
+            "user": None,
+            "origin": XText(""),
+            "campaign": _group_context(*campaign),
+            "ticket": None,
+        }
+    )
+    return XObject(
+        {
+            "contact": contact_context(contact, assets, env),
+            "fields": fields_context(contact, assets),
+            "urns": urns_context(contact, env),
+            "results": results_context({}),
+            "locals": XObject({}),
+            "input": None,
+            "run": None,
+            "child": None,
+            "parent": None,
+            "webhook": None,
+            "trigger": trigger,
+            "resume": None,
+            "globals": globals_context(assets),
+            "node": None,
             "ticket": None,
         }
     )

@@ -57,7 +57,33 @@ from sauti.engine.services import Services
 if TYPE_CHECKING:
     from sauti.engine.session import Session, Sprint
 
-__all__ = ["Execution", "PushedFlow", "Scene"]
+__all__ = ["Execution", "PushedFlow", "Scene", "contact_country", "contact_env"]
+
+
+def contact_country(contact: Contact, assets: Assets) -> str | None:
+    """The contact's country: their preferred channel's, else the first tel URN's."""
+    for urn in contact.urns:
+        channel = assets.channel_for(urn.scheme, urn.channel_uuid)
+        if channel is not None:
+            if channel.country:
+                return channel.country
+            break
+    for urn in contact.urns:
+        if urn.scheme == "tel":
+            try:
+                region = phonenumbers.region_code_for_number(phonenumbers.parse(urn.path, None))
+            except phonenumbers.NumberParseException:
+                continue
+            if region and region != "ZZ":
+                return str(region)
+    return None
+
+
+def contact_env(env: Environment, contact: Contact, assets: Assets) -> Environment:
+    """The workspace environment as ``contact`` sees it: their timezone, language and country."""
+    return env.merged(
+        timezone=contact.timezone or None, language=contact.language or None, country=contact_country(contact, assets)
+    )
 
 
 @dataclass(frozen=True)
@@ -87,28 +113,11 @@ class Scene:
     # ------------------------------------------------------------------------------------------ environment
     def merged_env(self) -> Environment:
         """The workspace environment as the contact sees it: their timezone, language and country."""
-        contact = self.contact
-        return self.env.merged(
-            timezone=contact.timezone or None, language=contact.language or None, country=self.country()
-        )
+        return contact_env(self.env, self.contact, self.assets)
 
     def country(self) -> str | None:
         """The contact's country: their preferred channel's, else the first tel URN's."""
-        for urn in self.contact.urns:
-            channel = self.assets.channel_for(urn.scheme, urn.channel_uuid)
-            if channel is not None:
-                if channel.country:
-                    return channel.country
-                break
-        for urn in self.contact.urns:
-            if urn.scheme == "tel":
-                try:
-                    region = phonenumbers.region_code_for_number(phonenumbers.parse(urn.path, None))
-                except phonenumbers.NumberParseException:
-                    continue
-                if region and region != "ZZ":
-                    return str(region)
-        return None
+        return contact_country(self.contact, self.assets)
 
     def eval(self) -> Eval:
         return Eval(self.merged_env(), now=self.services.now, random=self.services.random)

@@ -34,7 +34,6 @@ from sauti.models import (
     ContactField,
     ContactValue,
     Flow,
-    FlowSession,
     GroupMember,
     Workspace,
 )
@@ -320,54 +319,53 @@ async def group_refilled(session: AsyncSession, group_id: int) -> None:
     )
 
 
-def _content(event: CampaignEvent, language: str | None) -> Content:
-    """The event's text in the contact's language when it has one, else in its base language."""
-    translations = event.translations or {}
-    lang = language if language in translations else event.base_language
-    return Content(text=(translations.get(lang or "") or {}).get("text") or "")
-
-
 async def send_message(session: AsyncSession, event: CampaignEvent, contact_ids: Sequence[int]) -> int:
-    """A message event's fire: one message to each of these contacts (active ones) in the event's translations
-    (the contact's language, else the event's base language), queued in bulk for the outbox as a broadcast's
-    are. With start mode skip, contacts waiting in a flow are left out. Returns how many were queued.
+    """A message event's fire: one message to each of these contacts (active ones), its text the event's
+    translation in the contact's language (else the event's base language) evaluated for that contact as a flow
+    evaluates its templates (``texts.py``), queued in bulk for the outbox as a broadcast's are. The event's
+    start mode applies as to a flow event (upstream the event is a one-node flow): interrupt (the default) ends
+    the waiting session of each recipient before the message is queued, skip leaves out contacts waiting in a
+    flow, passive sends without touching their sessions. Returns how many were queued.
 
-    DECISION: a message event never interrupts a contact's waiting flow, whatever its start mode (only skip
-    changes anything: it leaves those contacts out). DECISION: no broadcast row is recorded (campaign messages
-    are not broadcasts.json's: upstream they come from the campaign, not from a broadcast); the messages are
-    ordinary outgoing messages."""
+    DECISION: no broadcast row is recorded (campaign messages are not broadcasts.json's: upstream they come
+    from the campaign, not from a broadcast); the messages are ordinary outgoing messages."""
+    from sauti.domain.campaigns import texts
+    from sauti.domain.flows import runner  # flows reach back into contacts and groups: imported when used
+
     workspace = await session.get(Workspace, event.workspace_id)
     assert workspace is not None
     ids = list(contact_ids)
     if event.start_mode == "S":
-        busy = set(
-            (
-                await session.execute(
-                    select(FlowSession.contact_id).where(
-                        FlowSession.workspace_id == event.workspace_id,
-                        FlowSession.contact_id.in_(ids),
-                        FlowSession.status == "waiting",
-                    )
-                )
-            ).scalars()
-        )
+        busy = await runner.contacts_in_flows(session, workspace, ids)
         ids = [c for c in ids if c not in busy]
     if not ids:
         return 0
-    recipients = list(
-        await session.execute(
-            select(Contact.id, Contact.language, Contact.is_active, Contact.status)
-            .where(
-                Contact.workspace_id == event.workspace_id,
-                Contact.id.in_(ids),
-                Contact.is_active,
-                Contact.status == "active",
-            )
-            .order_by(Contact.id)
-        )
+    live = (
+        Contact.workspace_id == event.workspace_id,
+        Contact.id.in_(ids),
+        Contact.is_active,
+        Contact.status == "active",
     )
-    by_language = {lang: _content(event, lang) for lang in {r.language for r in recipients}}
-    contents = {r.id: by_language[r.language] for r in recipients}
+    contents: dict[int, Content]
+    recipients: Sequence[Any]
+    if texts.is_template(event):
+        rows = await session.execute(select(Contact).where(*live).order_by(Contact.id))
+        recipients = list(rows.scalars())
+        contents = await texts.evaluated(session, workspace, event, recipients)
+    else:  # nothing to evaluate: the columns queuing reads, one content per language
+        recipients = list(
+            await session.execute(
+                select(Contact.id, Contact.language, Contact.is_active, Contact.status)
+                .where(*live)
+                .order_by(Contact.id)
+            )
+        )
+        by_language = {lang: Content(text=texts.template(event, lang)) for lang in {r.language for r in recipients}}
+        contents = {r.id: by_language[r.language] for r in recipients}
+    if not recipients:
+        return 0
+    if event.start_mode not in ("S", "P"):
+        await runner.interrupt_contacts(session, workspace, [r.id for r in recipients])
     return await queue_many(session, workspace, recipients, contents, broadcast_id=None)
 
 

@@ -89,7 +89,7 @@ async def _with_dependencies(session: AsyncSession, workspace: Workspace, flows:
     return list(found.values())
 
 
-def _channel_asset(channel: Channel) -> ChannelAsset:
+def channel_asset(channel: Channel) -> ChannelAsset:
     roles = tuple(r for code, r in (("S", "send"), ("R", "receive")) if code in (channel.role or ""))
     return ChannelAsset(
         channel.uuid, channel.name, channel.address or "", tuple(channel.schemes or ()), roles, channel.country
@@ -128,7 +128,7 @@ async def load(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow
         fields=[FieldAsset(f.key, f.name, f.value_type) for f in fields],
         groups=[GroupAsset(g.uuid, g.name, g.query if g.group_type == "smart" else None) for g in groups],
         labels=[LabelAsset(x.uuid, x.name) for x in labels],
-        channels=[_channel_asset(c) for c in channels],
+        channels=[channel_asset(c) for c in channels],
         globals=[GlobalAsset(g.key, g.name, g.value) for g in globals_],
     )
     return Loaded(env, assets, {r.uuid: r.id for r in rows}, list(fields), list(channels))

@@ -15,6 +15,7 @@ is too complex to evaluate`` (code ``expression_too_complex`` in a :class:`Templ
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -42,7 +43,7 @@ from sauti.engine.excellent.parser import (
     parse,
 )
 from sauti.engine.excellent.runtime import MAX_TEMPLATE_CHARS, Eval, call_function
-from sauti.engine.excellent.scanner import scan
+from sauti.engine.excellent.scanner import Token, scan
 from sauti.engine.excellent.types import (
     TOO_COMPLEX,
     Value,
@@ -260,12 +261,41 @@ def evaluate_node(node: Node, scope: Scope, ev: Eval) -> Value:
     return value
 
 
+_CACHED_CHARS: Final = 2_000  # templates and expressions up to this long are scanned and parsed once
+
+
+@functools.lru_cache(maxsize=2048)
+def _parsed(expression: str) -> Node | str:
+    """The tree of ``expression``, or its syntax error's message (trees are immutable: one serves every
+    evaluation of the same text, e.g. a campaign message for each of its many contacts)."""
+    try:
+        return parse(expression)
+    except ExpressionSyntaxError as e:
+        return str(e)
+
+
+@functools.lru_cache(maxsize=2048)
+def _scanned(template: str, top_levels: frozenset[str]) -> tuple[Token, ...]:
+    return tuple(scan(template, top_levels))
+
+
+def _tokens(template: str, top_levels: set[str]) -> Iterator[Token] | tuple[Token, ...]:
+    if len(template) > _CACHED_CHARS:
+        return scan(template, top_levels)
+    return _scanned(template, frozenset(top_levels))
+
+
 def evaluate_expression(expression: str, context: XObject, ev: Eval) -> Value:
     """The value of ``expression`` (an ``@(...)`` body or identifier) in ``context``; errors are values."""
-    try:
-        tree = parse(expression)
-    except ExpressionSyntaxError as e:
-        return XError(str(e))
+    if len(expression) > _CACHED_CHARS:
+        try:
+            tree: Node | str = parse(expression)
+        except ExpressionSyntaxError as e:
+            tree = str(e)
+    else:
+        tree = _parsed(expression)
+    if isinstance(tree, str):
+        return XError(tree)
     try:
         return evaluate_node(tree, Scope(context), ev.metered())
     except RecursionError:
@@ -324,7 +354,7 @@ def evaluate_template_result(
     :class:`TemplateError`. The result is cut to ``max_chars`` (``None``: no limit) with :func:`truncate`."""
     out: list[str] = []
     errors: list[TemplateError] = []
-    for token in scan(template, _top_levels(context)):
+    for token in _tokens(template, _top_levels(context)):
         if token.type == "text":
             out.append(token.value)
             continue

@@ -683,6 +683,194 @@ async def test_an_inbound_message_moves_last_seen_fires(
     assert await _fires(db) == [("Ann", "pending", datetime(2026, 3, 4, 8, 6, tzinfo=UTC))]
 
 
+async def _texts(db: Any) -> list[tuple[str | None, str]]:
+    """(contact name, text) of the outgoing messages, in the order they were queued."""
+    async with db() as session:
+        rows = await session.execute(
+            select(Contact.name, Message.text).join(Contact, Contact.id == Message.contact_id).order_by(Message.id)
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def test_message_texts_are_evaluated_for_each_contact(
+    client: httpx.AsyncClient, db: Any, worker: Any, frozen: Clock, channel: Any
+) -> None:
+    """A message event's text is an Excellent template evaluated for each recipient, in their language (else
+    the base language); a failing expression writes nothing, as in a flow; a text without ``@`` goes as is."""
+    made = await _setup(client)
+    await create_field(client, "EDD", "text")
+    group, uuid = made["group"]["uuid"], made["campaign"]["uuid"]
+    for name, phone, edd, lang in (
+        ("Ann Mutesi", "+250788000001", "May 4", None),
+        ("Bob Kagame", "+250788000002", "June 9", "kin"),
+        ("Cat Uwase", "+250788000003", "July 1", "fra"),  # no French text: the base language's
+    ):
+        await create_contact(
+            client,
+            name=name,
+            urns=[f"tel:{phone}"],
+            groups=[group],
+            fields={"registration": "2026-03-01T10:30:00+02:00", "edd": edd},
+            **({"language": lang} if lang else {}),
+        )
+    body = {"campaign": uuid, "relative_to": "registration", "offset": 0, "unit": "minutes", "delivery_hour": -1}
+    message = {
+        "eng": "Hi @contact.first_name, your date is @fields.edd",
+        "kin": "Muraho @contact.first_name (@(upper(contact.name))), @fields.edd @trigger.campaign.name",
+    }
+    resp = await client.post(EVENTS, json={**body, "message": message})
+    assert resp.status_code == 201, resp.text
+    broken = 'Count @(1 / 0)! and @(fields.edd & "!") @contact.nope.'
+    assert (await client.post(EVENTS, json={**body, "offset": 1, "message": broken})).status_code == 201
+    assert (await client.post(EVENTS, json={**body, "offset": 2, "message": "Plain, 50% off"})).status_code == 201
+    event = await row(db, CampaignEvent, CampaignEvent.uuid == resp.json()["uuid"])
+    assert event.translations == {"eng": {"text": message["eng"]}, "kin": {"text": message["kin"]}}
+    await worker.drain()
+    frozen.now = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
+    await worker.drain()
+    assert await _texts(db) == [
+        ("Ann Mutesi", "Hi Ann, your date is May 4"),
+        ("Bob Kagame", "Muraho Bob (BOB KAGAME), June 9 Reminders"),
+        ("Cat Uwase", "Hi Cat, your date is July 1"),
+    ]
+    frozen.now = datetime(2026, 3, 1, 8, 32, tzinfo=UTC)
+    await worker.drain()
+    assert [t for _, t in (await _texts(db))[3:]] == [
+        "Count ! and May 4! .",
+        "Count ! and June 9! .",
+        "Count ! and July 1! .",
+        "Plain, 50% off",
+        "Plain, 50% off",
+        "Plain, 50% off",
+    ]
+    assert [f[1] for f in await _fires(db)] == ["fired"] * 9
+
+
+async def test_evaluating_a_batch_takes_a_fixed_number_of_queries(
+    client: httpx.AsyncClient, db: Any, worker: Any, channel: Any, tenant: Tenant
+) -> None:
+    """Evaluating the texts of a fire batch reads the recipients' URNs, groups and values together: the same
+    number of statements for two contacts as for six."""
+    from types import SimpleNamespace
+
+    from sauti.domain.campaigns import fires
+    from tests.support.queries import counted
+
+    made = await _setup(client)
+    group = made["group"]["uuid"]
+    ids = []
+    for n in range(6):
+        contact = await create_contact(
+            client, name=f"C{n}", urns=[f"tel:+25078800001{n}"], groups=[group], fields={"age": n}
+        )
+        ids.append((await row(db, Contact, Contact.uuid == contact["uuid"])).id)
+    body = {
+        "campaign": made["campaign"]["uuid"],
+        "relative_to": "registration",
+        "offset": 1,
+        "unit": "days",
+        "delivery_hour": -1,
+    }
+    resp = await client.post(EVENTS, json={**body, "message": "@contact.name is @fields.age in @contact.groups"})
+    assert resp.status_code == 201, resp.text
+    await worker.drain()
+
+    async def statements(contact_ids: list[int]) -> int:
+        async with db() as session:
+            event = (await session.execute(select(CampaignEvent))).scalar_one()
+            async with counted(SimpleNamespace(state=SimpleNamespace(engines=[session.bind]))) as seen:
+                assert await fires.send_message(session, event, contact_ids) == len(contact_ids)
+            await session.rollback()
+        return len(seen)
+
+    assert await statements(ids[:2]) == await statements(ids)
+    async with db() as session:
+        event = (await session.execute(select(CampaignEvent))).scalar_one()
+        await fires.send_message(session, event, ids[:2])
+        await session.commit()
+    assert await _texts(db) == [("C0", "C0 is 0 in [Mothers]"), ("C1", "C1 is 1 in [Mothers]")]
+
+
+async def test_message_events_follow_their_start_mode(
+    client: httpx.AsyncClient, db: Any, worker: Any, frozen: Clock, channel: Any, tenant: Tenant
+) -> None:
+    """E3: the start mode applies to message events too. Passive sends and leaves a waiting flow alone; skip
+    leaves out the contacts waiting in a flow; interrupt (the default) ends their sessions and sends."""
+    import json
+    from pathlib import Path
+
+    from sauti.domain.flows.definitions import save_flow
+    from sauti.models import FlowSession, Workspace
+
+    definition = json.loads((Path(__file__).parents[2] / "domain" / "flow_defs" / "registration.json").read_text())
+    async with db() as session:
+        ws = await session.get(Workspace, tenant.workspace.id)
+        flow = await save_flow(session, ws, definition)
+        await session.commit()
+    made = await _setup(client)
+    group, uuid = made["group"]["uuid"], made["campaign"]["uuid"]
+    people = {}
+    for name, phone in (("Ann", "+250788000001"), ("Bob", "+250788000002"), ("Cat", "+250788000003")):
+        people[name] = await create_contact(
+            client,
+            name=name,
+            urns=[f"tel:{phone}"],
+            groups=[group],
+            fields={"registration": "2026-03-01T10:30:00+02:00"},
+        )
+    body = {"campaign": uuid, "relative_to": "registration", "unit": "minutes", "delivery_hour": -1}
+    assert (await client.post(EVENTS, json={**body, "offset": 0, "flow": flow.uuid})).status_code == 201
+    modes = {}
+    for offset, mode in ((1, "P"), (2, "S"), (3, None)):
+        resp = await client.post(EVENTS, json={**body, "offset": offset, "message": f"Note {offset}"})
+        assert resp.status_code == 201, resp.text
+        modes[offset] = resp.json()["uuid"]
+        if mode is not None:
+            async with db() as session:
+                await session.execute(
+                    CampaignEvent.__table__.update()
+                    .where(CampaignEvent.uuid == resp.json()["uuid"])
+                    .values(start_mode=mode)  # type: ignore[attr-defined]
+                )
+                await session.commit()
+    assert (await row(db, CampaignEvent, CampaignEvent.uuid == modes[3])).start_mode == "I"  # the default
+    await worker.drain()
+
+    async def sessions() -> list[tuple[str | None, str]]:
+        async with db() as session:
+            rows = await session.execute(
+                select(Contact.name, FlowSession.status)
+                .join(Contact, Contact.id == FlowSession.contact_id)
+                .order_by(FlowSession.id)
+            )
+            return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    frozen.now = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)  # the flow starts for all three; Cat is interrupted
+    await worker.drain()
+    resp = await client.post(
+        "/api/v2/contact_actions.json", json={"contacts": [people["Cat"]["uuid"]], "action": "interrupt"}
+    )
+    assert resp.status_code == 204, resp.text
+    assert await sessions() == [("Ann", "waiting"), ("Bob", "waiting"), ("Cat", "interrupted")]
+    asked = await _texts(db)
+
+    frozen.now = datetime(2026, 3, 1, 8, 31, tzinfo=UTC)  # passive: everyone gets it, the sessions stay
+    await worker.drain()
+    assert (await _texts(db))[len(asked) :] == [("Ann", "Note 1"), ("Bob", "Note 1"), ("Cat", "Note 1")]
+    assert await sessions() == [("Ann", "waiting"), ("Bob", "waiting"), ("Cat", "interrupted")]
+
+    frozen.now = datetime(2026, 3, 1, 8, 32, tzinfo=UTC)  # skip: only Cat, who is in no flow
+    await worker.drain()
+    assert (await _texts(db))[len(asked) + 3 :] == [("Cat", "Note 2")]
+    assert await sessions() == [("Ann", "waiting"), ("Bob", "waiting"), ("Cat", "interrupted")]
+
+    frozen.now = datetime(2026, 3, 1, 8, 33, tzinfo=UTC)  # interrupt: the waiting sessions end, everyone gets it
+    await worker.drain()
+    assert (await _texts(db))[len(asked) + 4 :] == [("Ann", "Note 3"), ("Bob", "Note 3"), ("Cat", "Note 3")]
+    assert await sessions() == [("Ann", "interrupted"), ("Bob", "interrupted"), ("Cat", "interrupted")]
+    assert [f[1] for f in await _fires(db)] == ["fired"] * 12
+
+
 async def test_docs_pages_and_openapi(anon_client: httpx.AsyncClient) -> None:
     for name, title in (
         ("campaigns", "List, Create or Update Campaigns"),
