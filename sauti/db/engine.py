@@ -26,22 +26,12 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            # the driver's own transaction handling off: SQLAlchemy's "begin" below opens each transaction
-            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
-
-        @event.listens_for(engine.sync_engine, "begin")
-        def _begin(conn: Any) -> None:
-            # Take the write lock when the transaction starts. A deferred transaction that read first and then
-            # writes after another connection committed gets "database is locked" at once, without waiting:
-            # its snapshot is stale. An immediate one waits its turn (busy_timeout) and then sees every commit.
-            # Reads that need no lock take the read engine (sauti.db.inline).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 10)
