@@ -29,7 +29,8 @@ URN = "tel:+250788123123"
 # flow), UPDATE the contact, SAVEPOINT, the flows, fields, groups and senders, the contact's URNs,
 # groups and values, its runs, UPDATE timers, run and session, RELEASE, the web hooks, UPDATE the channel
 THROUGH_A_FLOW = {"sqlite": 22, "postgres": 22}
-# the sender, its URNs, the campaign events on last_seen_on, INSERT message, UPDATE channel and contact, waiting session, triggers, web hooks, auto reply
+# the sender, its URNs, the campaign events on last_seen_on, INSERT message, UPDATE channel and contact, waiting
+# session, triggers, web hooks, auto reply
 NO_FLOW = {"sqlite": 10, "postgres": 10}
 
 
