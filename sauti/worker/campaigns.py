@@ -66,15 +66,8 @@ FIRES = claims.Kind(
 
 async def schedule_events(sessionmaker: async_sessionmaker[AsyncSession], dialect: str, worker_id: str) -> int:
     """Schedule the first waiting event of every workspace that has one; returns how many were scheduled."""
-    async with sessionmaker() as session:
-        workspaces = await claims.partitions(session, EVENTS)
     done = 0
-    for workspace_id in workspaces:
-        async with sessionmaker() as session:
-            ids = await claims.claim(session, EVENTS, worker_id, workspace_id, 1, dialect)
-            await session.commit()
-        if not ids:
-            continue
+    async for ids in claims.each_partition(sessionmaker, EVENTS, worker_id, 1, dialect):
 
         async def handle(batch: Sequence[int]) -> None:
             async with sessionmaker() as session:
@@ -94,15 +87,8 @@ async def schedule_events(sessionmaker: async_sessionmaker[AsyncSession], dialec
 
 async def fire_due(sessionmaker: async_sessionmaker[AsyncSession], dialect: str, worker_id: str) -> int:
     """Carry out a batch of due fires per workspace; returns how many fires were handled."""
-    async with sessionmaker() as session:
-        workspaces = await claims.partitions(session, FIRES)
     done = 0
-    for workspace_id in workspaces:
-        async with sessionmaker() as session:
-            ids = await claims.claim(session, FIRES, worker_id, workspace_id, FIRE_BATCH, dialect)
-            await session.commit()
-        if not ids:
-            continue
+    async for ids in claims.each_partition(sessionmaker, FIRES, worker_id, FIRE_BATCH, dialect):
 
         async def handle(batch: Sequence[int]) -> None:
             async with sessionmaker() as session:

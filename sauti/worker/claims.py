@@ -23,7 +23,7 @@ A claim costs what its batch costs: every statement here is a range of the kind'
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -140,6 +140,22 @@ async def fail(
             await session.commit()
     except Exception:
         log.exception("%s: could not mark %s failed", kind.name, list(ids))
+
+
+async def each_partition(
+    sessionmaker: async_sessionmaker[AsyncSession], kind: Kind, worker_id: str, limit: int, dialect: str
+) -> AsyncIterator[list[int]]:
+    """A round of ``kind``: for each partition with waiting rows, the ids of up to ``limit`` due rows claimed
+    (and committed) for ``worker_id``; partitions with nothing due are passed over. Handle each batch (through
+    :func:`run_isolated`) before asking for the next."""
+    async with sessionmaker() as session:
+        values = await partitions(session, kind)
+    for value in values:
+        async with sessionmaker() as session:
+            ids = await claim(session, kind, worker_id, value, limit, dialect)
+            await session.commit()
+        if ids:
+            yield list(ids)
 
 
 async def run_isolated(

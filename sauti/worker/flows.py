@@ -73,15 +73,8 @@ FLOW_TIMERS = claims.Kind(
 
 async def expand_starts(sessionmaker: async_sessionmaker[AsyncSession], dialect: str, worker_id: str) -> int:
     """Move the first due start of every workspace one step; returns how much was done (0: nothing due)."""
-    async with sessionmaker() as session:
-        workspaces = await claims.partitions(session, FLOW_STARTS)
     done = 0
-    for workspace_id in workspaces:
-        async with sessionmaker() as session:
-            ids = await claims.claim(session, FLOW_STARTS, worker_id, workspace_id, 1, dialect)
-            await session.commit()
-        if not ids:
-            continue
+    async for ids in claims.each_partition(sessionmaker, FLOW_STARTS, worker_id, 1, dialect):
         progress: list[int] = []
 
         async def handle(batch: Sequence[int], progress: list[int] = progress) -> None:
@@ -138,13 +131,8 @@ async def fire(session: AsyncSession, timer: FlowTimer) -> str:
 
 async def fire_due(sessionmaker: async_sessionmaker[AsyncSession], dialect: str, worker_id: str) -> int:
     """Claim a batch of due timers per workspace and fire each in its own transaction; returns how many."""
-    async with sessionmaker() as session:
-        workspaces = await claims.partitions(session, FLOW_TIMERS)
     handled = 0
-    for workspace_id in workspaces:
-        async with sessionmaker() as session:
-            ids = await claims.claim(session, FLOW_TIMERS, worker_id, workspace_id, TIMER_BATCH, dialect)
-            await session.commit()
+    async for ids in claims.each_partition(sessionmaker, FLOW_TIMERS, worker_id, TIMER_BATCH, dialect):
 
         async def one(batch: Sequence[int]) -> None:
             for timer_id in batch:
