@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from sauti.db import inline
+from sauti.db import versioning as _versioning  # noqa: F401  (the assets version follows every flush)
 
 
 def is_sqlite(url: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sauti.db.base import Base, UTCDateTime
@@ -32,6 +32,8 @@ class Workspace(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_on: Mapped[datetime] = mapped_column(UTCDateTime)
     modified_on: Mapped[datetime] = mapped_column(UTCDateTime)
+    # moved by every write to what the flow engine reads of the workspace (sauti/db/versioning.py)
+    assets_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class User(Base):

@@ -254,7 +254,7 @@ async def _record(worker: Worker, channel: Channel, outcomes: Sequence[Outcome])
         if others:
             log_rows.extend(await _record_others(session, channel, others))
         for workspace_id, message_ids in first_sent.items():  # handed to the provider: web hooks hear of it
-            if await hooks.of_workspace(session, workspace_id):
+            if await hooks.any_for(session, workspace_id):
                 sent = await session.execute(select(Message).where(Message.id.in_(message_ids)))
                 await events.messages_happened(session, workspace_id, list(sent.scalars()))
         await logs.write(session, log_rows)

@@ -32,10 +32,10 @@ from sauti.domain.errors import Invalid
 from sauti.domain.groups import queries as group_queries
 from sauti.domain.labels import queries as label_queries
 from sauti.domain.messages import actions as message_actions
-from sauti.domain.messages.send import Content, Route, outgoing_row, queue_one, route
+from sauti.domain.messages.send import Content, Route, Sender, outgoing_row, queue_one, route
 from sauti.engine.events import Event
 from sauti.kit import urns as kurns
-from sauti.models import Channel, Contact, Message, Workspace
+from sauti.models import Contact, Message, Workspace
 
 log = logging.getLogger("sauti.flows")
 
@@ -67,7 +67,7 @@ async def apply_events(
     high_priority: bool,
     input_message: Message | None = None,
     urns: Sequence[Any] | None = None,
-    channels: Sequence[Channel] | None = None,
+    channels: Sequence[Sender] | None = None,
     outbox: list[dict[str, Any]] | None = None,
 ) -> Applied:
     """Apply ``events`` of one sprint of ``contact``'s session. ``run_flows`` maps a run UUID to its flow UUID

@@ -5,18 +5,25 @@ saved definition and kept (:func:`definition`): reading a definition costs more 
 flows given are loaded with every flow they enter or start, transitively, so subflows are there when the engine
 looks for them. Labels and globals are only loaded when one of the flows can use them (an ``add_input_labels``
 action; the word ``globals`` anywhere in its definition).
+
+What is read is kept per process, per workspace, under the workspace's assets version (``db/versioning.py``
+moves it with every write to these rows): an inbound message that resumes a session reads no flow, field, group
+or channel rows while nothing changed. A session whose own transaction changed them reads them afresh and keeps
+nothing. DECISION: a process holding an older workspace row (the worker within one round) runs with the assets
+as they were when it read that row, never older.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import versioning
 from sauti.domain.channels import queries as channel_queries
 from sauti.domain.fields import queries as field_queries
 from sauti.domain.flows import queries
@@ -26,7 +33,7 @@ from sauti.engine.assets import Assets, ChannelAsset, FieldAsset, GlobalAsset, G
 from sauti.engine.definition import Flow as Definition
 from sauti.engine.definition import inspect_flow, read_flow
 from sauti.engine.env import Environment
-from sauti.models import Channel, ContactField, Flow, Global, Label, Workspace
+from sauti.models import Channel, Flow, Global, Label, Workspace
 
 DATE_FORMATS: Final = {"day_first": "DD-MM-YYYY", "month_first": "MM-DD-YYYY", "year_first": "YYYY-MM-DD"}
 
@@ -75,25 +82,28 @@ def definition(row: Flow) -> Definition:
     return _reading(row).flow
 
 
-async def _with_dependencies(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow]) -> list[Flow]:
-    found = {f.uuid: f for f in flows}
-    todo = list(found.values())
-    while todo:
-        wanted = {uuid for row in todo for uuid in _reading(row).subflows if uuid not in found}
-        todo = []
-        if wanted:
-            rows = await session.execute(queries.listing(workspace).where(Flow.uuid.in_(sorted(wanted))))
-            for row in rows.scalars():
-                found[row.uuid] = row
-                todo.append(row)
-    return list(found.values())
-
-
 def channel_asset(channel: Channel) -> ChannelAsset:
     roles = tuple(r for code, r in (("S", "send"), ("R", "receive")) if code in (channel.role or ""))
     return ChannelAsset(
         channel.uuid, channel.name, channel.address or "", tuple(channel.schemes or ()), roles, channel.country
     )
+
+
+@dataclass(frozen=True)
+class FieldKey:
+    """A custom field as a sprint's contacts need it: their values are keyed by it."""
+
+    id: int
+    key: str
+
+
+@dataclass(frozen=True)
+class Sender:
+    """A channel that can send, as routing replies needs it (``domain/messages/send.route``)."""
+
+    id: int
+    uuid: str
+    schemes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -103,32 +113,131 @@ class Loaded:
     env: Environment
     assets: Assets
     flow_ids: dict[str, int]
-    fields: list[ContactField]  # the user fields (the engine contacts' values are keyed by them)
-    channels: list[Channel]  # the channels that can send, oldest first (routing replies)
+    fields: list[FieldKey]  # the user fields (the engine contacts' values are keyed by them)
+    channels: list[Sender]  # the channels that can send, oldest first (routing replies)
+
+
+@dataclass
+class _Snapshot:
+    """The assets of one workspace as read under one assets version (``db/versioning.py``)."""
+
+    version: int
+    fields: list[FieldAsset]
+    field_keys: list[FieldKey]
+    groups: list[GroupAsset]
+    channels: list[ChannelAsset]
+    senders: list[Sender]
+    flows: dict[str, tuple[int, _Read]] = field(default_factory=dict)  # uuid: (row id, reading), found so far
+    labels: list[LabelAsset] | None = None  # read when a flow first needs them
+    globals: list[GlobalAsset] | None = None
+    built: dict[tuple[frozenset[str], Environment], Loaded] = field(default_factory=dict)
+
+
+_SNAPSHOTS: dict[tuple[str, str], _Snapshot] = {}
+_KEEP_WORKSPACES: Final = 1024
+_KEEP_BUILT: Final = 64
+
+
+def forget() -> None:
+    """Drop what every workspace's assets were read as (tests that write rows behind the ORM's back)."""
+    _SNAPSHOTS.clear()
+
+
+async def _snapshot(session: AsyncSession, workspace: Workspace, keep: bool) -> _Snapshot:
+    version = workspace.assets_version or 0
+    key = versioning.place(session, workspace)
+    found = _SNAPSHOTS.get(key)
+    if keep and found is not None and found.version == version:
+        return found
+    fields = await field_queries.user_fields(session, workspace)
+    groups = (await session.execute(group_queries.listing(workspace))).scalars()
+    channels = await channel_queries.senders(session, workspace)
+    made = _Snapshot(
+        version,
+        fields=[FieldAsset(f.key, f.name, f.value_type) for f in fields],
+        field_keys=[FieldKey(f.id, f.key) for f in fields],
+        groups=[GroupAsset(g.uuid, g.name, g.query if g.group_type == "smart" else None) for g in groups],
+        channels=[channel_asset(c) for c in channels],
+        senders=[Sender(c.id, c.uuid, tuple(c.schemes or ())) for c in channels],
+    )
+    if keep:
+        if len(_SNAPSHOTS) >= _KEEP_WORKSPACES:
+            _SNAPSHOTS.clear()
+        _SNAPSHOTS[key] = made
+    return made
+
+
+async def _add_flows(session: AsyncSession, workspace: Workspace, snap: _Snapshot, uuids: Iterable[str]) -> None:
+    """Read the flows among ``uuids`` that ``snap`` has not read yet (a deleted or unknown one stays out)."""
+    wanted = sorted({u for u in uuids if u not in snap.flows})
+    if wanted:
+        rows = await session.execute(queries.listing(workspace).where(Flow.uuid.in_(wanted)))
+        for row in rows.scalars():
+            snap.flows[row.uuid] = (row.id, _reading(row))
+
+
+async def _closure(session: AsyncSession, workspace: Workspace, snap: _Snapshot, uuids: Iterable[str]) -> list[str]:
+    """``uuids`` and every flow they enter or start, transitively, as far as they exist."""
+    found: list[str] = []
+    seen: set[str] = set()
+    todo = list(dict.fromkeys(uuids))
+    while todo:
+        await _add_flows(session, workspace, snap, todo)
+        nxt: list[str] = []
+        for uuid in todo:
+            if uuid in seen or uuid not in snap.flows:
+                continue
+            seen.add(uuid)
+            found.append(uuid)
+            nxt.extend(u for u in snap.flows[uuid][1].subflows if u not in seen)
+        todo = nxt
+    return found
 
 
 async def load(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow]) -> Loaded:
     """The environment and the assets for sessions of ``flows`` (and the flows they enter or start)."""
+    rows = list(flows)
+    keep = versioning.keeps(session)
+    snap = await _snapshot(session, workspace, keep)
+    for row in rows:  # the rows given are current: they replace what was read of them
+        snap.flows[row.uuid] = (row.id, _reading(row))
+    return await _build(session, workspace, snap, [r.uuid for r in rows], keep)
+
+
+async def load_uuids(session: AsyncSession, workspace: Workspace, uuids: Iterable[str]) -> Loaded:
+    """:func:`load` by the flows' UUIDs: a resume knows its flows by UUID, and kept assets need no query."""
+    keep = versioning.keeps(session)
+    snap = await _snapshot(session, workspace, keep)
+    return await _build(session, workspace, snap, list(uuids), keep)
+
+
+async def _build(session: AsyncSession, workspace: Workspace, snap: _Snapshot, uuids: list[str], keep: bool) -> Loaded:
     env = environment(workspace)
-    rows = await _with_dependencies(session, workspace, flows)
-    fields = await field_queries.user_fields(session, workspace)
-    groups = (await session.execute(group_queries.listing(workspace))).scalars()
-    readings = [_reading(r) for r in rows]
+    names = await _closure(session, workspace, snap, uuids)
+    key = (frozenset(names), env)
+    built = snap.built.get(key) if keep else None
+    if built is not None:
+        return built
+    readings = [snap.flows[u][1] for u in names]
     # labels and globals are read only for flows that can use them (most flows do neither)
-    labels: Iterable[Label] = ()
-    if any(r.labels for r in readings):
-        labels = (await session.execute(scoped(Label, workspace).where(Label.is_active).order_by(Label.id))).scalars()
-    channels = await channel_queries.senders(session, workspace)
-    globals_: Iterable[Global] = ()
-    if any(r.globals for r in readings):
-        globals_ = (await session.execute(scoped(Global, workspace).where(Global.is_active))).scalars()
+    if any(r.labels for r in readings) and snap.labels is None:
+        labels = await session.execute(scoped(Label, workspace).where(Label.is_active).order_by(Label.id))
+        snap.labels = [LabelAsset(x.uuid, x.name) for x in labels.scalars()]
+    if any(r.globals for r in readings) and snap.globals is None:
+        globals_ = await session.execute(scoped(Global, workspace).where(Global.is_active))
+        snap.globals = [GlobalAsset(g.key, g.name, g.value) for g in globals_.scalars()]
     assets = Assets.build(
         env,
         flows=[r.flow for r in readings],
-        fields=[FieldAsset(f.key, f.name, f.value_type) for f in fields],
-        groups=[GroupAsset(g.uuid, g.name, g.query if g.group_type == "smart" else None) for g in groups],
-        labels=[LabelAsset(x.uuid, x.name) for x in labels],
-        channels=[channel_asset(c) for c in channels],
-        globals=[GlobalAsset(g.key, g.name, g.value) for g in globals_],
+        fields=snap.fields,
+        groups=snap.groups,
+        labels=snap.labels if any(r.labels for r in readings) and snap.labels else [],
+        channels=snap.channels,
+        globals=snap.globals if any(r.globals for r in readings) and snap.globals else [],
     )
-    return Loaded(env, assets, {r.uuid: r.id for r in rows}, list(fields), list(channels))
+    made = Loaded(env, assets, {u: snap.flows[u][0] for u in names}, snap.field_keys, snap.senders)
+    if keep:
+        if len(snap.built) >= _KEEP_BUILT:
+            snap.built.clear()
+        snap.built[key] = made
+    return made

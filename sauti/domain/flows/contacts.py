@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,24 @@ from sauti.domain.contacts import queries as contact_queries
 from sauti.domain.fields import queries as field_queries
 from sauti.engine.contact import Contact as EngineContact
 from sauti.engine.contact import ContactURN, FieldValue, GroupRef
-from sauti.models import Channel, Contact, ContactField, Workspace
+from sauti.models import Contact, Workspace
+
+
+class Keyed(Protocol):
+    """A custom field as contacts' values need it (a ContactField row, or just these)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def key(self) -> str: ...
+
+
+class Identified(Protocol):
+    """A channel as a contact's URNs name it."""
+
+    @property
+    def uuid(self) -> str: ...
 
 
 @dataclass
@@ -33,8 +50,8 @@ async def people(
     workspace: Workspace,
     contacts: Sequence[Contact],
     *,
-    fields: Sequence[ContactField] | None = None,
-    channels: Mapping[int, Channel] | None = None,
+    fields: Sequence[Keyed] | None = None,
+    channels: Mapping[int, Identified] | None = None,
 ) -> dict[int, Person]:
     """Each contact as a sprint needs it, by contact id, in three queries (four without ``fields``)."""
     if not contacts:
@@ -84,8 +101,8 @@ async def engine_contacts(
     workspace: Workspace,
     contacts: Sequence[Contact],
     *,
-    fields: Sequence[ContactField] | None = None,
-    channels: Mapping[int, Channel] | None = None,
+    fields: Sequence[Keyed] | None = None,
+    channels: Mapping[int, Identified] | None = None,
 ) -> dict[int, EngineContact]:
     """The engine contact of each contact, by contact id."""
     found = await people(session, workspace, contacts, fields=fields, channels=channels)

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.db import bulk
@@ -38,6 +38,7 @@ from sauti.domain.flows import apply, queries
 from sauti.domain.flows import assets as flow_assets
 from sauti.domain.flows import webhooks as flow_webhooks
 from sauti.domain.flows.contacts import Person, people
+from sauti.domain.messages.send import Sender
 from sauti.domain.scope import scoped
 from sauti.engine import session as engine
 from sauti.engine.resumes import Resume
@@ -45,7 +46,7 @@ from sauti.engine.services import Services
 from sauti.engine.triggers import Trigger
 from sauti.kit import clock
 from sauti.kit.timefmt import format_utc, parse_iso
-from sauti.models import Channel, Contact, Flow, FlowRun, FlowSession, FlowTimer, Message, Workspace
+from sauti.models import Contact, Flow, FlowRun, FlowSession, FlowTimer, Message, Workspace
 
 MODES: Final = ("interrupt", "skip", "passive")
 SESSION_EXPIRES_AFTER: Final = timedelta(days=30)
@@ -134,27 +135,30 @@ def _new_runs(
         flow_id = flow_ids.get(run.flow_uuid)
         if flow_id is None:
             continue
-        out.append(
-            {
-                "uuid": run.uuid,
-                "workspace_id": workspace.id,
-                "flow_id": flow_id,
-                "contact_id": row.contact_id,
-                "session_id": row.id,
-                "start_id": start_id,
-                "parent_uuid": run.parent_uuid,
-                "status": run.status,
-                "responded": run.had_input,
-                "path": [s.to_json() for s in run.path],
-                "results": {k: v.to_json() for k, v in sorted(run.results.items())},
-                "current_node_uuid": run.current_node_uuid,
-                "created_on": run.created_on,
-                "modified_on": run.modified_on,
-                "exited_on": run.exited_on if run.status in ENDED else None,
-            }
-        )
+        out.append(_run_values(workspace, row, run, flow_id, start_id))
         deltas[(flow_id, run.status)] += 1
     return out
+
+
+def _run_values(workspace: Workspace, row: FlowSession, run: Any, flow_id: int, start_id: int | None) -> dict[str, Any]:
+    """The ``flow_runs`` row of an engine run that has none yet."""
+    return {
+        "uuid": run.uuid,
+        "workspace_id": workspace.id,
+        "flow_id": flow_id,
+        "contact_id": row.contact_id,
+        "session_id": row.id,
+        "start_id": start_id,
+        "parent_uuid": run.parent_uuid,
+        "status": run.status,
+        "responded": run.had_input,
+        "path": [s.to_json() for s in run.path],
+        "results": {k: v.to_json() for k, v in sorted(run.results.items())},
+        "current_node_uuid": run.current_node_uuid,
+        "created_on": run.created_on,
+        "modified_on": run.modified_on,
+        "exited_on": run.exited_on if run.status in ENDED else None,
+    }
 
 
 def _save_runs(
@@ -205,6 +209,59 @@ def _save_runs(
             deltas[(run_row.flow_id, run.status)] += 1
 
 
+_RUN_UPDATE: Final = (
+    update(table_of(FlowRun))
+    .where(table_of(FlowRun).c.uuid == bindparam("run_uuid"))
+    .execution_options(synchronize_session=False)
+)
+
+
+async def _write_runs(
+    session: AsyncSession,
+    workspace: Workspace,
+    row: FlowSession,
+    es: engine.Session,
+    before: Mapping[str, tuple[str, datetime]],
+    flow_ids: Mapping[str, int],
+    start_id: int | None,
+    deltas: Counter[tuple[int, str]],
+    new_runs: list[dict[str, Any]],
+) -> None:
+    """:func:`_save_runs` for a sprint whose runs' earlier statuses are known: changed runs are UPDATEd by UUID
+    (one executemany), new ones join ``new_runs``, and nothing is read."""
+    changed: dict[bool, list[dict[str, Any]]] = {True: [], False: []}  # by whether the path is written
+    for run in es.runs:
+        flow_id = flow_ids.get(run.flow_uuid)
+        old = before.get(run.uuid)
+        if old is None:
+            if flow_id is None:
+                continue  # its flow was deleted
+            new_runs.append(_run_values(workspace, row, run, flow_id, start_id))
+            deltas[(flow_id, run.status)] += 1
+            continue
+        if old == (run.status, run.modified_on):
+            continue
+        values: dict[str, Any] = {
+            "run_uuid": run.uuid,
+            "status": run.status,
+            "responded": run.had_input,
+            "results": {k: v.to_json() for k, v in sorted(run.results.items())},
+            "current_node_uuid": run.current_node_uuid,
+            "modified_on": run.modified_on,
+            "exited_on": run.exited_on if run.status in ENDED else None,
+        }
+        if run.path:
+            values["path"] = [s.to_json() for s in run.path]
+        changed[bool(run.path)].append(values)
+        if old[0] != run.status and flow_id is not None:
+            deltas[(flow_id, old[0])] -= 1
+            deltas[(flow_id, run.status)] += 1
+    connection = await session.connection()
+    for params in changed.values():
+        if params:
+            await connection.execute(_RUN_UPDATE, params)
+
+
 @dataclass
 class Sprinted:
     """One contact's sprint to persist: ``row`` is ``None`` for a session the sprint began."""
@@ -214,6 +271,9 @@ class Sprinted:
     session: engine.Session
     sprint: engine.Sprint
     person: Person | None = None
+    # each run's (status, modified_on) before the sprint, when the caller knows them (a resume): the runs' rows
+    # are then written without being read first
+    before: Mapping[str, tuple[str, datetime]] | None = None
 
 
 async def persist_many(
@@ -225,7 +285,7 @@ async def persist_many(
     start_id: int | None = None,
     high_priority: bool = True,
     input_message: Message | None = None,
-    channels: Sequence[Channel] | None = None,
+    channels: Sequence[Sender] | None = None,
 ) -> list[FlowSession]:
     """Save the sprints of several contacts at once (a batch of a flow start): every new session row in one
     flush, the flows' counters in one UPDATE per flow, the rest in one final flush. See the module docstring."""
@@ -264,7 +324,6 @@ async def persist_many(
         else:
             row = item.row
             before = row.status == "waiting"
-            runs = {r.uuid: r for r in await queries.session_runs(session, workspace, row.id)}
             row.status = es.status
             row.state = es.to_json()
             row.sprint_uuid = item.sprint.uuid
@@ -272,7 +331,11 @@ async def persist_many(
             row.modified_on = now
             row.ended_on = now if es.status in ENDED else None
             await _retire_timers(session, row, all_kinds=es.status != "waiting")
-            _save_runs(session, workspace, row, es, runs, flow_ids, start_id, deltas)
+            if item.before is not None:
+                await _write_runs(session, workspace, row, es, item.before, flow_ids, start_id, deltas, new_runs)
+            else:
+                runs = {r.uuid: r for r in await queries.session_runs(session, workspace, row.id)}
+                _save_runs(session, workspace, row, es, runs, flow_ids, start_id, deltas)
         rows.append(row)
         if es.status == "waiting":
             item.contact.current_flow_id = row.current_flow_id
@@ -334,7 +397,8 @@ async def persist(
     high_priority: bool = True,
     input_message: Message | None = None,
     person: Person | None = None,
-    channels: Sequence[Channel] | None = None,
+    channels: Sequence[Sender] | None = None,
+    before: Mapping[str, tuple[str, datetime]] | None = None,
 ) -> FlowSession:
     """Save one sprint of ``contact``'s session (``row`` ``None`` for a new session): see the module docstring.
     ``person`` (its URN rows) and ``channels`` (the sending channels) route the sprint's messages without
@@ -342,7 +406,7 @@ async def persist(
     (saved,) = await persist_many(
         session,
         workspace,
-        [Sprinted(contact, row, es, sprint, person)],
+        [Sprinted(contact, row, es, sprint, person, before)],
         flow_ids=flow_ids,
         start_id=start_id,
         high_priority=high_priority,
@@ -476,9 +540,8 @@ async def resume_session(
     if row.status != "waiting":
         return False
     es = engine.Session.from_json(row.state)
-    uuids = sorted({r.flow_uuid for r in es.runs})
-    flows = list((await session.execute(queries.listing(workspace).where(Flow.uuid.in_(uuids)))).scalars())
-    loaded = await flow_assets.load(session, workspace, flows)
+    before = {r.uuid: (r.status, r.modified_on) for r in es.runs}
+    loaded = await flow_assets.load_uuids(session, workspace, sorted({r.flow_uuid for r in es.runs}))
     channels = {c.id: c for c in loaded.channels}
     person = (await people(session, workspace, [contact], fields=loaded.fields, channels=channels))[contact.id]
     try:
@@ -507,6 +570,7 @@ async def resume_session(
         input_message=input_message,
         person=person,
         channels=loaded.channels,
+        before=before,
     )
     return True
 

@@ -17,6 +17,7 @@ from typing import Final
 import regex
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import versioning
 from sauti.domain.errors import ErrorCollector, NotFound
 from sauti.domain.flows import queries
 from sauti.domain.groups import membership
@@ -30,16 +31,34 @@ _KEYWORD_RE = regex.compile(r"^[\p{M}\p{L}\p{N}_']{1,16}$")
 
 
 @dataclass(frozen=True)
+class Live:
+    """An active trigger of a live flow, as matching reads it (kept per workspace: :data:`_LIVE`)."""
+
+    id: int
+    trigger_type: str
+    keywords: frozenset[str]
+    match_type: str
+    flow_id: int
+    include_group_ids: tuple[int, ...]
+    exclude_group_ids: tuple[int, ...]
+    channel_id: int | None
+
+
+@dataclass(frozen=True)
 class Match:
-    trigger: FlowTrigger
+    trigger: Live
     keyword: str | None  # the keyword that matched (None for a catch-all)
+
+
+# the live triggers of each workspace, read again when its assets version moves (triggers and flows move it)
+_LIVE: Final[versioning.Kept[tuple[Live, ...]]] = versioning.Kept()
 
 
 def words(text: str) -> list[str]:
     return tokenize(text or "")
 
 
-def _score(trigger: FlowTrigger, channel_id: int | None, groups: set[int]) -> int | None:
+def _score(trigger: Live, channel_id: int | None, groups: set[int]) -> int | None:
     """The trigger's specificity for this contact and channel, or ``None`` when it does not apply."""
     score = 0
     if trigger.channel_id is not None:
@@ -57,9 +76,7 @@ def _score(trigger: FlowTrigger, channel_id: int | None, groups: set[int]) -> in
     return score
 
 
-def _best(
-    candidates: Sequence[tuple[FlowTrigger, str | None]], channel_id: int | None, groups: set[int]
-) -> Match | None:
+def _best(candidates: Sequence[tuple[Live, str | None]], channel_id: int | None, groups: set[int]) -> Match | None:
     scored = []
     for trigger, keyword in candidates:
         score = _score(trigger, channel_id, groups)
@@ -76,18 +93,34 @@ async def match(
 ) -> Match | None:
     """The trigger an inbound message from ``contact_id`` on ``channel_id`` matches, if any (triggers of
     archived or deleted flows are ignored)."""
-    live = (
-        queries.triggers(workspace)
-        .join(Flow, Flow.id == FlowTrigger.flow_id)
-        .where(FlowTrigger.is_archived.is_(False), Flow.is_active, Flow.is_archived.is_(False))
-    )
-    rows = list((await session.execute(live)).scalars())
+
+    async def read() -> tuple[Live, ...]:
+        live = (
+            queries.triggers(workspace)
+            .join(Flow, Flow.id == FlowTrigger.flow_id)
+            .where(FlowTrigger.is_archived.is_(False), Flow.is_active, Flow.is_archived.is_(False))
+        )
+        return tuple(
+            Live(
+                t.id,
+                t.trigger_type,
+                frozenset(t.keywords or ()),
+                t.match_type,
+                t.flow_id,
+                tuple(t.include_group_ids or ()),
+                tuple(t.exclude_group_ids or ()),
+                t.channel_id,
+            )
+            for t in (await session.execute(live)).scalars()
+        )
+
+    rows = await _LIVE.get(session, workspace.id, read)
     if not rows:
         return None
     groups = (await membership.current(session, [contact_id]))[contact_id]
     tokens = words(text)
     first = tokens[0].casefold() if tokens else None
-    keyword_hits: list[tuple[FlowTrigger, str | None]] = []
+    keyword_hits: list[tuple[Live, str | None]] = []
     if first is not None:
         for row in rows:
             if row.trigger_type != "keyword" or first not in row.keywords:

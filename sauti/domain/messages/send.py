@@ -17,7 +17,7 @@ from sauti.domain.contacts.queries import by_references as contacts_by_reference
 from sauti.domain.errors import GENERAL, ErrorCollector, Problem
 from sauti.domain.messages.content import QuickReply, check_quick_replies, resolve_attachments
 from sauti.kit import clock
-from sauti.models import Channel, Contact, ContactURN, Message, User, Workspace
+from sauti.models import Contact, ContactURN, Message, User, Workspace
 
 # failed_reason codes
 NO_DESTINATION = "D"
@@ -41,13 +41,23 @@ class Recipient(Protocol):
     status: str
 
 
+class Sender(Protocol):
+    """What routing reads of a sending channel (a Channel row, or just those columns)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def schemes(self) -> Sequence[str]: ...
+
+
 @dataclass(frozen=True)
 class Route:
     urn: Reachable | None
-    channel: Channel | None
+    channel: Sender | None
 
 
-def route(urns: Sequence[Reachable], channels: Sequence[Channel]) -> Route:
+def route(urns: Sequence[Reachable], channels: Sequence[Sender]) -> Route:
     """The contact's first URN (by priority) that some sending channel can reach; the URN's own channel
     (where the contact last wrote from) is preferred, else the oldest channel for that scheme."""
     by_id = {c.id: c for c in channels}

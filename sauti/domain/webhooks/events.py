@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.deliveries.service import Outgoing, enqueue
 from sauti.domain.messages.parties import facts
-from sauti.domain.webhooks.queries import of_workspace
+from sauti.domain.webhooks.queries import any_for, of_workspace
 from sauti.kit import clock
 from sauti.models import Message, WebHook, Workspace
 from sauti.payloads import textus
@@ -47,8 +47,10 @@ async def messages_happened(session: AsyncSession, workspace_id: int, messages: 
     send, its arrival) and the failure is logged, so a web hook never costs a message."""
     if not messages:
         return 0
+    if not await any_for(session, workspace_id):  # most workspaces: nothing to make, no savepoint to open
+        return 0
     hooks = await of_workspace(session, workspace_id)
-    if not hooks:  # most workspaces: nothing to make, no savepoint to open
+    if not hooks:
         return 0
     try:
         async with session.begin_nested():
