@@ -7,22 +7,35 @@ under. Every ORM flush that inserts, deletes or changes one of those rows moves 
 new number and reads the assets again. Columns that change all the time and that no sprint reads (a group's
 member count, a channel's last seen time, a flow's run counters) do not move it.
 
-The bump goes through the ORM's flush, so rows written with Core statements are not seen: the only Core writes to
-these tables are the counters above (group member counts, flow run counters). A session whose transaction moved
-a version is marked (:func:`moved`) until it commits or rolls back: what it reads then includes its own
-uncommitted writes, which must not be kept for other sessions.
+The bump goes through the ORM's flush, so rows written with Core statements are not seen: the Core writes to
+these tables are the counters above (group member counts, flow run counters), a dead worker's claims released,
+and campaign events rescheduled in bulk, which move the version by hand (:func:`move`). A session whose
+transaction moved a version is marked (:func:`moved`) until it commits or rolls back: what it reads then
+includes its own uncommitted writes, which must not be kept for other sessions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Final, Generic, TypeVar
 
 from sqlalchemy import event, inspect, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
-from sauti.models import Channel, ContactField, ContactGroup, Flow, FlowTrigger, Global, Label, WebHook, Workspace
+from sauti.models import (
+    Campaign,
+    CampaignEvent,
+    Channel,
+    ContactField,
+    ContactGroup,
+    Flow,
+    FlowTrigger,
+    Global,
+    Label,
+    WebHook,
+    Workspace,
+)
 
 __all__ = ["TRACKED", "Kept", "moved"]
 
@@ -41,6 +54,8 @@ TRACKED: Final[dict[type[Any], frozenset[str]]] = {
     Channel: frozenset({"last_seen", "modified_on"}),
     Global: frozenset(),
     WebHook: frozenset(),
+    Campaign: frozenset({"modified_on"}),
+    CampaignEvent: frozenset({"status", "claimed_by", "failure", "modified_on"}),
 }
 _KEY: Final = "sauti.assets_moved"
 
@@ -53,17 +68,7 @@ def _changed(obj: Any, ignored: frozenset[str]) -> bool:
     return False
 
 
-def _before_flush(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
-    workspaces: set[int] = set()
-    for obj in (*session.new, *session.deleted):
-        if type(obj) in TRACKED and obj.workspace_id is not None:
-            workspaces.add(obj.workspace_id)
-    for obj in session.dirty:
-        ignored = TRACKED.get(type(obj))
-        if ignored is not None and obj.workspace_id not in workspaces and _changed(obj, ignored):
-            workspaces.add(obj.workspace_id)
-    if not workspaces:
-        return
+def _move(session: Session, workspaces: set[int]) -> None:
     session.info[_KEY] = True
     session.connection().execute(
         update(Workspace)
@@ -74,6 +79,27 @@ def _before_flush(session: Session, flush_context: UOWTransaction, instances: An
     for obj in session.identity_map.values():  # the session's own workspace rows follow
         if type(obj) is Workspace and obj.id in workspaces:
             obj.__dict__["assets_version"] = obj.__dict__.get("assets_version", 0) + 1
+
+
+async def move(session: AsyncSession, workspace_ids: Iterable[int]) -> None:
+    """Move these workspaces' versions by hand: for a Core statement that writes a tracked table's columns
+    that sprints or kept things read (a campaign's events rescheduled in bulk)."""
+    ids = set(workspace_ids)
+    if ids:
+        await session.run_sync(lambda sync: _move(sync, ids))
+
+
+def _before_flush(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+    workspaces: set[int] = set()
+    for obj in (*session.new, *session.deleted):
+        if type(obj) in TRACKED and obj.workspace_id is not None:
+            workspaces.add(obj.workspace_id)
+    for obj in session.dirty:
+        ignored = TRACKED.get(type(obj))
+        if ignored is not None and obj.workspace_id not in workspaces and _changed(obj, ignored):
+            workspaces.add(obj.workspace_id)
+    if workspaces:
+        _move(session, workspaces)
 
 
 def _ended(session: Session, transaction: SessionTransaction) -> None:

@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import versioning
 from sauti.db.base import table_of
 from sauti.db.bulk import insert_rows
 from sauti.domain.campaigns.timing import fire_time
@@ -55,6 +56,11 @@ class _Plan:
     unit: str
     delivery_hour: int
     fire_version: int
+
+
+# each workspace's plans of events relative to last_seen_on (every inbound message asks), kept under its assets
+# version: campaigns and their events move it, by the ORM or by hand where they are rescheduled in bulk
+_SEEN_PLANS: Final[versioning.Kept[tuple[_Plan, ...]]] = versioning.Kept()
 
 
 def _anchors(plan: _Plan, contact_ids: Sequence[int] | None) -> Any:
@@ -208,13 +214,19 @@ async def seen(session: AsyncSession, workspace: Workspace, contact_ids: Sequenc
     """An incoming message moved these contacts' ``last_seen_on``: events relative to it move."""
     if not contact_ids:
         return
-    plans = await _plans(
-        session,
-        CampaignEvent.workspace_id == workspace.id,
-        ContactField.key == "last_seen_on",
-        ContactField.is_system.is_(True),
-    )
-    await recompute(session, workspace.id, contact_ids, plans)
+
+    async def read() -> tuple[_Plan, ...]:
+        found = await _plans(
+            session,
+            CampaignEvent.workspace_id == workspace.id,
+            ContactField.key == "last_seen_on",
+            ContactField.is_system.is_(True),
+        )
+        return tuple(found)
+
+    plans = await _SEEN_PLANS.get(session, workspace.id, read)
+    if plans:
+        await recompute(session, workspace.id, contact_ids, list(plans))
 
 
 @dataclass(frozen=True)
@@ -302,9 +314,10 @@ async def carry_out(
     return len(fired), len(skipped)
 
 
-async def group_refilled(session: AsyncSession, group_id: int) -> None:
+async def group_refilled(session: AsyncSession, group_id: int, workspace_id: int) -> None:
     """A group's members were re-evaluated in bulk (a smart group's query changed): every event of the
     group's live campaigns is rescheduled, as when a campaign's group changes."""
+    await versioning.move(session, [workspace_id])  # the events' fire versions move (kept plans)
     live = select(Campaign.id).where(Campaign.group_id == group_id, Campaign.is_active, ~Campaign.is_archived)
     await session.execute(
         update(CampaignEvent)

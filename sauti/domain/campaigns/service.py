@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import versioning
 from sauti.domain.broadcasts.service import allowed_language, primary_language
 from sauti.domain.campaigns import queries
 from sauti.domain.campaigns.timing import UNIT_LETTERS
@@ -114,6 +115,7 @@ async def restore_campaign(session: AsyncSession, workspace: Workspace, uuid: st
 
 
 async def _reschedule_all(session: AsyncSession, campaign: Campaign) -> None:
+    await versioning.move(session, [campaign.workspace_id])  # the events' fire versions move (kept plans)
     await session.execute(
         update(CampaignEvent)
         .where(CampaignEvent.campaign_id == campaign.id, CampaignEvent.is_active)

@@ -99,7 +99,7 @@ async def populate(session: AsyncSession, ws: Workspace, group: ContactGroup, pa
     await membership.recount(session, group)
     group.status = "ready"
     await session.flush()
-    await fires.group_refilled(session, group.id)
+    await fires.group_refilled(session, group.id, group.workspace_id)
 
 
 @lru_cache(maxsize=1024)
@@ -176,7 +176,7 @@ async def repopulate_using_field(session: AsyncSession, ws: Workspace, key: str)
                 group.status = "invalid"  # e.g. "age > 18" once age is text: nobody matches any more
                 await session.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
                 group.member_count = 0
-                await fires.group_refilled(session, group.id)
+                await fires.group_refilled(session, group.id, group.workspace_id)
             else:
                 await populate(session, ws, group, parsed)
 

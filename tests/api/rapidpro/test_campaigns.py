@@ -662,6 +662,10 @@ async def test_an_inbound_message_moves_last_seen_fires(
     made = await _setup(client)
     group = made["group"]["uuid"]
     await create_contact(client, name="Ann", urns=["tel:+250788000001"], groups=[group])
+    # a message before the event exists: the workspace's plans on last_seen_on are read (none) and kept; the
+    # event's creation must move the assets version, or Ann's message below would be planned with none
+    warm = await client.post(f"/c/test/{channel.uuid}/receive", data={"from": "+250788000099", "text": "hi"})
+    assert warm.status_code == 200, warm.text
     body = {
         "campaign": made["campaign"]["uuid"],
         "relative_to": "last_seen_on",
