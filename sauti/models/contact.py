@@ -48,6 +48,7 @@ class Contact(Base):
     country: Mapped[str | None] = mapped_column(String(2), nullable=True)
     line_type: Mapped[str | None] = mapped_column(String(10), nullable=True)  # mobile|landline|voip|None
     language: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)  # IANA name (flows set it)
     status: Mapped[str] = mapped_column(String(10), default="active")  # active|blocked|stopped|archived
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)  # False once deleted
     tickets: Mapped[int] = mapped_column(Integer, default=0)  # open tickets, for the "tickets" attribute

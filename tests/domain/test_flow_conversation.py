@@ -4,6 +4,7 @@ and contact changes are saved, replies are queued as high-priority flow messages
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -214,3 +215,44 @@ async def add_keyword_for(world: World, flow_id: int, keyword: str) -> None:
         assert flow is not None
         await triggers.create(session, ws, trigger_type="keyword", flow=flow, keywords=[keyword])
         await session.commit()
+
+
+def _one_node(flow_uuid: str, name: str, n: int, actions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "uuid": flow_uuid, "name": name, "spec_version": "14.4.2", "language": "eng", "type": "messaging",
+        "revision": 1, "expire_after_minutes": 60, "localization": {},
+        "nodes": [{
+            "uuid": f"b0000000-0000-4000-8000-0000000000{n}",
+            "actions": actions,
+            "exits": [{"uuid": f"e0000000-0000-4000-8000-0000000000{n}"}],
+        }],
+    }  # fmt: skip
+
+
+async def test_a_timezone_a_flow_sets_is_kept_for_later_sprints(
+    backend: Backend, tenant: Tenant, fixed_clock: Clock
+) -> None:
+    from sauti.domain.flows.definitions import save_flow
+    from sauti.models import Contact
+
+    world = await make_world(backend, tenant)
+    async with backend.sessionmaker() as session:
+        ws = await world.ws(session)
+        setter = await save_flow(session, ws, _one_node("5e1d43c4-3a8e-4b8c-9e37-2f2a9c1b7d31", "Zone", 31, [
+            {"uuid": "a1f3c2d4-0031-4a5b-8c6d-000000000031", "type": "set_contact_timezone",
+             "timezone": "Africa/Kigali"},
+        ]))  # fmt: skip
+        reader = await save_flow(session, ws, _one_node("5e1d43c4-3a8e-4b8c-9e37-2f2a9c1b7d32", "Where", 32, [
+            {"uuid": "a1f3c2d4-0032-4a5b-8c6d-000000000032", "type": "send_msg",
+             "text": "You are on @contact.timezone time"},
+        ]))  # fmt: skip
+        await session.commit()
+    await add_keyword_for(world, setter.id, "zone")
+    await add_keyword_for(world, reader.id, "where")
+    await world.receive(URN, "zone")
+    contact = await world.contact(URN)
+    async with backend.sessionmaker() as session:
+        stored = await session.get(Contact, contact.id)
+        assert stored is not None and stored.timezone == "Africa/Kigali"
+    await world.receive(URN, "where")  # a later sprint reads it back from the row
+    assert [m.text for m in await world.outgoing(contact.id)][-1] == "You are on Africa/Kigali time"

@@ -12,8 +12,10 @@
 - ``session_triggered``: a flow start of type ``flow``, expanded by the worker; its trigger carries the
   spawning run's summary.
 
-DECISION: ``contact_timezone_changed`` is not saved (contacts have no timezone column yet); the engine keeps it
-for the rest of the sprint. ``webhook_called`` and the other log-only events are not kept.
+- ``contact_timezone_changed``: saved on the contact's row as it is (the engine checked the name); no dialect
+  shows it, the engine reads it back in later sprints (``@contact.timezone``, dates in the contact's zone).
+
+``webhook_called`` and the other log-only events are not kept.
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ async def apply_events(
         elif kind == "contact_language_changed":
             changes.language = data.get("language") or None
             changed = True
+        elif kind == "contact_timezone_changed":
+            contact.timezone = str(data.get("timezone") or "") or None
         elif kind == "contact_field_changed":
             ref = data.get("field") or {}
             value = data.get("value")

@@ -83,6 +83,7 @@ async def people(
             created_on=contact.created_on,
             name=contact.name or "",
             language=contact.language or "",
+            timezone=contact.timezone or "",
             status=contact.status,
             last_seen_on=contact.last_seen_on,
             urns=[

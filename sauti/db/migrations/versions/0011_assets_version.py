@@ -8,6 +8,8 @@ Every process keeps the engine's view of a workspace (its flows as read, fields,
 channels, globals, triggers) in memory, keyed by this counter: a write to any of those rows moves it in the
 same transaction (``sauti/db/versioning.py``), so a process that reads the workspace row knows whether what it
 holds is still current.
+
+And contacts get a timezone (an IANA name), which flows set with ``set_contact_timezone``.
 """
 
 from __future__ import annotations
@@ -24,8 +26,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("workspaces") as batch:
         batch.add_column(sa.Column("assets_version", sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("contacts") as batch:
+        batch.add_column(sa.Column("timezone", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("contacts") as batch:
+        batch.drop_column("timezone")
     with op.batch_alter_table("workspaces") as batch:
         batch.drop_column("assets_version")
