@@ -269,7 +269,11 @@ def worker() -> None:
     from sauti.worker import Worker
 
     settings = get_settings()
-    flow_webhooks.configure(timeout=settings.flow_webhook_timeout, allow_private=settings.webhook_allow_private)
+    flow_webhooks.configure(
+        timeout=settings.flow_webhook_timeout,
+        allow_private=settings.webhook_allow_private,
+        allow=settings.webhook_allow_networks,
+    )
 
     async def go() -> None:
         engine = make_engine(settings.resolved_database_url)

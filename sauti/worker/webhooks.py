@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.deliveries import service as deliveries
+from sauti.kit import outbound
 from sauti.models import WebhookDelivery
 from sauti.models.webhook import delivery_waiting
 from sauti.worker import claims
@@ -52,23 +51,24 @@ WEBHOOKS = claims.Kind(
 )
 
 
+def policy(worker: Worker) -> outbound.Policy:
+    """The address rules deliveries are made under (the worker's settings)."""
+    s = worker.settings
+    return outbound.Policy(allow_private=s.webhook_allow_private, allow=tuple(s.webhook_allow_networks))
+
+
 async def _post(worker: Worker, delivery: WebhookDelivery) -> deliveries.Outcome:
+    """POST through the one outbound service (:mod:`sauti.kit.outbound`): checked addresses, capped body and time."""
     body, headers = deliveries.request_of(delivery)
-    timeout = worker.settings.webhook_timeout
-    started = time.monotonic()
-
-    def elapsed() -> int:
-        return int((time.monotonic() - started) * 1000)
-
-    try:
-        response = await asyncio.wait_for(
-            worker.http.post(delivery.url, content=body, headers=headers, timeout=timeout), timeout + 1
-        )
-    except (TimeoutError, httpx.TimeoutException):
-        return deliveries.Outcome(None, error=f"no answer within {timeout:g} seconds", elapsed_ms=elapsed())
-    except httpx.HTTPError as exc:
-        return deliveries.Outcome(None, error=f"connection failed: {type(exc).__name__}", elapsed_ms=elapsed())
-    return deliveries.Outcome(response.status_code, response=response.text, elapsed_ms=elapsed())
+    made = await outbound.call(
+        outbound.Request("POST", delivery.url, tuple(headers.items()), body),
+        budget=worker.settings.webhook_timeout,
+        policy=policy(worker),
+        client=worker.hooks_http,
+    )
+    if made.status_code is None:
+        return deliveries.Outcome(None, error=made.error, elapsed_ms=made.elapsed_ms, refused=made.refused)
+    return deliveries.Outcome(made.status_code, response=made.text, elapsed_ms=made.elapsed_ms)
 
 
 async def _deliver(worker: Worker, delivery_id: int) -> bool:

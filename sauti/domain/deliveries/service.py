@@ -1,10 +1,11 @@
 """Recording deliveries, signing them, and what an attempt's outcome does to one.
 
-DECISIONS: a delivery succeeds on any 2xx answer. A 4xx other than 408 (timeout) and 429 (slow down) is final
-(the receiver refuses this body; sending it again would not change that). Anything else (5xx, 408, 429, a
-timeout, a connection error) is tried again after :data:`RETRY_DELAYS` (1, 5 and 30 minutes, 2 and 6 hours),
-then the delivery is failed. Every attempt is kept (``webhook_attempts``). A delivery once acknowledged is
-never sent again; one whose worker died during the POST is sent again (at least once).
+DECISIONS: a delivery succeeds on any 2xx answer; one the address rules refuse (``kit/outbound``) fails at
+once. A 4xx other than 408 (timeout) and 429 (slow down) is final (the receiver refuses this body; sending it
+again would not change that). Anything else (5xx, 408, 429, a timeout, a connection error) is tried again after
+:data:`RETRY_DELAYS` (1, 5 and 30 minutes, 2 and 6 hours), then the delivery is failed. Every attempt is kept
+(``webhook_attempts``). A delivery once acknowledged is never sent again; one whose worker died during the POST
+is sent again (at least once).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Outcome:
     response: str | None = None
     error: str | None = None
     elapsed_ms: int = 0
+    refused: bool = False  # the address rules stopped it: nothing was sent, and a retry would be refused too
 
     @property
     def acknowledged(self) -> bool:
@@ -61,7 +63,7 @@ class Outcome:
     def final(self) -> bool:
         """A refusal that no later attempt would change."""
         code = self.status_code
-        return code is not None and 400 <= code < 500 and code not in (408, 429)
+        return self.refused or (code is not None and 400 <= code < 500 and code not in (408, 429))
 
 
 def signature(secret: str, body: bytes) -> str:
