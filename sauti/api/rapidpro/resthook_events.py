@@ -17,7 +17,7 @@ from sauti.kit.timefmt import format_utc
 from sauti.models import ResthookEvent, Workspace
 
 
-class EventOut(BaseModel):
+class ResthookEventOut(BaseModel):
     resthook: str = Field(description="the slug of the resthook (string)")
     data: dict[str, Any] = Field(description="the payload POSTed to the subscribers (JSON object)")
     created_on: str = Field(description="when the flow fired it (datetime)")
@@ -30,7 +30,7 @@ endpoint = Endpoint(
         "One event per `call_resthook` a flow ran, whether it had subscribers or not: `data` is the payload as "
         "it was sent (the contact, flow, path, results, run, input and channel). Newest first."
     ),
-    result=EventOut,
+    result=ResthookEventOut,
 )
 
 

@@ -23,7 +23,7 @@ from sauti.kit.timefmt import format_utc
 from sauti.models import ResthookSubscriber, Workspace
 
 
-class SubscriberOut(BaseModel):
+class ResthookSubscriberOut(BaseModel):
     id: int = Field(description="the id of the subscriber (integer)")
     resthook: str = Field(description="the slug of the resthook (string)")
     target_url: str = Field(description="the URL events are POSTed to (string)")
@@ -41,11 +41,11 @@ endpoint = Endpoint(
         "receiver that fails (5xx, 429, a timeout, no connection) is tried again with backoff; one that answers "
         "`410 Gone` is unsubscribed. Delete a subscriber with `?id=`."
     ),
-    result=SubscriberOut,
+    result=ResthookSubscriberOut,
 )
 
 
-class SubscriberBody(BaseModel):
+class ResthookSubscriberBody(BaseModel):
     resthook: body.Str = Field(description="the slug of one of your resthooks")
     target_url: Annotated[body.Str, Field(max_length=2048)] = Field(description="the http(s) URL to POST events to")
 
@@ -85,13 +85,13 @@ async def get(ctx: Ctx) -> Response:
     "POST",
     Doc(
         summary="Subscribe a URL to a resthook",
-        body=SubscriberBody,
+        body=ResthookSubscriberBody,
         example='POST /api/v2/resthook_subscribers.json {"resthook": "new-registration", '
         '"target_url": "https://example.com/hooks/registration"}',
     ),
 )
 async def post(ctx: Ctx) -> Response:
-    values = await body.parse(SubscriberBody, ctx.request)
+    values = await body.parse(ResthookSubscriberBody, ctx.request)
     row = await service.subscribe(
         ctx.session, ctx.workspace, resthook=values["resthook"], target_url=values["target_url"]
     )
