@@ -148,9 +148,13 @@ def service() -> HttpWebhooks:
 
 
 def may_call(assets: Assets) -> bool:
-    """Whether a sprint over these assets may call a webhook (one of its flows has a ``call_webhook``)."""
+    """Whether a sprint over these assets may call a webhook (one of its flows has a ``call_webhook`` or a
+    ``call_resthook``)."""
     nodes = (node for flow in assets.flows.values() for node in flow.nodes)
-    return any(action.TYPE == "call_webhook" for node in nodes for action in node.actions)
+    return any(action.TYPE in CALLING for node in nodes for action in node.actions)
+
+
+CALLING: Final = frozenset({"call_webhook", "call_resthook"})
 
 
 async def sprint(threaded: bool, run: Callable[..., T], *args: Any) -> T:
