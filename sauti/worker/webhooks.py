@@ -1,5 +1,7 @@
-"""Web hook deliveries: due deliveries are claimed (``worker/claims.py``) per workspace, POSTed concurrently with
-a timeout, and each outcome recorded in its own short transaction (``domain/deliveries``).
+"""Web hook deliveries (TextUs web hooks, and retries of resthook deliveries): due deliveries are claimed
+(``worker/claims.py``) per workspace, POSTed concurrently through ``kit/outbound`` with a timeout, and each
+outcome recorded in its own short transaction (``domain/deliveries``). A resthook retry answered ``410 Gone``
+unsubscribes its subscriber; one whose subscriber was deleted meanwhile is failed without being sent.
 
 The worker loop runs these rounds in the background beside its other work (``_loop.py``), so a receiver that
 hangs until the timeout never holds up sending or broadcasts, and requests never wait for a receiver at all.
@@ -16,6 +18,7 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.deliveries import service as deliveries
+from sauti.domain.resthooks import service as resthooks
 from sauti.kit import outbound
 from sauti.models import WebhookDelivery
 from sauti.models.webhook import delivery_waiting
@@ -77,6 +80,10 @@ async def _deliver(worker: Worker, delivery_id: int) -> bool:
         delivery = await session.get(WebhookDelivery, delivery_id)
         if delivery is None or delivery.claimed_by != worker.id or delivery.status != "pending":
             return False
+        if delivery.subscriber_id is not None and not await resthooks.subscribed(session, delivery.subscriber_id):
+            deliveries.abandon(delivery, "the subscriber was deleted")  # a resthook retry nobody wants any more
+            await session.commit()
+            return False
         session.expunge(delivery)
     outcome = await _post(worker, delivery)
     async with worker.sessionmaker() as session:
@@ -85,6 +92,8 @@ async def _deliver(worker: Worker, delivery_id: int) -> bool:
             log.warning("delivery %s: claim lost while posting; its outcome is not recorded", delivery_id)
             return False
         deliveries.record(session, current, outcome)
+        if current.subscriber_id is not None and outcome.status_code == 410:  # gone: unsubscribe it
+            await resthooks.deactivate(session, current.workspace_id, [current.subscriber_id])
         await session.commit()
     if not outcome.acknowledged:
         log.info("delivery %s to %s: %s", delivery_id, delivery.url, outcome.error or outcome.status_code)

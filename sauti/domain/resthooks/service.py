@@ -184,3 +184,9 @@ async def rotate_secret(session: AsyncSession, workspace: Workspace) -> str:
         found.secret = secret
     await session.flush()
     return secret
+
+
+async def subscribed(session: AsyncSession, subscriber_id: int) -> bool:
+    """Whether this subscriber (of a delivery already scoped to its workspace) is still active."""
+    found = await session.get(ResthookSubscriber, subscriber_id)
+    return found is not None and found.is_active
