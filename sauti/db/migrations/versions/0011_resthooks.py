@@ -8,9 +8,14 @@ Resthooks are a workspace's slugs (one active per slug), subscribers the URLs su
 payload of every call_resthook. A delivery to a subscriber that failed its first attempt is a webhook_deliveries
 row retried by the worker, so those rows learn their subscriber and how they are signed. signing_keys holds the
 per-workspace secret every delivery to a subscriber is signed with.
+
+Flows saved before this revision that call resthooks get them now, as saving them would have made them: one
+active resthook per workspace and slug their dependency rows name.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -98,6 +103,7 @@ def upgrade() -> None:
         _workspace_fk("signing_keys"),
         sa.PrimaryKeyConstraint("workspace_id", name=op.f("pk_signing_keys")),
     )
+    _resthooks_of_saved_flows()
     with op.batch_alter_table("webhook_deliveries") as batch:
         batch.add_column(sa.Column("subscriber_id", ID, nullable=True))
         batch.add_column(sa.Column("signing", sa.String(length=16), nullable=True))
@@ -108,6 +114,35 @@ def upgrade() -> None:
             ["id"],
             ondelete="CASCADE",
         )
+
+
+def _resthooks_of_saved_flows() -> None:
+    deps = sa.table("flow_dependencies", sa.column("flow_id"), sa.column("type"), sa.column("identity"))
+    flows = sa.table("flows", sa.column("id"), sa.column("workspace_id"), sa.column("is_active"))
+    rows = op.get_bind().execute(
+        sa.select(flows.c.workspace_id, deps.c.identity)
+        .join(flows, flows.c.id == deps.c.flow_id)
+        .where(deps.c.type == "resthook", flows.c.is_active.is_(True))
+    )
+    wanted = sorted({(ws, slug.strip().lower()) for ws, slug in rows if slug and slug.strip()})
+    if not wanted:
+        return
+    now = datetime.now(UTC)
+    resthooks = sa.table(
+        "resthooks",
+        sa.column("workspace_id", ID),
+        sa.column("slug", sa.String()),
+        sa.column("is_active", sa.Boolean()),
+        sa.column("created_on", sauti.db.base.UTCDateTime()),
+        sa.column("modified_on", sauti.db.base.UTCDateTime()),
+    )
+    op.bulk_insert(
+        resthooks,
+        [
+            {"workspace_id": ws, "slug": slug, "is_active": True, "created_on": now, "modified_on": now}
+            for ws, slug in wanted
+        ],
+    )
 
 
 def downgrade() -> None:
