@@ -27,7 +27,11 @@ from sauti.worker import Worker
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    flow_webhooks.configure(timeout=settings.flow_webhook_timeout, allow_private=settings.webhook_allow_private)
+    flow_webhooks.configure(
+        timeout=settings.flow_webhook_timeout,
+        allow_private=settings.webhook_allow_private,
+        allow=settings.webhook_allow_networks,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

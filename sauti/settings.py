@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     flow_webhook_timeout: float = 10.0
     # whether flows may call hosts on private, loopback and link-local addresses (refused by default)
     webhook_allow_private: bool = False
+    # networks outbound calls may reach although they are not public, e.g. ["10.0.0.5/32"] for one internal
+    # receiver (tests allow ["127.0.0.0/8"]); SAUTI_WEBHOOK_ALLOW_PRIVATE allows every private address
+    webhook_allow_networks: list[str] = Field(default_factory=list)
     # a worker whose heartbeat is older than this many seconds is dead: its claims are recovered. Heartbeats
     # come every 2 seconds from their own task, so this needs only a margin over that
     worker_stale_after: float = 30.0

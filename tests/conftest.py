@@ -30,6 +30,7 @@ from sauti.settings import Settings
 from tests.support.postgres import Cluster, PostgresUnavailable
 
 BACKENDS = ["sqlite", "postgres"]
+LOOPBACK = ["127.0.0.0/8", "::1/128"]
 
 
 @pytest.fixture(scope="session")
@@ -103,7 +104,10 @@ async def _wipe(b: Backend) -> None:
 @pytest.fixture(scope="session")
 async def app_for(backend: Backend) -> AsyncIterator[Any]:
     settings = Settings(
-        database_url=backend.url, data_dir=Path(tempfile.mkdtemp(prefix="sauti-data-")), embedded_worker=False
+        database_url=backend.url,
+        data_dir=Path(tempfile.mkdtemp(prefix="sauti-data-")),
+        embedded_worker=False,
+        webhook_allow_networks=LOOPBACK,  # local receivers: tests allow loopback explicitly
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

@@ -324,3 +324,64 @@ async def test_flow_commands(backend: Backend, tmp_path: Path, db: Any) -> None:
         assert (await session.execute(select(Flow.is_archived))).scalar_one() is False
     nope = sauti(backend, tmp_path, "flow", "archive", "Nope", "--workspace", "Acme")
     assert said(nope) == "error: no flow is named or has the UUID 'Nope'"
+
+
+async def test_resthook_commands(backend: Backend, tmp_path: Path, db: Any) -> None:
+    import json
+
+    from sauti.models import Resthook, ResthookSubscriber, SigningKey
+    from tests.test_resthooks_end_to_end import flow_definition
+
+    sauti(backend, tmp_path, "workspace", "create", "Acme", "--country", "RW")
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps({"version": "13", "site": "https://x", "flows": [flow_definition()],
+                                  "campaigns": [], "triggers": [], "fields": [], "groups": []}))  # fmt: skip
+    imported = sauti(backend, tmp_path, "import", str(export), "--workspace", "Acme")
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    async with db() as session:  # importing a flow that calls a resthook made it
+        assert list((await session.execute(select(Resthook.slug, Resthook.is_active))).all()) == [
+            ("new-registration", True)
+        ]
+
+    added = sauti(backend, tmp_path, "resthook", "add", " New-Mother ", "--workspace", "Acme")
+    assert (added.returncode, added.stdout.strip()) == (0, "resthook added: new-mother")
+    again = sauti(backend, tmp_path, "resthook", "add", "new-mother", "--workspace", "Acme")
+    assert (again.returncode, again.stdout.strip()) == (0, "resthook exists: new-mother")
+    blank = sauti(backend, tmp_path, "resthook", "add", "  ", "--workspace", "Acme")
+    assert blank.returncode == 2 and "error" in blank.stderr
+
+    async with db() as session:
+        ws = (await session.execute(select(Workspace))).scalar_one()
+        from sauti.domain.resthooks import service as resthooks
+
+        await resthooks.subscribe(session, ws, resthook="new-mother", target_url="https://a.example/m")
+        await session.commit()
+    listed = sauti(backend, tmp_path, "resthook", "list", "--workspace", "Acme")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == [
+        "resthook\tsubscribers\turls",
+        "new-mother\t1\thttps://a.example/m",
+        "new-registration\t0\t",
+    ]
+
+    shown = sauti(backend, tmp_path, "resthook", "secret", "--workspace", "Acme")
+    assert shown.returncode == 0
+    secret = shown.stdout.strip()
+    assert sauti(backend, tmp_path, "resthook", "secret", "--workspace", "Acme").stdout.strip() == secret  # stable
+    rotated = sauti(backend, tmp_path, "resthook", "secret", "--workspace", "Acme", "--rotate").stdout.strip()
+    assert len(rotated) == 64 and rotated != secret
+    async with db() as session:
+        assert (await session.execute(select(SigningKey.secret))).scalar_one() == rotated
+
+    removed = sauti(backend, tmp_path, "resthook", "remove", "new-mother", "--workspace", "Acme")
+    assert (removed.returncode, removed.stdout.strip()) == (0, "resthook removed: new-mother")
+    async with db() as session:
+        assert (await session.execute(select(ResthookSubscriber.is_active))).scalar_one() is False
+    missing = sauti(backend, tmp_path, "resthook", "remove", "new-mother", "--workspace", "Acme")
+    assert missing.returncode == 2
+    assert "no active resthook has the slug 'new-mother'" in missing.stderr
+    empty_log = sauti(backend, tmp_path, "webhook", "log", "--workspace", "Acme")
+    assert (empty_log.returncode, empty_log.stdout.splitlines()) == (
+        0,
+        ["when\tkind\tstatus\telapsed_ms\toutcome\turl"],
+    )

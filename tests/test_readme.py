@@ -145,3 +145,23 @@ def test_the_flow_list_line_runs_as_written(demo: tuple[Server, Path], backend: 
     header, *rows = done.stdout.splitlines()
     assert header == "uuid\tname\ttype\tstatus\twaiting"
     assert [r.split("\t")[1:] for r in rows] == [["Registration", "message", "active", "0"]]
+
+
+def test_the_signature_check_accepts_sauti_deliveries_and_nothing_else() -> None:
+    """The README's receiver snippet, run as written, against headers made by the code that signs deliveries."""
+    from sauti.domain.deliveries.service import sauti_headers
+
+    (snippet,) = [b for b in blocks("python") if "X-Sauti-Signature" in b]
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    verify = namespace["verify"]
+    body = b'{"contact": {"name": "Ann"}}'
+    headers = sauti_headers("s3cret", body, "key-1")
+    assert headers["Idempotency-Key"] == "key-1"
+    assert verify("s3cret", headers, body) is True
+    assert verify("another", headers, body) is False
+    assert verify("s3cret", headers, body.replace(b"Ann", b"Bob")) is False
+    assert (
+        verify("s3cret", {**headers, "X-Sauti-Timestamp": str(int(headers["X-Sauti-Timestamp"]) - 3600)}, body) is False
+    )
+    assert verify("s3cret", {}, body) is False

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -269,7 +269,11 @@ def worker() -> None:
     from sauti.worker import Worker
 
     settings = get_settings()
-    flow_webhooks.configure(timeout=settings.flow_webhook_timeout, allow_private=settings.webhook_allow_private)
+    flow_webhooks.configure(
+        timeout=settings.flow_webhook_timeout,
+        allow_private=settings.webhook_allow_private,
+        allow=settings.webhook_allow_networks,
+    )
 
     async def go() -> None:
         engine = make_engine(settings.resolved_database_url)
@@ -700,3 +704,105 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+resthook_app = typer.Typer(help="Manage resthooks (the events flows fire to subscribed URLs).", no_args_is_help=True)
+app.add_typer(resthook_app, name="resthook")
+webhook_app = typer.Typer(help="Read the log of the calls Sauti made to your URLs.", no_args_is_help=True)
+app.add_typer(webhook_app, name="webhook")
+
+
+@resthook_app.command("add")
+def resthook_add(
+    slug: Annotated[str, typer.Argument(help="the resthook's slug (kept trimmed and in lower case)")],
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+) -> None:
+    """Add a resthook (flows that call a slug create it too); an existing one is left as it is."""
+
+    async def go(session: AsyncSession) -> tuple[str, bool]:
+        from sauti.domain.resthooks import service as resthooks
+
+        row, made = await resthooks.add(session, await service.get_workspace(session, workspace), slug)
+        return row.slug, made
+
+    found, made = _db(go)
+    _out(f"resthook {'added' if made else 'exists'}: {found}")
+
+
+@resthook_app.command("list")
+def resthook_list(workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """Every active resthook, with its active subscribers."""
+
+    async def go(session: AsyncSession) -> list[list[str]]:
+        from sauti.domain.resthooks import queries as resthook_queries
+
+        ws = await service.get_workspace(session, workspace)
+        hooks = list((await session.execute(resthook_queries.listing(ws).order_by("slug"))).scalars())
+        subscribers = await resthook_queries.subscribers_of(session, ws, [h.id for h in hooks])
+        urls: dict[int, list[str]] = {}
+        for s in subscribers:
+            urls.setdefault(s.resthook_id, []).append(s.target_url)
+        return [[h.slug, str(len(urls.get(h.id, []))), " ".join(urls.get(h.id, []))] for h in hooks]
+
+    _table(["resthook", "subscribers", "urls"], _db(go))
+
+
+@resthook_app.command("remove")
+def resthook_remove(
+    slug: Annotated[str, typer.Argument(help="the resthook's slug")],
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+) -> None:
+    """Remove a resthook and unsubscribe its subscribers (flows that call it then do nothing)."""
+
+    async def go(session: AsyncSession) -> str:
+        from sauti.domain.resthooks import service as resthooks
+
+        return (await resthooks.remove(session, await service.get_workspace(session, workspace), slug)).slug
+
+    _out(f"resthook removed: {_db(go)}")
+
+
+@resthook_app.command("secret")
+def resthook_secret(
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+    rotate: Annotated[bool, typer.Option("--rotate", help="make a new secret (receivers must learn it)")] = False,
+) -> None:
+    """Show the secret every delivery to the workspace's subscribers is signed with (X-Sauti-Signature)."""
+
+    async def go(session: AsyncSession) -> str:
+        from sauti.domain.resthooks import service as resthooks
+
+        ws = await service.get_workspace(session, workspace)
+        return await (resthooks.rotate_secret(session, ws) if rotate else resthooks.signing_secret(session, ws))
+
+    _out(_db(go))
+
+
+@webhook_app.command("log")
+def webhook_log(
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="how many calls, newest first")] = 20,
+    full: Annotated[bool, typer.Option("--full", help="print each request and response too")] = False,
+) -> None:
+    """The most recent calls to your URLs: flow webhooks, resthook deliveries and their retries, web hooks."""
+
+    async def go(session: AsyncSession) -> list[Any]:
+        from sauti.domain.deliveries import log
+
+        return await log.recent(session, await service.get_workspace(session, workspace), limit)
+
+    calls = _db(go)
+    if full:
+        for c in calls:
+            _out(f"{format_utc(c.created_on)} {c.kind} {c.status_code} {c.elapsed_ms}ms {c.outcome} {c.url}")
+            _out(c.request)
+            _out(c.response or "(no response)")
+            _out("")
+        return
+    _table(
+        ["when", "kind", "status", "elapsed_ms", "outcome", "url"],
+        [
+            [format_utc(c.created_on) or "", c.kind, str(c.status_code), str(c.elapsed_ms), c.outcome, c.url]
+            for c in calls
+        ],
+    )

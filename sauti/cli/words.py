@@ -12,6 +12,7 @@ LISTING = {
     "channel": "`sauti channel list --workspace NAME` shows them",
     "trigger": "`sauti trigger list --workspace NAME` shows them",
     "user": "`sauti user create EMAIL --workspace NAME` adds one",
+    "resthook": "`sauti resthook list --workspace NAME` shows them",
 }
 
 NOUNS = {
@@ -21,6 +22,7 @@ NOUNS = {
     "flow": "flow is named or has the UUID",
     "group": "group is named or has the UUID",
     "trigger": "active trigger has the UUID",
+    "resthook": "active resthook has the slug",
 }
 
 

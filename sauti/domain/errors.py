@@ -80,6 +80,9 @@ CODES: Mapping[str, tuple[str, ...]] = {
     "flow_archived": ("ref",),  # starting an archived flow
     "trigger_keyword": ("value",),  # a keyword that is not one word of letters and digits
     "trigger_taken": ("value",),  # an active keyword trigger with the same keyword and scope exists
+    # resthooks
+    "no_resthook": ("slug",),  # subscribing to a slug that names no active resthook of the workspace
+    "already_subscribed": (),  # the URL is already an active subscriber of the resthook
     # campaigns
     "field_not_datetime": ("ref",),  # an event relative to a field that does not hold dates
     "flow_or_message": (),  # an event needs exactly one of a flow and a message

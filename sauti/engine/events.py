@@ -55,6 +55,7 @@ __all__ = [
     "input_labels_added",
     "msg_created",
     "msg_wait",
+    "resthook_called",
     "run_ended",
     "run_result_changed",
     "run_started",
@@ -80,6 +81,7 @@ ENGINE_EVENT_TYPES: Final = (
     "run_ended",
     "run_result_changed",
     "run_started",
+    "resthook_called",
     "session_triggered",
     "warning",
     "webhook_called",
@@ -259,20 +261,26 @@ def webhook_called(
     request: str,
     response: str,
     sizes: Mapping[str, int],
+    resthook: str | None = None,
 ) -> Payload:
-    return Payload(
-        "webhook_called",
-        {
-            "url": url,
-            "status": status,
-            "status_code": status_code,
-            "elapsed_ms": elapsed_ms,
-            "retries": retries,
-            "request": request,
-            "response": response,
-            "sizes": dict(sizes),
-        },
-    )
+    data: dict[str, Any] = {
+        "url": url,
+        "status": status,
+        "status_code": status_code,
+        "elapsed_ms": elapsed_ms,
+        "retries": retries,
+        "request": request,
+        "response": response,
+        "sizes": dict(sizes),
+    }
+    if resthook is not None:
+        data["resthook"] = resthook
+    return Payload("webhook_called", data)
+
+
+def resthook_called(resthook: str, payload: Mapping[str, Any]) -> Payload:
+    """A resthook fired: the payload every subscriber was sent (the platform records it as a resthook event)."""
+    return Payload("resthook_called", {"resthook": resthook, "payload": dict(payload)})
 
 
 def error(text: str, code: str = "", **extra: str) -> Payload:

@@ -26,7 +26,9 @@ __all__ = [
     "MAX_RESPONSE_BYTES",
     "CyclingRandom",
     "MockResponse",
+    "MockResthooks",
     "MockWebhooks",
+    "ResthookService",
     "SequentialUUIDs",
     "Services",
     "SteppingClock",
@@ -129,14 +131,30 @@ class WebhookService(Protocol):
         ...
 
 
+class ResthookService(Protocol):
+    """Knows a workspace's resthooks and their subscribers, and delivers a payload to one subscriber."""
+
+    def subscribers(self, resthook: str) -> Sequence[str] | None:
+        """The URLs subscribed to the resthook of this slug (in the order they are called), ``None`` when the
+        workspace has no such resthook."""
+        ...
+
+    def deliver(self, resthook: str, url: str, body: str) -> WebhookTrace:
+        """POST ``body`` (the payload's JSON) to one subscriber; never raise for HTTP or network failures. The
+        trace's request is what was sent (the service may add headers: a signature, an idempotency key)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Services:
-    """The injected services of one start or resume. ``webhook`` ``None`` means calls fail with an error event."""
+    """The injected services of one start or resume. ``webhook`` ``None`` means calls fail with an error event;
+    so does ``resthooks`` ``None`` for ``call_resthook``."""
 
     now: Callable[[], dt.datetime]
     new_uuid: Callable[[], str]
     random: Callable[[], Decimal]
     webhook: WebhookService | None = None
+    resthooks: ResthookService | None = None
 
 
 # ------------------------------------------------------------------------------------------ deterministic ones
@@ -244,3 +262,18 @@ class MockWebhooks:
         headers = dict(mock.headers) or {"Content-Type": "application/json"}
         too_large = len(mock.body.encode("utf-8")) > MAX_RESPONSE_BYTES
         return WebhookTrace(request, mock.status, headers, mock.body, mock.elapsed_ms, response_too_large=too_large)
+
+
+class MockResthooks:
+    """A resthook service over canned subscribers (``{"slug": ["url", ...]}``, a test's ``resthooks``); each
+    delivery is a POST answered by ``webhooks`` (the same canned responses as ``http_mocks``)."""
+
+    def __init__(self, subscribers: Mapping[str, Sequence[str]], webhooks: MockWebhooks) -> None:
+        self._subscribers = {slug: list(urls) for slug, urls in subscribers.items()}
+        self._webhooks = webhooks
+
+    def subscribers(self, resthook: str) -> Sequence[str] | None:
+        return self._subscribers.get(resthook)
+
+    def deliver(self, resthook: str, url: str, body: str) -> WebhookTrace:
+        return self._webhooks.call(WebhookRequest("POST", url, (("Content-Type", "application/json"),), body))

@@ -20,7 +20,7 @@ from sauti.engine.services import MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, Webhook
 if TYPE_CHECKING:
     from sauti.engine.execution import Execution
 
-__all__ = ["call", "call_status", "is_valid_url", "response_json"]
+__all__ = ["call", "call_status", "is_valid_url", "log_call", "response_json"]
 
 TRACE_LIMIT: Final = 10_000
 URL_LIMIT: Final = 2048
@@ -71,6 +71,15 @@ def call(x: Execution, request: WebhookRequest) -> tuple[WebhookCall, str] | Non
         x.error(f"Webhook calls to {host} are not allowed", "url_blocked", hostname=host)
         return None
     trace = service.call(request)
+    status = call_status(trace)
+    return log_call(x, request, trace, status), status
+
+
+def log_call(
+    x: Execution, request: WebhookRequest, trace: WebhookTrace, status: str, resthook: str | None = None
+) -> WebhookCall:
+    """Log a call that was made (its warnings or error, and its ``webhook_called`` event) and return what
+    ``@webhook`` would become."""
     if trace.response_too_large:
         x.log(
             events.warning(
@@ -81,7 +90,6 @@ def call(x: Execution, request: WebhookRequest) -> tuple[WebhookCall, str] | Non
         )
     elif trace.error:
         x.error(trace.error)
-    status = call_status(trace)
     raw_request, raw_response = request.raw(), trace.raw_response()
     x.log(
         events.webhook_called(
@@ -93,8 +101,8 @@ def call(x: Execution, request: WebhookRequest) -> tuple[WebhookCall, str] | Non
             request=raw_request[:TRACE_LIMIT],
             response=raw_response[:TRACE_LIMIT],
             sizes={"request": len(raw_request.encode("utf-8")), "response": len(raw_response.encode("utf-8"))},
+            resthook=resthook,
         )
     )
     json_body = response_json(trace.body) if trace.status_code is not None and not trace.response_too_large else None
-    webhook = WebhookCall(request.method, request.url, trace.status_code or 0, dict(trace.headers), json_body)
-    return webhook, status
+    return WebhookCall(request.method, request.url, trace.status_code or 0, dict(trace.headers), json_body)

@@ -71,6 +71,13 @@ class WebhookDelivery(Base):
     # what it was made for (for logs and tests; the body is self-contained)
     hook_id: Mapped[int | None] = mapped_column(BigID, nullable=True)
     message_id: Mapped[int | None] = mapped_column(BigID, nullable=True)
+    # a resthook delivery: its subscriber (a 410 answer deactivates it); NULL for TextUs web hooks
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("resthook_subscribers.id", ondelete="CASCADE"), nullable=True
+    )
+    # how the body is signed: NULL the TextUs way (signature_header = hex HMAC of the body), "sauti" the
+    # resthook way (X-Sauti-Timestamp and X-Sauti-Signature: sha256=HMAC of "<timestamp>.<body>", fresh each try)
+    signing: Mapped[str | None] = mapped_column(String(16), nullable=True)
     url: Mapped[str] = mapped_column(String(2048))
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     body: Mapped[str] = mapped_column(Text)

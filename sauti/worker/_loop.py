@@ -15,7 +15,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sauti.kit import clock
-from sauti.kit import http as outbound
+from sauti.kit import http as provider_http
 from sauti.models import Worker as WorkerRow
 from sauti.settings import Settings
 from sauti.worker import campaigns, flows, outbox, pacing, recovery, scheduler, webhooks
@@ -39,7 +39,10 @@ class Worker:
         self.settings = settings
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._own_client = http_client is None
-        self.http = http_client or outbound.client(settings.send_timeout)
+        self.http = http_client or provider_http.client(settings.send_timeout)
+        # user-configured URLs (web hooks, resthooks) go through kit/outbound on httpx's own transport, which sends
+        # the Host header of a call pinned to a checked address
+        self.hooks_http = httpx.AsyncClient(follow_redirects=False, trust_env=False)
         self.pacer = pacing.pacer(settings.redis_url)  # channel rates, shared in Redis when it is set
         self._last_beat = 0.0
         self._last_recover = 0.0
@@ -188,3 +191,4 @@ class Worker:
             await session.commit()
         if self._own_client:
             await self.http.aclose()
+        await self.hooks_http.aclose()

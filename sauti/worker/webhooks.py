@@ -1,5 +1,7 @@
-"""Web hook deliveries: due deliveries are claimed (``worker/claims.py``) per workspace, POSTed concurrently with
-a timeout, and each outcome recorded in its own short transaction (``domain/deliveries``).
+"""Web hook deliveries (TextUs web hooks, and retries of resthook deliveries): due deliveries are claimed
+(``worker/claims.py``) per workspace, POSTed concurrently through ``kit/outbound`` with a timeout, and each
+outcome recorded in its own short transaction (``domain/deliveries``). A resthook retry answered ``410 Gone``
+unsubscribes its subscriber; one whose subscriber was deleted meanwhile is failed without being sent.
 
 The worker loop runs these rounds in the background beside its other work (``_loop.py``), so a receiver that
 hangs until the timeout never holds up sending or broadcasts, and requests never wait for a receiver at all.
@@ -9,15 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.deliveries import service as deliveries
+from sauti.domain.resthooks import service as resthooks
+from sauti.kit import outbound
 from sauti.models import WebhookDelivery
 from sauti.models.webhook import delivery_waiting
 from sauti.worker import claims
@@ -52,23 +54,24 @@ WEBHOOKS = claims.Kind(
 )
 
 
+def policy(worker: Worker) -> outbound.Policy:
+    """The address rules deliveries are made under (the worker's settings)."""
+    s = worker.settings
+    return outbound.Policy(allow_private=s.webhook_allow_private, allow=tuple(s.webhook_allow_networks))
+
+
 async def _post(worker: Worker, delivery: WebhookDelivery) -> deliveries.Outcome:
+    """POST through the one outbound service (:mod:`sauti.kit.outbound`): checked addresses, capped body and time."""
     body, headers = deliveries.request_of(delivery)
-    timeout = worker.settings.webhook_timeout
-    started = time.monotonic()
-
-    def elapsed() -> int:
-        return int((time.monotonic() - started) * 1000)
-
-    try:
-        response = await asyncio.wait_for(
-            worker.http.post(delivery.url, content=body, headers=headers, timeout=timeout), timeout + 1
-        )
-    except (TimeoutError, httpx.TimeoutException):
-        return deliveries.Outcome(None, error=f"no answer within {timeout:g} seconds", elapsed_ms=elapsed())
-    except httpx.HTTPError as exc:
-        return deliveries.Outcome(None, error=f"connection failed: {type(exc).__name__}", elapsed_ms=elapsed())
-    return deliveries.Outcome(response.status_code, response=response.text, elapsed_ms=elapsed())
+    made = await outbound.call(
+        outbound.Request("POST", delivery.url, tuple(headers.items()), body),
+        budget=worker.settings.webhook_timeout,
+        policy=policy(worker),
+        client=worker.hooks_http,
+    )
+    if made.status_code is None:
+        return deliveries.Outcome(None, error=made.error, elapsed_ms=made.elapsed_ms, refused=made.refused)
+    return deliveries.Outcome(made.status_code, response=made.text, elapsed_ms=made.elapsed_ms)
 
 
 async def _deliver(worker: Worker, delivery_id: int) -> bool:
@@ -76,6 +79,10 @@ async def _deliver(worker: Worker, delivery_id: int) -> bool:
     async with worker.sessionmaker() as session:
         delivery = await session.get(WebhookDelivery, delivery_id)
         if delivery is None or delivery.claimed_by != worker.id or delivery.status != "pending":
+            return False
+        if delivery.subscriber_id is not None and not await resthooks.subscribed(session, delivery.subscriber_id):
+            deliveries.abandon(delivery, "the subscriber was deleted")  # a resthook retry nobody wants any more
+            await session.commit()
             return False
         session.expunge(delivery)
     outcome = await _post(worker, delivery)
@@ -85,6 +92,8 @@ async def _deliver(worker: Worker, delivery_id: int) -> bool:
             log.warning("delivery %s: claim lost while posting; its outcome is not recorded", delivery_id)
             return False
         deliveries.record(session, current, outcome)
+        if current.subscriber_id is not None and outcome.status_code == 410:  # gone: unsubscribe it
+            await resthooks.deactivate(session, current.workspace_id, [current.subscriber_id])
         await session.commit()
     if not outcome.acknowledged:
         log.info("delivery %s to %s: %s", delivery_id, delivery.url, outcome.error or outcome.status_code)

@@ -16,6 +16,7 @@ from sqlalchemy import inspect, select
 from sauti.api.rapidpro.router import ENDPOINTS
 from sauti.api.textus import router as textus_router
 from sauti.domain.flows import triggers as flow_triggers
+from sauti.domain.resthooks import service as resthooks
 from sauti.models import (
     AutoReply,
     BlockedNumber,
@@ -47,6 +48,10 @@ from sauti.models import (
     MessageSignature,
     MessageTemplate,
     OptOut,
+    Resthook,
+    ResthookEvent,
+    ResthookSubscriber,
+    SigningKey,
     WebHook,
     WebhookDelivery,
     Workspace,
@@ -261,6 +266,21 @@ CASES = [
     Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{b_flow}", "contacts": [SECRET_URN]}, 400),
     Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{b_flow}", "groups": ["Secret Group"]}, 400),
     Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{b_flow}", "groups": ["{group}"]}, 400),
+    Case("resthooks", "GET", "/api/v2/resthooks.json"),
+    Case("resthooks", "GET", "/api/v2/resthooks.json?reverse=true"),
+    Case("resthook_subscribers", "GET", "/api/v2/resthook_subscribers.json"),
+    Case("resthook_subscribers", "GET", "/api/v2/resthook_subscribers.json?id={subscriber_id}"),
+    Case("resthook_subscribers", "GET", "/api/v2/resthook_subscribers.json?resthook=secret-hook"),
+    Case(
+        "resthook_subscribers",
+        "POST",
+        "/api/v2/resthook_subscribers.json",
+        {"resthook": "secret-hook", "target_url": "https://b.example/steal"},
+        400,
+    ),
+    Case("resthook_subscribers", "DELETE", "/api/v2/resthook_subscribers.json?id={subscriber_id}", None, 404),
+    Case("resthook_events", "GET", "/api/v2/resthook_events.json"),
+    Case("resthook_events", "GET", "/api/v2/resthook_events.json?resthook=secret-hook"),
 ]
 
 A_TABLES = (
@@ -268,6 +288,7 @@ A_TABLES = (
     ContactTag, OptOut, BlockedNumber, AutoReply, MessageSignature, MessageTemplate, WebHook, WebhookDelivery,
     Campaign, CampaignEvent, CampaignFire,
     Flow, FlowSession, FlowRun, FlowStart, FlowTrigger, FlowDependency,
+    Resthook, ResthookSubscriber, ResthookEvent, SigningKey,
 )  # fmt: skip
 A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote, MessageLabel)
 
@@ -370,7 +391,21 @@ async def secrets(
     resp = await client.post("/api/v2/flow_starts.json", json={"flow": flow.uuid, "contacts": [contact["uuid"]]})
     assert resp.status_code == 201, resp.text
     start = resp.json()
+    async with db() as session:
+        ws_a = await session.get(Workspace, tenant.workspace.id)
+        assert ws_a is not None
+        (hook,) = await resthooks.ensure(session, ws_a, ["secret-hook"])
+        await resthooks.signing_secret(session, ws_a)
+        session.add(ResthookEvent(workspace_id=ws_a.id, resthook_id=hook.id, data={"secret": "Secret payload"},
+                                  created_on=hook.created_on))  # fmt: skip
+        await session.commit()
+    resp = await client.post(
+        "/api/v2/resthook_subscribers.json", json={"resthook": "secret-hook", "target_url": "https://secret.example/h"}
+    )
+    assert resp.status_code == 201, resp.text
+    subscriber = resp.json()
     return {
+        "subscriber_id": str(subscriber["id"]),
         "campaign": campaign["uuid"],
         "event": event["uuid"],
         "b_campaign": b_campaign["uuid"],
@@ -445,6 +480,9 @@ async def test_workspace_b_cannot_touch_a(
             secrets["start"],
             "Secret Flow",
             "secretword",
+            "secret-hook",
+            "https://secret.example/h",
+            "Secret payload",
             "Secret Channel",
             "+250788777777",
             "Secret broadcast",

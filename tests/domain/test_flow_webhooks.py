@@ -200,7 +200,7 @@ async def test_a_call_saves_webhook_and_the_result(backend: Backend, tenant: Ten
 
 @pytest.mark.parametrize(
     ("path", "status", "code"),
-    [("/fail", "response_error", 500), ("/hang", "connection_error", 0), ("/moved", "response_error", 302)],
+    [("/fail", "response_error", 500), ("/hang", "connection_error", 0)],
 )  # fmt: skip
 async def test_failures_take_the_failure_exit(
     backend: Backend, tenant: Tenant, hooks: Hooks, path: str, status: str, code: int
@@ -210,8 +210,18 @@ async def test_failures_take_the_failure_exit(
     assert run.results["lookup"]["category"] == "Failure"
     (call,) = calls
     assert (call.status, call.status_code) == (status, code)
-    # DECISION: a redirect is not followed: the 302 is the answer, /ok is never asked
     assert [p for _, p, _ in hooks.seen] == [path]
+
+
+async def test_a_redirect_is_followed_after_its_target_is_checked(
+    backend: Backend, tenant: Tenant, hooks: Hooks
+) -> None:
+    """DECISION (kit/outbound): a 302 to an allowed target is followed; the POST becomes a GET without body."""
+    world, contact, _, calls = await run_lookup(backend, tenant, hooks.base + "/moved")
+    assert await texts(world, contact) == ["Hello Amina"]
+    (call,) = calls
+    assert (call.status, call.status_code) == ("success", 200)
+    assert [(m, p, b) for m, p, b in hooks.seen] == [("POST", "/moved", '{"contact": "Kofi"}'), ("GET", "/ok", "")]
 
 
 async def test_a_too_large_body_is_cut_and_not_read_as_json(backend: Backend, tenant: Tenant, hooks: Hooks) -> None:

@@ -1,12 +1,13 @@
 """Executing actions: the ``execute`` list of every ``cases/actions/<type>.json``.
 
 Each case is ``{"description", "action", "contact_before"?, "localization"?, "flow_type"?, "input"?,
-"trigger"?, "http_mocks"?, "actions_before"?, "actions_after"?, "events", "contact_after"?, "locals_after"?,
-"results_after"?, "status_after"?}``. The harness wraps ``action`` in a one-node flow (translated by
-``localization``; ``actions_before``/``actions_after`` run around it in the same node, to set up state or show
-its effect), starts a session for the standard contact of ``cases/standard.json`` (its keys replaced by
-``contact_before``'s) with a manual trigger, or with a message trigger carrying ``input`` (the message text),
-with ``trigger``'s keys added (``batch``, ``history`` ...), and compares:
+"trigger"?, "http_mocks"?, "resthooks"? ({slug: [subscriber URLs]}), "actions_before"?, "actions_after"?,
+"events", "contact_after"?, "locals_after"?, "results_after"?, "status_after"?}``. The harness wraps
+``action`` in a one-node flow (translated by ``localization``; ``actions_before``/``actions_after`` run around it
+in the same node, to set up state or show its effect), starts a session for the standard contact of
+``cases/standard.json`` (its keys replaced by ``contact_before``'s) with a manual trigger, or with a message
+trigger carrying ``input`` (the message text), with ``trigger``'s keys added (``batch``, ``history`` ...), and
+compares:
 
 - ``events``: what the sprint logged, without each event's ``uuid`` and ``created_on`` and without the
   wrapper run's own ``run_started`` and final ``run_ended {completed}``;
@@ -32,7 +33,14 @@ from sauti.engine.contact import Contact
 from sauti.engine.definition import CURRENT_VERSION
 from sauti.engine.env import Environment
 from sauti.engine.jsonio import loads
-from sauti.engine.services import CyclingRandom, MockWebhooks, SequentialUUIDs, Services, SteppingClock
+from sauti.engine.services import (
+    CyclingRandom,
+    MockResthooks,
+    MockWebhooks,
+    SequentialUUIDs,
+    Services,
+    SteppingClock,
+)
 from sauti.engine.session import start
 from sauti.engine.triggers import Trigger
 
@@ -111,7 +119,8 @@ def test_execute(type_: str, case: dict[str, Any]) -> None:
     before = {**copy.deepcopy(STANDARD["contact"]), **case.get("contact_before", {})}
     contact = Contact.from_json(before)
     webhooks = MockWebhooks.from_json(case.get("http_mocks", {}))
-    services = Services(SteppingClock(START), SequentialUUIDs(), CyclingRandom(), webhooks)
+    resthooks = MockResthooks(case.get("resthooks", {}), webhooks)
+    services = Services(SteppingClock(START), SequentialUUIDs(), CyclingRandom(), webhooks, resthooks)
 
     session, sprint = start(env, assets, contact, _trigger(case), services)
 

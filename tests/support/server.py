@@ -124,6 +124,7 @@ def running_server(
         "SAUTI_DATA_DIR": str(data_dir),
         "SAUTI_API_RATES": json.dumps(GENEROUS_RATES),
         "SAUTI_EMBEDDED_WORKER": "false",
+        "SAUTI_WEBHOOK_ALLOW_NETWORKS": json.dumps(["127.0.0.0/8", "::1/128"]),  # tests allow loopback explicitly
         "SAUTI_TEST_PARENT_PID": str(os.getpid()),
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
         **(env or {}),

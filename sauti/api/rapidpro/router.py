@@ -32,6 +32,9 @@ from sauti.api.rapidpro import (
     media,
     message_actions,
     messages,
+    resthook_events,
+    resthook_subscribers,
+    resthooks,
     runs,
     users,
     workspace,
@@ -64,6 +67,9 @@ ENDPOINTS: list[Endpoint] = [
     flow_starts.endpoint,
     runs.endpoint,
     definitions.endpoint,
+    resthooks.endpoint,
+    resthook_events.endpoint,
+    resthook_subscribers.endpoint,
 ]
 
 ROOT_ORDER = (

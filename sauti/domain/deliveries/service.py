@@ -1,10 +1,11 @@
 """Recording deliveries, signing them, and what an attempt's outcome does to one.
 
-DECISIONS: a delivery succeeds on any 2xx answer. A 4xx other than 408 (timeout) and 429 (slow down) is final
-(the receiver refuses this body; sending it again would not change that). Anything else (5xx, 408, 429, a
-timeout, a connection error) is tried again after :data:`RETRY_DELAYS` (1, 5 and 30 minutes, 2 and 6 hours),
-then the delivery is failed. Every attempt is kept (``webhook_attempts``). A delivery once acknowledged is
-never sent again; one whose worker died during the POST is sent again (at least once).
+DECISIONS: a delivery succeeds on any 2xx answer; one the address rules refuse (``kit/outbound``) fails at
+once. A 4xx other than 408 (timeout) and 429 (slow down) is final (the receiver refuses this body; sending it
+again would not change that). Anything else (5xx, 408, 429, a timeout, a connection error) is tried again after
+:data:`RETRY_DELAYS` (1, 5 and 30 minutes, 2 and 6 hours), then the delivery is failed. Every attempt is kept
+(``webhook_attempts``). A delivery once acknowledged is never sent again; one whose worker died during the POST
+is sent again (at least once).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Outcome:
     response: str | None = None
     error: str | None = None
     elapsed_ms: int = 0
+    refused: bool = False  # the address rules stopped it: nothing was sent, and a retry would be refused too
 
     @property
     def acknowledged(self) -> bool:
@@ -61,11 +63,31 @@ class Outcome:
     def final(self) -> bool:
         """A refusal that no later attempt would change."""
         code = self.status_code
-        return code is not None and 400 <= code < 500 and code not in (408, 429)
+        return self.refused or (code is not None and 400 <= code < 500 and code not in (408, 429))
 
 
 def signature(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+SAUTI = "sauti"  # the signing of resthook deliveries (``WebhookDelivery.signing``)
+
+
+def sauti_signature(secret: str, timestamp: int, body: bytes) -> str:
+    """``sha256=`` and the hex HMAC-SHA256 of ``"<timestamp>.<body>"`` keyed with the workspace's secret."""
+    signed = str(timestamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def sauti_headers(secret: str, body: bytes, idempotency_key: str) -> dict[str, str]:
+    """The headers that let a receiver check a delivery (signed now: a retry is signed afresh) and drop a
+    repeat (the idempotency key is the same on every attempt of one delivery)."""
+    timestamp = int(clock.now().timestamp())
+    return {
+        "X-Sauti-Timestamp": str(timestamp),
+        "X-Sauti-Signature": sauti_signature(secret, timestamp, body),
+        "Idempotency-Key": idempotency_key,
+    }
 
 
 def enqueue(
@@ -103,7 +125,9 @@ def request_of(delivery: WebhookDelivery) -> tuple[bytes, dict[str, str]]:
     """The bytes and headers of the POST (signed when the delivery says so)."""
     body = delivery.body.encode("utf-8")
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, **(delivery.headers or {})}
-    if delivery.secret and delivery.signature_header:
+    if delivery.signing == SAUTI and delivery.secret:
+        headers.update(sauti_headers(delivery.secret, body, headers.get("Idempotency-Key", delivery.uuid)))
+    elif delivery.secret and delivery.signature_header:
         headers[delivery.signature_header] = signature(delivery.secret, body)
     return body, headers
 
@@ -142,3 +166,11 @@ def record(session: AsyncSession, delivery: WebhookDelivery, outcome: Outcome) -
         delivery.status = "failed"
         return
     delivery.next_attempt = now + RETRY_DELAYS[min(delivery.attempts, len(RETRY_DELAYS)) - 1]
+
+
+def abandon(delivery: WebhookDelivery, reason: str) -> None:
+    """Fail a waiting delivery without sending it (its claim is given up)."""
+    delivery.status = "failed"
+    delivery.failure = reason
+    delivery.claimed_by = None
+    delivery.modified_on = clock.now()

@@ -21,7 +21,8 @@ MAX_IDENTITY = 255
 
 
 async def record(session: AsyncSession, flow: Flow, info: FlowInfo) -> None:
-    """Replace ``flow``'s dependency rows with those of ``info`` (the inspection of its saved definition)."""
+    """Replace ``flow``'s dependency rows with those of ``info`` (the inspection of its saved definition). The
+    resthooks its ``call_resthook`` actions name are created when the workspace lacks them (as RapidPro does)."""
     await session.execute(delete(FlowDependency).where(FlowDependency.flow_id == flow.id))
     seen: set[tuple[str, str]] = set()
     for dep in info.dependencies:
@@ -38,6 +39,11 @@ async def record(session: AsyncSession, flow: Flow, info: FlowInfo) -> None:
                 name=(dep.name or "")[:MAX_IDENTITY],
             )
         )
+    slugs = [dep.identity for dep in info.dependencies if dep.type == "resthook"]
+    if slugs:
+        from sauti.domain.resthooks import service as resthooks
+
+        await resthooks.ensure(session, flow.workspace_id, slugs)
     await session.flush()
 
 

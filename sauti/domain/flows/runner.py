@@ -39,6 +39,7 @@ from sauti.domain.flows import assets as flow_assets
 from sauti.domain.flows import webhooks as flow_webhooks
 from sauti.domain.flows.contacts import Person, people
 from sauti.domain.messages.send import Sender
+from sauti.domain.resthooks import deliveries as resthook_calls
 from sauti.domain.scope import scoped
 from sauti.engine import session as engine
 from sauti.engine.resumes import Resume
@@ -57,10 +58,13 @@ def _random() -> Decimal:
     return Decimal(random.randrange(10**9)) / Decimal(10**9)
 
 
-def services() -> Services:
-    """The engine's services: Sauti's clock and UUIDs (swappable in tests), real randomness and real webhook
-    calls (``webhooks.py``: a sprint that may call one runs in a thread)."""
-    return Services(now=clock.now, new_uuid=clock.new_uuid, random=_random, webhook=flow_webhooks.service())
+def services(resthooks: resthook_calls.Calls | None = None) -> Services:
+    """The engine's services: Sauti's clock and UUIDs (swappable in tests), real randomness, real webhook calls
+    (``webhooks.py``: a sprint that may call one runs in a thread) and, when the flows call resthooks, the
+    workspace's loaded resthooks (``domain/resthooks/deliveries.py``)."""
+    return Services(
+        now=clock.now, new_uuid=clock.new_uuid, random=_random, webhook=flow_webhooks.service(), resthooks=resthooks
+    )
 
 
 async def _bump_counters(session: AsyncSession, deltas: Mapping[tuple[int, str], int]) -> None:
@@ -499,10 +503,11 @@ async def start_with_input(
     parsed = Trigger.from_json(trigger_json)
     sprints: list[Sprinted] = []
     threaded = flow_webhooks.may_call(loaded.assets)
+    hooks = await resthook_calls.prepare(session, workspace, loaded.assets)
     for contact in rows:
         person = found[contact.id]
         es, sprint = await flow_webhooks.sprint(
-            threaded, engine.start, loaded.env, loaded.assets, person.contact, parsed, services()
+            threaded, engine.start, loaded.env, loaded.assets, person.contact, parsed, services(hooks)
         )
         sprints.append(Sprinted(contact, None, es, sprint, person))
     saved = await persist_many(
@@ -515,6 +520,8 @@ async def start_with_input(
         input_message=input_message,
         channels=loaded.channels,
     )
+    if hooks is not None:
+        await hooks.settle(session, [e for s in sprints for e in s.sprint.events])
     replaced = [waiting[s.contact.id] for s in sprints if s.session.status == "waiting" and s.contact.id in waiting]
     if replaced:  # a passive start whose new session waits: the older waiting session gives way
         await end_sessions(session, workspace, replaced, "interrupted")
@@ -544,6 +551,7 @@ async def resume_session(
     loaded = await flow_assets.load_uuids(session, workspace, sorted({r.flow_uuid for r in es.runs}))
     channels = {c.id: c for c in loaded.channels}
     person = (await people(session, workspace, [contact], fields=loaded.fields, channels=channels))[contact.id]
+    hooks = await resthook_calls.prepare(session, workspace, loaded.assets)
     try:
         parsed = Resume.from_json(resume, default_time=clock.now())
         es, sprint = await flow_webhooks.sprint(
@@ -554,7 +562,7 @@ async def resume_session(
             person.contact,
             es,
             parsed,
-            services(),
+            services(hooks),
         )
     except engine.SessionError:
         return False
@@ -572,6 +580,8 @@ async def resume_session(
         channels=loaded.channels,
         before=before,
     )
+    if hooks is not None:
+        await hooks.settle(session, sprint.events)
     return True
 
 

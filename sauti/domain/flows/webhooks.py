@@ -7,11 +7,12 @@ goes to the thread: the engine is pure (it gets the contact, the assets and the 
 returns events), and the database work (persisting the session, applying the events) stays on the loop, after
 the thread returned.
 
-A call has a timeout (``SAUTI_FLOW_WEBHOOK_TIMEOUT``, 10 s), reads at most
+Every call goes through the one outbound service, :mod:`sauti.kit.outbound` (its synchronous flavour): a time
+budget (``SAUTI_FLOW_WEBHOOK_TIMEOUT``, 10 s, redirects included), at most
 :data:`~sauti.engine.services.MAX_RESPONSE_BYTES` of the body (a larger one is cut and marked too large),
-and follows no redirect (DECISION: a 3xx answer is the call's response, so the flow takes its Failure exit;
-a redirect never leads to an address the checks below did not see). Hosts resolving to private, loopback,
-link-local, multicast or reserved addresses are refused unless ``SAUTI_WEBHOOK_ALLOW_PRIVATE`` is set.
+redirects followed only to targets checked again (see that module's DECISION), and hosts resolving to private,
+loopback, link-local, multicast or reserved addresses refused unless ``SAUTI_WEBHOOK_ALLOW_PRIVATE`` is set or
+the address is in ``SAUTI_WEBHOOK_ALLOW_NETWORKS``. The connection goes to the address that was checked.
 
 Every call a sprint made is kept in ``flow_webhook_calls`` (:func:`record`): the flow, contact and session,
 the raw request and response (as the engine cut them), the status, status code and elapsed time.
@@ -20,15 +21,12 @@ the raw request and response (as the engine cut them), the status, status code a
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.db import bulk
@@ -36,9 +34,22 @@ from sauti.db.base import table_of
 from sauti.engine.assets import Assets
 from sauti.engine.events import Event
 from sauti.engine.services import MAX_RESPONSE_BYTES, WebhookRequest, WebhookTrace
+from sauti.kit import outbound
 from sauti.models import FlowWebhookCall, Workspace
 
-__all__ = ["HttpWebhooks", "Made", "Policy", "configure", "may_call", "record", "reset", "service", "sprint"]
+__all__ = [
+    "HttpWebhooks",
+    "Made",
+    "Policy",
+    "configure",
+    "current",
+    "may_call",
+    "record",
+    "reset",
+    "service",
+    "sprint",
+    "trace_of",
+]
 
 T = TypeVar("T")
 
@@ -49,15 +60,21 @@ USER_AGENT: Final = "Sauti-Flows/1"
 class Policy:
     timeout: float = 10.0
     allow_private: bool = False
+    allow: tuple[str, ...] = ()  # networks allowed although not public (SAUTI_WEBHOOK_ALLOW_NETWORKS)
+
+    @property
+    def addresses(self) -> outbound.Policy:
+        """The address rules and caps of :mod:`sauti.kit.outbound` this policy calls with."""
+        return outbound.Policy(allow_private=self.allow_private, allow=self.allow, max_body=MAX_RESPONSE_BYTES)
 
 
 _policy: Policy | None = None
 
 
-def configure(*, timeout: float, allow_private: bool) -> None:
+def configure(*, timeout: float, allow_private: bool, allow: Sequence[str] = ()) -> None:
     """Set how flow webhooks are called (the app and the worker do, from their settings; tests too)."""
     global _policy
-    _policy = Policy(timeout=timeout, allow_private=allow_private)
+    _policy = Policy(timeout=timeout, allow_private=allow_private, allow=tuple(allow))
 
 
 def reset() -> None:
@@ -66,78 +83,63 @@ def reset() -> None:
     _policy = None
 
 
-def _current() -> Policy:
+def current() -> Policy:
+    """The policy flow calls (webhooks and resthooks) are made with."""
     if _policy is None:
         from sauti.settings import get_settings
 
         s = get_settings()
-        return Policy(timeout=s.flow_webhook_timeout, allow_private=s.webhook_allow_private)
+        return Policy(
+            timeout=s.flow_webhook_timeout, allow_private=s.webhook_allow_private, allow=tuple(s.webhook_allow_networks)
+        )
     return _policy
 
 
-def _refused(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    # not global: private, loopback, link-local, reserved, unspecified, shared (CGNAT) ...
-    return not ip.is_global or ip.is_multicast
+_current = current
 
 
 class HttpWebhooks:
-    """A :class:`~sauti.engine.services.WebhookService` over real HTTP (blocking: call it from a thread)."""
+    """A :class:`~sauti.engine.services.WebhookService` over :mod:`sauti.kit.outbound` (blocking: call it from a
+    thread)."""
 
     def __init__(self, policy: Policy) -> None:
         self._policy = policy
 
     def is_blocked(self, url: str) -> bool:
-        """Refused when the host (or any address it resolves to) is not a public address, unless private
-        addresses are allowed. A host that doesn't resolve is not refused: the call then fails to connect."""
-        if self._policy.allow_private:
-            return False
-        host = urlsplit(url).hostname or ""
+        """Refused when the host (or any address it resolves to) is not a public address, unless allowed. A host
+        that doesn't resolve is not refused: the call then fails to connect. The call checks again, on the
+        addresses it connects to."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
         try:
             found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-        except (OSError, UnicodeError):
+        except (OSError, UnicodeError, ValueError):
             return False
-        return any(_refused(str(info[4][0])) for info in found)
+        return outbound.check_host([str(info[4][0]) for info in found], self._policy.addresses) is not None
 
     def call(self, request: WebhookRequest) -> WebhookTrace:
-        started = time.monotonic()
+        own = any(k.lower() == "user-agent" for k, _ in request.headers)
+        headers = request.headers if own else (("User-Agent", USER_AGENT), *request.headers)
+        made = outbound.call_sync(
+            outbound.Request(request.method, request.url, headers, request.body.encode("utf-8")),
+            budget=self._policy.timeout,
+            policy=self._policy.addresses,
+        )
+        return trace_of(request, made)
 
-        def elapsed() -> int:
-            return int((time.monotonic() - started) * 1000)
 
-        headers = {"User-Agent": USER_AGENT, **dict(request.headers)}
-        timeout = self._policy.timeout
-        try:
-            with (
-                httpx.Client(timeout=timeout, follow_redirects=False) as client,
-                client.stream(
-                    request.method, request.url, headers=headers, content=request.body.encode("utf-8")
-                ) as response,
-            ):
-                body = bytearray()
-                too_large = False
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_RESPONSE_BYTES:
-                        too_large = True
-                        del body[MAX_RESPONSE_BYTES:]
-                        break
-                text = bytes(body).decode(response.encoding or "utf-8", errors="replace")
-                return WebhookTrace(
-                    request=request,
-                    status_code=response.status_code,
-                    headers=dict(response.headers.items()),
-                    body=text,
-                    elapsed_ms=elapsed(),
-                    response_too_large=too_large,
-                )
-        except httpx.TimeoutException:
-            error = f"Webhook call timed out after {timeout:g} seconds"
-        except httpx.HTTPError as exc:
-            error = f"Webhook call failed: {type(exc).__name__}"
-        return WebhookTrace(request=request, status_code=None, elapsed_ms=elapsed(), error=error)
+def trace_of(request: WebhookRequest, made: outbound.Response) -> WebhookTrace:
+    """The engine's trace of an outbound call."""
+    if made.status_code is None:
+        return WebhookTrace(request=request, status_code=None, elapsed_ms=made.elapsed_ms, error=made.error)
+    return WebhookTrace(
+        request=request,
+        status_code=made.status_code,
+        headers=dict(made.headers),
+        body=made.text,
+        elapsed_ms=made.elapsed_ms,
+        response_too_large=made.too_large,
+    )
 
 
 def service() -> HttpWebhooks:
@@ -146,9 +148,13 @@ def service() -> HttpWebhooks:
 
 
 def may_call(assets: Assets) -> bool:
-    """Whether a sprint over these assets may call a webhook (one of its flows has a ``call_webhook``)."""
+    """Whether a sprint over these assets may call a webhook (one of its flows has a ``call_webhook`` or a
+    ``call_resthook``)."""
     nodes = (node for flow in assets.flows.values() for node in flow.nodes)
-    return any(action.TYPE == "call_webhook" for node in nodes for action in node.actions)
+    return any(action.TYPE in CALLING for node in nodes for action in node.actions)
+
+
+CALLING: Final = frozenset({"call_webhook", "call_resthook"})
 
 
 async def sprint(threaded: bool, run: Callable[..., T], *args: Any) -> T:

@@ -31,6 +31,9 @@ EXPECTED = {
     "labels": 3,  # + message counts
     "messages": 7,  # + contacts, URNs, channels, labels, flows
     "users": 3,  # + the page's users
+    "resthooks": 2,
+    "resthook_subscribers": 3,  # + the slugs of the page's resthooks
+    "resthook_events": 3,  # + the slugs of the page's resthooks
 }
 
 
@@ -94,6 +97,19 @@ async def _seed(client: httpx.AsyncClient, backend: Backend, tenant: Tenant) -> 
             "/api/v2/message_actions.json",
             json={"messages": [m["id"] for m in inbox], "action": "label", "label": label},
         )
+    async with backend.sessionmaker() as session:
+        from sauti.domain.resthooks import service as resthooks
+        from sauti.models import ResthookEvent, Workspace
+
+        ws = await session.get(Workspace, tenant.workspace.id)
+        assert ws is not None
+        for hook in await resthooks.ensure(session, ws, ["new-mother", "new-father"]):
+            for n in range(2):
+                await resthooks.subscribe(session, ws, resthook=hook.slug, target_url=f"https://x.example/{n}")
+                session.add(
+                    ResthookEvent(workspace_id=ws.id, resthook_id=hook.id, data={"n": n}, created_on=hook.created_on)
+                )
+        await session.commit()
     async with backend.sessionmaker() as session:  # every contact waits in the flow, every message belongs to it
         await session.execute(
             update(Contact).where(Contact.workspace_id == tenant.workspace.id).values(current_flow_id=reg.id)

@@ -1,7 +1,7 @@
 """assets version: a counter on each workspace, moved whenever what the flow engine reads of it changes
 
-Revision ID: 0011_assets_version
-Revises: 0010_flow_webhook_calls
+Revision ID: 0014_assets_version
+Revises: 0011_resthooks
 Create Date: 2026-12-02 04:10:00
 
 Every process keeps the engine's view of a workspace (its flows as read, fields, groups, labels, sending
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_assets_version"
-down_revision = "0010_flow_webhook_calls"
+revision = "0014_assets_version"
+down_revision = "0011_resthooks"
 branch_labels = None
 depends_on = None
 
