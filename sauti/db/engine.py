@@ -6,11 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.dialects import registry
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from sauti.db import inline
+from sauti.db import inline, onehop
 from sauti.db import versioning as _versioning  # noqa: F401  (the assets version follows every flush)
+
+registry.register(f"sqlite.{onehop.DRIVER}", "sauti.db.onehop", "Dialect")
 
 
 def is_sqlite(url: str) -> bool:
@@ -23,7 +26,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         path = url.split(":///", 1)[1] if ":///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        parsed = make_url(url)
+        if parsed.drivername == "sqlite+aiosqlite":  # the same driver, one trip to its thread per statement
+            parsed = parsed.set(drivername=f"sqlite+{onehop.DRIVER}")
+        engine = create_async_engine(parsed, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
