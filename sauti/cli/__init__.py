@@ -41,6 +41,10 @@ trigger_app = typer.Typer(help="Manage the triggers that start flows from incomi
 app.add_typer(trigger_app, name="trigger")
 campaign_app = typer.Typer(help="List, archive and restore campaigns.", no_args_is_help=True)
 app.add_typer(campaign_app, name="campaign")
+classifier_app = typer.Typer(help="Manage the NLU classifiers flows call.", no_args_is_help=True)
+app.add_typer(classifier_app, name="classifier")
+archive_app = typer.Typer(help="Archive old messages and runs.", no_args_is_help=True)
+app.add_typer(archive_app, name="archive")
 console = Console()
 err_console = Console(stderr=True)
 T = TypeVar("T")
@@ -700,3 +704,58 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@classifier_app.command("add")
+def classifier_add(
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+    classifier_type: Annotated[str, typer.Option("--type", help="the NLU service: wit, luis or bothub")],
+    name: Annotated[str, typer.Option(help="the classifier's name")],
+    token: Annotated[str, typer.Option(help="the service's access token (kept secret)")],
+    url: Annotated[str | None, typer.Option(help="the service's base URL (Wit.ai: https://api.wit.ai)")] = None,
+    version: Annotated[str | None, typer.Option(help="the Wit.ai API version (v=...)")] = None,
+    intent: Annotated[list[str] | None, typer.Option(help="an intent it knows (repeatable)")] = None,
+) -> None:
+    """Add a classifier; prints its UUID (flows name it in their call_classifier actions)."""
+    from sauti.domain.classifiers import service as classifiers
+
+    async def go(session: AsyncSession) -> str:
+        ws = await service.get_workspace(session, workspace)
+        found = await classifiers.add(
+            session,
+            ws,
+            classifier_type=classifier_type,
+            name=name,
+            token=token,
+            url=url,
+            version=version,
+            intents=intent or [],
+        )
+        return found.uuid
+
+    _out(f"classifier {name!r} added: {_db(go)}")
+
+
+@classifier_app.command("list")
+def classifier_list(workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """List a workspace's classifiers (never their tokens)."""
+    from sauti.domain.classifiers import queries as classifier_queries
+
+    async def go(session: AsyncSession) -> list[tuple[str, ...]]:
+        ws = await service.get_workspace(session, workspace)
+        found = await classifier_queries.active(session, ws)
+        return [(c.uuid, c.classifier_type, c.name, ",".join(c.intents or [])) for c in found]
+
+    _table(("uuid", "type", "name", "intents"), _db(go))
+
+
+@classifier_app.command("remove")
+def classifier_remove(uuid: str, workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """Remove a classifier: flows calling it take their Failure exit."""
+    from sauti.domain.classifiers import service as classifiers
+
+    async def go(session: AsyncSession) -> str:
+        ws = await service.get_workspace(session, workspace)
+        return (await classifiers.remove(session, ws, uuid)).name
+
+    _out(f"classifier {_db(go)!r} removed")

@@ -15,6 +15,7 @@ from sqlalchemy import inspect, select
 
 from sauti.api.rapidpro.router import ENDPOINTS
 from sauti.api.textus import router as textus_router
+from sauti.domain.classifiers import service as classifiers
 from sauti.domain.flows import triggers as flow_triggers
 from sauti.models import (
     AutoReply,
@@ -24,6 +25,7 @@ from sauti.models import (
     CampaignEvent,
     CampaignFire,
     Channel,
+    Classifier,
     Contact,
     ContactField,
     ContactGroup,
@@ -247,6 +249,8 @@ CASES = [
     Case("campaign_events", "DELETE", "/api/v2/campaign_events.json?uuid={event}", None, 404),
     Case("flows", "GET", "/api/v2/flows.json"),
     Case("flows", "GET", "/api/v2/flows.json?uuid={flow}"),
+    Case("classifiers", "GET", "/api/v2/classifiers.json"),
+    Case("classifiers", "GET", "/api/v2/classifiers.json?uuid={classifier}"),
     Case("runs", "GET", "/api/v2/runs.json"),
     Case("runs", "GET", "/api/v2/runs.json?uuid={run}"),
     Case("runs", "GET", "/api/v2/runs.json?id={run_id}"),
@@ -266,7 +270,7 @@ CASES = [
 A_TABLES = (
     Contact, ContactURN, ContactField, ContactGroup, Global, Membership, Label, Message, Media, Channel, Broadcast,
     ContactTag, OptOut, BlockedNumber, AutoReply, MessageSignature, MessageTemplate, WebHook, WebhookDelivery,
-    Campaign, CampaignEvent, CampaignFire,
+    Campaign, CampaignEvent, CampaignFire, Classifier,
     Flow, FlowSession, FlowRun, FlowStart, FlowTrigger, FlowDependency,
 )  # fmt: skip
 A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote, MessageLabel)
@@ -370,7 +374,15 @@ async def secrets(
     resp = await client.post("/api/v2/flow_starts.json", json={"flow": flow.uuid, "contacts": [contact["uuid"]]})
     assert resp.status_code == 201, resp.text
     start = resp.json()
+    async with db() as session:
+        ws_a = await session.get(Workspace, tenant.workspace.id)
+        assert ws_a is not None
+        classifier = await classifiers.add(
+            session, ws_a, classifier_type="wit", name="Secret Classifier", token="TopSecretToken", intents=["x"]
+        )
+        await session.commit()
     return {
+        "classifier": classifier.uuid,
         "campaign": campaign["uuid"],
         "event": event["uuid"],
         "b_campaign": b_campaign["uuid"],
@@ -438,6 +450,9 @@ async def test_workspace_b_cannot_touch_a(
             secrets["broadcast"],
             secrets["campaign"],
             secrets["event"],
+            secrets["classifier"],
+            "Secret Classifier",
+            "TopSecretToken",
             "Secret Campaign",
             "Secret event text",
             secrets["flow"],

@@ -20,6 +20,7 @@ from sauti.api.rapidpro import (
     campaign_events,
     campaigns,
     channels,
+    classifiers,
     contact_actions,
     contacts,
     definitions,
@@ -48,6 +49,7 @@ ENDPOINTS: list[Endpoint] = [
     campaigns.endpoint,
     campaign_events.endpoint,
     channels.endpoint,
+    classifiers.endpoint,
     messages.endpoint,
     contacts.endpoint,
     contact_actions.endpoint,
@@ -67,7 +69,8 @@ ENDPOINTS: list[Endpoint] = [
 ]
 
 ROOT_ORDER = (
-    "archives broadcasts campaigns campaign_events channels contacts contact_actions fields flow_starts flows "
+    "archives broadcasts campaigns campaign_events channels classifiers contacts contact_actions fields flow_starts "
+    "flows "
     "globals groups labels media messages message_actions resthooks resthook_events resthook_subscribers runs "
     "tickets ticket_actions topics users workspace"
 ).split()

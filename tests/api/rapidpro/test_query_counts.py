@@ -9,6 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from sauti.domain.classifiers import service as classifiers
 from sauti.models import Contact, FlowStart, Message
 from tests.api.rapidpro.flow_helpers import add_flow, add_run, contact_id, registration, variant
 from tests.api.rapidpro.helpers import create_contact, create_field, create_group
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.usefixtures("app")
 EXPECTED = {
     "broadcasts": 4,  # + contacts, groups named by the page
     "channels": 2,
+    "classifiers": 2,
     "contacts": 8,  # + fields, URNs, groups, values, notes, the flows contacts are in
     "fields": 5,  # + the smart groups, the flows and the campaign events that use fields
     "flows": 2,
@@ -43,6 +45,8 @@ async def _seed(client: httpx.AsyncClient, backend: Backend, tenant: Tenant) -> 
 
         ws = await session.get(Workspace, tenant.workspace.id)
         assert ws is not None
+        for name in ("Booking", "Support"):
+            await classifiers.add(session, ws, classifier_type="wit", name=name, token="t", intents=["a", "b"])
         for email, role in (("ed@nyaruka.com", "editor"), ("ag@nyaruka.com", "agent")):
             user = await ws_service.create_user(session, email=email, first_name="E", last_name="D")
             await ws_service.grant_role(session, ws, user, role)
