@@ -759,3 +759,43 @@ def classifier_remove(uuid: str, workspace: Annotated[str, typer.Option(help="wo
         return (await classifiers.remove(session, ws, uuid)).name
 
     _out(f"classifier {_db(go)!r} removed")
+
+
+@archive_app.command("run")
+def archive_run(workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """Write the workspace's due archives now (messages and runs older than SAUTI_ARCHIVE_AFTER_DAYS days)."""
+    from sauti.worker import Worker
+    from sauti.worker import archives as archive_work
+
+    settings = get_settings()
+
+    async def go() -> tuple[int, list[tuple[str, ...]]]:
+        from sauti.domain.archives import queries as archive_queries
+
+        engine = make_engine(settings.resolved_database_url)
+        try:
+            sessionmaker = make_sessionmaker(engine)
+            async with sessionmaker() as session:
+                ws = await service.get_workspace(session, workspace)
+            w = Worker(sessionmaker, settings)
+            try:
+                await w.heartbeat(force=True)
+                written = await archive_work.run_now(sessionmaker, w, ws.id)
+            finally:
+                await w.close()
+            async with sessionmaker() as session:
+                found = await archive_queries.page(session, archive_queries.listed(ws), 0, 1000)
+            rows: list[tuple[str, ...]] = [
+                (a.archive_type, a.period, a.start_date.isoformat(), str(a.record_count), str(a.size), a.hash or "")
+                for a in found
+            ]
+            return written, rows
+        finally:
+            await engine.dispose()
+
+    try:
+        written, rows = asyncio.run(go())
+    except DomainError as exc:
+        _fail(words.error(exc))
+    _out(f"{written} archive(s) written")
+    _table(("type", "period", "start_date", "records", "size", "hash"), rows)

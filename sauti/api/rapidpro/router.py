@@ -16,6 +16,7 @@ from sauti.api import routes as mounting
 from sauti.api.explorer import DOCUMENTS
 from sauti.api.explorer import page as explorer_page
 from sauti.api.rapidpro import (
+    archives,
     broadcasts,
     campaign_events,
     campaigns,
@@ -45,6 +46,7 @@ from sauti.api.throttle import Throttle
 
 # root listing order follows the dialect; endpoints of later issues are added here as they land
 ENDPOINTS: list[Endpoint] = [
+    archives.endpoint,
     broadcasts.endpoint,
     campaigns.endpoint,
     campaign_events.endpoint,
@@ -127,6 +129,8 @@ def mount(app: FastAPI, brand: str, throttle: Throttle) -> None:
         base = str(request.base_url).rstrip("/")
         return JSONResponse({name: f"{base}/api/v2/{name}" for name in ROOT_ORDER if name in known})
 
+    # an archive's file: behind the API's own checks (its token), not a public link
+    mounting.add(router, "/api/v2/archives/{uuid}.jsonl.gz", archives.serve_file, methods=["GET"])
     mounting.add(router, "/api/v2/", root, methods=list(ALL_METHODS))
     mounting.add(router, "/api/v2/.json", root_json, methods=["GET"])
 
