@@ -7,6 +7,7 @@ without its tenancy cases.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -17,7 +18,9 @@ from sauti.api.rapidpro.router import ENDPOINTS
 from sauti.api.textus import router as textus_router
 from sauti.domain.classifiers import service as classifiers
 from sauti.domain.flows import triggers as flow_triggers
+from sauti.kit import clock
 from sauti.models import (
+    Archive,
     AutoReply,
     BlockedNumber,
     Broadcast,
@@ -249,6 +252,9 @@ CASES = [
     Case("campaign_events", "DELETE", "/api/v2/campaign_events.json?uuid={event}", None, 404),
     Case("flows", "GET", "/api/v2/flows.json"),
     Case("flows", "GET", "/api/v2/flows.json?uuid={flow}"),
+    Case("archives", "GET", "/api/v2/archives.json"),
+    Case("archives", "GET", "/api/v2/archives.json?type=message&period=daily"),
+    Case("archives", "GET", "/api/v2/archives/{archive}.jsonl.gz", status=404),
     Case("classifiers", "GET", "/api/v2/classifiers.json"),
     Case("classifiers", "GET", "/api/v2/classifiers.json?uuid={classifier}"),
     Case("runs", "GET", "/api/v2/runs.json"),
@@ -270,7 +276,7 @@ CASES = [
 A_TABLES = (
     Contact, ContactURN, ContactField, ContactGroup, Global, Membership, Label, Message, Media, Channel, Broadcast,
     ContactTag, OptOut, BlockedNumber, AutoReply, MessageSignature, MessageTemplate, WebHook, WebhookDelivery,
-    Campaign, CampaignEvent, CampaignFire, Classifier,
+    Campaign, CampaignEvent, CampaignFire, Classifier, Archive,
     Flow, FlowSession, FlowRun, FlowStart, FlowTrigger, FlowDependency,
 )  # fmt: skip
 A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote, MessageLabel)
@@ -380,8 +386,25 @@ async def secrets(
         classifier = await classifiers.add(
             session, ws_a, classifier_type="wit", name="Secret Classifier", token="TopSecretToken", intents=["x"]
         )
+        await session.flush()
+        archive = Archive(
+            uuid=clock.new_uuid(),
+            workspace_id=ws_a.id,
+            archive_type="message",
+            period="daily",
+            start_date=date(2026, 1, 1),
+            status="ready",
+            record_count=1,
+            size=20,
+            hash="5ec2e75ec2e75ec2e75ec2e75ec2e700",
+            path=f"archives/{ws_a.uuid}/secret.jsonl.gz",
+            created_on=clock.now(),
+            modified_on=clock.now(),
+        )
+        session.add(archive)
         await session.commit()
     return {
+        "archive": archive.uuid,
         "classifier": classifier.uuid,
         "campaign": campaign["uuid"],
         "event": event["uuid"],
@@ -451,6 +474,8 @@ async def test_workspace_b_cannot_touch_a(
             secrets["campaign"],
             secrets["event"],
             secrets["classifier"],
+            secrets["archive"],
+            "5ec2e75ec2e75ec2e75ec2e75ec2e700",
             "Secret Classifier",
             "TopSecretToken",
             "Secret Campaign",
