@@ -160,11 +160,13 @@ class Classification:
     entities: Mapping[str, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """The shape results keep as ``extra`` (and the intent router tests read)."""
+        """The shape results keep as ``extra`` (and the intent router tests read). Confidences are decimal
+        texts (``"0.95"``): a result is stored as plain JSON, where a ``Decimal`` can't go and a float would
+        lose exactness; Excellent reads and compares them as numbers all the same."""
         return {
-            "intents": [{"name": name, "confidence": confidence} for name, confidence in self.intents],
+            "intents": [{"name": name, "confidence": str(confidence)} for name, confidence in self.intents],
             "entities": {
-                name: [{"value": value, "confidence": confidence} for value, confidence in found]
+                name: [{"value": value, "confidence": str(confidence)} for value, confidence in found]
                 for name, found in self.entities.items()
             },
         }

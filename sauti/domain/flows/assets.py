@@ -4,22 +4,25 @@ One :class:`Assets` serves one start or resume (or one batch of starts of the sa
 saved definition and kept (:func:`definition`): reading a definition costs more than the rest of a sprint. The
 flows given are loaded with every flow they enter or start, transitively, so subflows are there when the engine
 looks for them. Labels and globals are only loaded when one of the flows can use them (an ``add_input_labels``
-action; the word ``globals`` anywhere in its definition).
+action; the word ``globals`` anywhere in its definition), and the workspace's classifiers (with their tokens, for
+the classifier service, never for the engine) only for flows with a ``call_classifier`` action.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.channels import queries as channel_queries
+from sauti.domain.classifiers import queries as classifier_queries
 from sauti.domain.fields import queries as field_queries
 from sauti.domain.flows import queries
+from sauti.domain.flows.classifiers import Snapshot, snapshot
 from sauti.domain.groups import queries as group_queries
 from sauti.domain.scope import scoped
 from sauti.engine.assets import Assets, ChannelAsset, FieldAsset, GlobalAsset, GroupAsset, LabelAsset
@@ -50,6 +53,7 @@ class _Read:
     subflows: frozenset[str]  # the flows it enters or starts
     labels: bool  # it labels messages (add_input_labels)
     globals: bool  # its templates may read globals
+    classifiers: bool  # it calls classifiers (call_classifier)
 
 
 _READ: dict[tuple[str, bytes], _Read] = {}
@@ -65,7 +69,9 @@ def _reading(row: Flow) -> _Read:
             _READ.clear()
         flow = read_flow(row.definition)
         subflows = frozenset(d.uuid for d in inspect_flow(flow).dependencies if d.type == "flow" and d.uuid is not None)
-        found = _READ[key] = _Read(flow, subflows, b'"add_input_labels"' in raw, b"globals" in raw)
+        found = _READ[key] = _Read(
+            flow, subflows, b'"add_input_labels"' in raw, b"globals" in raw, b'"call_classifier"' in raw
+        )
     return found
 
 
@@ -105,6 +111,7 @@ class Loaded:
     flow_ids: dict[str, int]
     fields: list[ContactField]  # the user fields (the engine contacts' values are keyed by them)
     channels: list[Channel]  # the channels that can send, oldest first (routing replies)
+    classifiers: list[Snapshot] = field(default_factory=list)  # for flows that call classifiers, with tokens
 
 
 async def load(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow]) -> Loaded:
@@ -131,4 +138,7 @@ async def load(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow
         channels=[channel_asset(c) for c in channels],
         globals=[GlobalAsset(g.key, g.name, g.value) for g in globals_],
     )
-    return Loaded(env, assets, {r.uuid: r.id for r in rows}, list(fields), list(channels))
+    classifiers: list[Snapshot] = []
+    if any(r.classifiers for r in readings):  # read only for flows that call one (most flows don't)
+        classifiers = [snapshot(c) for c in await classifier_queries.active(session, workspace)]
+    return Loaded(env, assets, {r.uuid: r.id for r in rows}, list(fields), list(channels), classifiers)

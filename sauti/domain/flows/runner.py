@@ -36,6 +36,7 @@ from sauti.db import bulk
 from sauti.db.base import table_of
 from sauti.domain.flows import apply, queries
 from sauti.domain.flows import assets as flow_assets
+from sauti.domain.flows import classifiers as flow_classifiers
 from sauti.domain.flows import webhooks as flow_webhooks
 from sauti.domain.flows.contacts import Person, people
 from sauti.domain.scope import scoped
@@ -56,10 +57,17 @@ def _random() -> Decimal:
     return Decimal(random.randrange(10**9)) / Decimal(10**9)
 
 
-def services() -> Services:
-    """The engine's services: Sauti's clock and UUIDs (swappable in tests), real randomness and real webhook
-    calls (``webhooks.py``: a sprint that may call one runs in a thread)."""
-    return Services(now=clock.now, new_uuid=clock.new_uuid, random=_random, webhook=flow_webhooks.service())
+def services(classifiers: Sequence[flow_classifiers.Snapshot] = ()) -> Services:
+    """The engine's services: Sauti's clock and UUIDs (swappable in tests), real randomness, real webhook
+    calls (``webhooks.py``: a sprint that may call one runs in a thread) and the workspace's classifiers
+    (``classifiers.py``, for flows that call one)."""
+    return Services(
+        now=clock.now,
+        new_uuid=clock.new_uuid,
+        random=_random,
+        webhook=flow_webhooks.service(),
+        classifier=flow_classifiers.service(classifiers),
+    )
 
 
 async def _bump_counters(session: AsyncSession, deltas: Mapping[tuple[int, str], int]) -> None:
@@ -438,7 +446,7 @@ async def start_with_input(
     for contact in rows:
         person = found[contact.id]
         es, sprint = await flow_webhooks.sprint(
-            threaded, engine.start, loaded.env, loaded.assets, person.contact, parsed, services()
+            threaded, engine.start, loaded.env, loaded.assets, person.contact, parsed, services(loaded.classifiers)
         )
         sprints.append(Sprinted(contact, None, es, sprint, person))
     saved = await persist_many(
@@ -491,7 +499,7 @@ async def resume_session(
             person.contact,
             es,
             parsed,
-            services(),
+            services(loaded.classifiers),
         )
     except engine.SessionError:
         return False

@@ -145,10 +145,14 @@ def service() -> HttpWebhooks:
     return HttpWebhooks(_current())
 
 
+BLOCKING_ACTIONS: Final = ("call_webhook", "call_classifier")  # actions whose service makes an HTTP call
+
+
 def may_call(assets: Assets) -> bool:
-    """Whether a sprint over these assets may call a webhook (one of its flows has a ``call_webhook``)."""
+    """Whether a sprint over these assets may make an HTTP call (one of its flows has a ``call_webhook`` or a
+    ``call_classifier``, whose classifier service calls through :class:`HttpWebhooks` too)."""
     nodes = (node for flow in assets.flows.values() for node in flow.nodes)
-    return any(action.TYPE == "call_webhook" for node in nodes for action in node.actions)
+    return any(action.TYPE in BLOCKING_ACTIONS for node in nodes for action in node.actions)
 
 
 async def sprint(threaded: bool, run: Callable[..., T], *args: Any) -> T:

@@ -218,6 +218,20 @@ def has_error(ev: Eval, operand: Value) -> Value:
 # ----------------------------------------------------------------------------------------------- unsupported
 
 
+def _confidence(value: Any) -> Decimal | None:
+    """A confidence as saved: a number, or a decimal text (how ``call_classifier`` stores them)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | Decimal):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip())
+        except ArithmeticError:
+            return None
+    return None
+
+
 def _classification(operand: Value) -> tuple[list[tuple[str, Decimal]], dict[str, str]]:
     """The intents (best first, as saved) and each entity's best value of a classifier result."""
     data = to_json(object_arg(operand))
@@ -227,9 +241,9 @@ def _classification(operand: Value) -> tuple[list[tuple[str, Decimal]], dict[str
     intents: list[tuple[str, Decimal]] = []
     for item in extra.get("intents") or ():
         if isinstance(item, dict) and isinstance(item.get("name"), str):
-            confidence = item.get("confidence")
-            if isinstance(confidence, int | Decimal) and not isinstance(confidence, bool):
-                intents.append((item["name"], Decimal(confidence)))
+            confidence = _confidence(item.get("confidence"))
+            if confidence is not None:
+                intents.append((item["name"], confidence))
     entities: dict[str, str] = {}
     found = extra.get("entities")
     for name, values in found.items() if isinstance(found, dict) else ():
