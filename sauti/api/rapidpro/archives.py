@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from sauti.api.rapidpro import messages, params, runs
-from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, json, run
+from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, json
 from sauti.api.rapidpro.errors import not_found
 from sauti.domain.archives import queries
 from sauti.domain.archives.service import Render
@@ -64,6 +64,7 @@ endpoint = Endpoint(
         "its `download_url` with your token."
     ),
     result=ArchiveOut,
+    paging="offset",
 )
 
 # the file route: an API request of its own (authentication, throttle, errors), not listed in the root
@@ -163,7 +164,3 @@ async def get_file(ctx: Ctx) -> Response:
         filename=name,
         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
     )
-
-
-async def serve_file(request: Request) -> Response:
-    return await run(request, download, "GET")

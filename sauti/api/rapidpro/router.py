@@ -130,7 +130,9 @@ def mount(app: FastAPI, brand: str, throttle: Throttle) -> None:
         return JSONResponse({name: f"{base}/api/v2/{name}" for name in ROOT_ORDER if name in known})
 
     # an archive's file: behind the API's own checks (its token), not a public link
-    mounting.add(router, "/api/v2/archives/{uuid}.jsonl.gz", archives.serve_file, methods=["GET"])
+    archive_file = "/api/v2/archives/{uuid}.jsonl.gz"
+    mounting.add(router, archive_file, _api_handler(archives.download, "GET"), methods=["GET"])
+    mounting.add(router, archive_file, _api_handler(archives.download, None), methods=list(ALL_METHODS[1:]))
     mounting.add(router, "/api/v2/", root, methods=list(ALL_METHODS))
     mounting.add(router, "/api/v2/.json", root_json, methods=["GET"])
 

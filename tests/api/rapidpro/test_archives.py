@@ -356,6 +356,9 @@ async def test_download_needs_the_workspaces_own_token(
         }
     missing = await client.get(f"/api/v2/archives/{clock.new_uuid()}.jsonl.gz")
     assert missing.status_code == 404
+    for method in ("POST", "DELETE", "PUT"):
+        refused = await client.request(method, url)
+        assert refused.status_code == 405 and refused.json() == {"detail": f'Method "{method}" not allowed.'}
     assert (await client.post("/api/v2/archives.json", json={})).status_code == 405
     assert (await client.delete("/api/v2/archives.json")).status_code == 405
 
@@ -411,3 +414,13 @@ async def test_cli_archive_run(backend: Backend, tmp_path: Path, db: Any) -> Non
     assert again.returncode == 0 and again.stdout.startswith("0 archive(s) written")
     nobody = sauti(backend, tmp_path, "archive", "run", "--workspace", "Nobody")
     assert nobody.returncode == 2 and "no workspace is named or has the UUID 'Nobody'" in nobody.stderr
+
+
+async def test_docs_page(anon_client: httpx.AsyncClient) -> None:
+    page = await anon_client.get("/api/v2/archives")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "List Archives" in page.text and "download_url" in page.text and "archive_type" in page.text
+    assert "paged by <code>limit</code> and <code>offset</code>" in page.text
+    classifiers = await anon_client.get("/api/v2/classifiers")
+    assert classifiers.status_code == 200 and "List Classifiers" in classifiers.text and "intents" in classifiers.text
+    assert "paged by cursor" in classifiers.text
