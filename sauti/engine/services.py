@@ -160,7 +160,7 @@ class Classification:
     entities: Mapping[str, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """The shape results keep as ``extra`` (and the intent router tests read). Confidences are decimal
+        """The shape results keep as ``extra`` (and the intent router tests read). DECISION: confidences are decimal
         texts (``"0.95"``): a result is stored as plain JSON, where a ``Decimal`` can't go and a float would
         lose exactness; Excellent reads and compares them as numbers all the same."""
         return {

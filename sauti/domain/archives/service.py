@@ -1,7 +1,9 @@
 """Archives of old messages and runs: planning which periods are due, writing their files, and removing what
 was archived from the live tables.
 
-An archive covers one UTC day (``daily``) or one UTC month (``monthly``) of one type of record:
+An archive covers one UTC day (``daily``) or one UTC month (``monthly``) of one type of record (DECISION: days
+are UTC days, whatever the workspace's timezone, so an archive's period reads the same everywhere), keyed by the
+record's ``created_on``:
 
 - ``message``: every message of the workspace created that day;
 - ``run``: every run created that day that has ended (DECISION: a run still active or waiting is not archived,

@@ -8,8 +8,9 @@ What Sauti can't answer, and how those tests behave so that a flow using them st
   confidence) read the classification a ``call_classifier`` saved as the result's ``extra``: ``has_intent``
   matches when any intent has the name (case-insensitive) with at least the confidence, ``has_top_intent``
   only when the best one does. The match is the intent's name and ``extra`` the best value of each entity
-  (``@results.intent.extra.date``...). A result without a classification never matches. goflow, which no
-  longer calls classifiers, always answers false.
+  (``@results.intent.extra.date``...). A result without a classification never matches. DECISION: goflow, which
+  no longer calls classifiers, always answers false; Sauti calls Wit.ai classifiers, so these tests answer from
+  the classification (pinned by the cases in ``router_tests/contact.json``).
 - ``has_state``, ``has_district``, ``has_ward`` need a location hierarchy (country > state > district > ward,
   with aliases and fuzzy name matching) that Sauti doesn't hold. They return goflow's error for an environment
   without locations, ``can't find locations in environment which is not location enabled``, which the router
