@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     # a worker whose heartbeat is older than this many seconds is dead: its claims are recovered. Heartbeats
     # come every 2 seconds from their own task, so this needs only a margin over that
     worker_stale_after: float = 30.0
+    # messages and runs older than this many days are written to daily (and then monthly) archives
+    archive_after_days: int = 90
+    # whether archived messages and runs are then removed from the live tables (kept by default)
+    archive_delete: bool = False
+    # seconds between two plannings of due archives by a worker (writing planned ones goes on in between)
+    archive_plan_every: float = 3600.0
 
     @field_validator("api_rates", mode="after")
     @classmethod

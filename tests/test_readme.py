@@ -165,3 +165,33 @@ def test_the_signature_check_accepts_sauti_deliveries_and_nothing_else() -> None
         verify("s3cret", {**headers, "X-Sauti-Timestamp": str(int(headers["X-Sauti-Timestamp"]) - 3600)}, body) is False
     )
     assert verify("s3cret", {}, body) is False
+
+
+def test_the_classifier_and_archive_lines_run_as_written(demo: tuple[Server, Path], backend: Backend) -> None:
+    """The README's ``sauti classifier add``/``list`` and ``sauti archive run`` lines, on the demo workspace."""
+    import shlex
+
+    _, cwd = demo
+    lines = [ln for b in blocks("sh") for ln in b.splitlines()]
+    env = {**os.environ, "SAUTI_DATABASE_URL": backend.url, "SAUTI_DATA_DIR": str(cwd / "data")}
+    outputs = []
+    for start in (".venv/bin/sauti classifier add", ".venv/bin/sauti classifier list", ".venv/bin/sauti archive run"):
+        (line,) = [ln for ln in lines if ln.startswith(start)]
+        args = shlex.split(line.split("#", 1)[0])[1:]
+        args[args.index("Acme")] = "Demo Workspace"
+        done = subprocess.run(
+            [sys.executable, "-m", "sauti.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    added, listed, archived = outputs
+    assert added.startswith("classifier 'Booking' added: ")
+    header, row = listed.splitlines()
+    assert header == "uuid\ttype\tname\tintents" and row.split("\t")[1:] == ["wit", "Booking", "book_flight"]
+    assert "WIT_TOKEN" not in listed
+    assert archived.splitlines()[0] == "0 archive(s) written"  # the demo's messages are new

@@ -41,6 +41,10 @@ trigger_app = typer.Typer(help="Manage the triggers that start flows from incomi
 app.add_typer(trigger_app, name="trigger")
 campaign_app = typer.Typer(help="List, archive and restore campaigns.", no_args_is_help=True)
 app.add_typer(campaign_app, name="campaign")
+classifier_app = typer.Typer(help="Manage the NLU classifiers flows call.", no_args_is_help=True)
+app.add_typer(classifier_app, name="classifier")
+archive_app = typer.Typer(help="Archive old messages and runs.", no_args_is_help=True)
+app.add_typer(archive_app, name="archive")
 console = Console()
 err_console = Console(stderr=True)
 T = TypeVar("T")
@@ -806,3 +810,98 @@ def webhook_log(
             for c in calls
         ],
     )
+
+
+@classifier_app.command("add")
+def classifier_add(
+    workspace: Annotated[str, typer.Option(help="workspace name or UUID")],
+    classifier_type: Annotated[str, typer.Option("--type", help="the NLU service: wit, luis or bothub")],
+    name: Annotated[str, typer.Option(help="the classifier's name")],
+    token: Annotated[str, typer.Option(help="the service's access token (kept secret)")],
+    url: Annotated[str | None, typer.Option(help="the service's base URL (Wit.ai: https://api.wit.ai)")] = None,
+    version: Annotated[str | None, typer.Option(help="the Wit.ai API version (v=...)")] = None,
+    intent: Annotated[list[str] | None, typer.Option(help="an intent it knows (repeatable)")] = None,
+) -> None:
+    """Add a classifier; prints its UUID (flows name it in their call_classifier actions)."""
+    from sauti.domain.classifiers import service as classifiers
+
+    async def go(session: AsyncSession) -> str:
+        ws = await service.get_workspace(session, workspace)
+        found = await classifiers.add(
+            session,
+            ws,
+            classifier_type=classifier_type,
+            name=name,
+            token=token,
+            url=url,
+            version=version,
+            intents=intent or [],
+        )
+        return found.uuid
+
+    _out(f"classifier {name!r} added: {_db(go)}")
+
+
+@classifier_app.command("list")
+def classifier_list(workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """List a workspace's classifiers (never their tokens)."""
+    from sauti.domain.classifiers import queries as classifier_queries
+
+    async def go(session: AsyncSession) -> list[tuple[str, ...]]:
+        ws = await service.get_workspace(session, workspace)
+        found = await classifier_queries.active(session, ws)
+        return [(c.uuid, c.classifier_type, c.name, ",".join(c.intents or [])) for c in found]
+
+    _table(("uuid", "type", "name", "intents"), _db(go))
+
+
+@classifier_app.command("remove")
+def classifier_remove(uuid: str, workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """Remove a classifier: flows calling it take their Failure exit."""
+    from sauti.domain.classifiers import service as classifiers
+
+    async def go(session: AsyncSession) -> str:
+        ws = await service.get_workspace(session, workspace)
+        return (await classifiers.remove(session, ws, uuid)).name
+
+    _out(f"classifier {_db(go)!r} removed")
+
+
+@archive_app.command("run")
+def archive_run(workspace: Annotated[str, typer.Option(help="workspace name or UUID")]) -> None:
+    """Write the workspace's due archives now (messages and runs older than SAUTI_ARCHIVE_AFTER_DAYS days)."""
+    from sauti.worker import Worker
+    from sauti.worker import archives as archive_work
+
+    settings = get_settings()
+
+    async def go() -> tuple[int, list[tuple[str, ...]]]:
+        from sauti.domain.archives import queries as archive_queries
+
+        engine = make_engine(settings.resolved_database_url)
+        try:
+            sessionmaker = make_sessionmaker(engine)
+            async with sessionmaker() as session:
+                ws = await service.get_workspace(session, workspace)
+            w = Worker(sessionmaker, settings)
+            try:
+                await w.heartbeat(force=True)
+                written = await archive_work.run_now(sessionmaker, w, ws.id)
+            finally:
+                await w.close()
+            async with sessionmaker() as session:
+                found = await archive_queries.page(session, archive_queries.listed(ws), 0, 1000)
+            rows: list[tuple[str, ...]] = [
+                (a.archive_type, a.period, a.start_date.isoformat(), str(a.record_count), str(a.size), a.hash or "")
+                for a in found
+            ]
+            return written, rows
+        finally:
+            await engine.dispose()
+
+    try:
+        written, rows = asyncio.run(go())
+    except DomainError as exc:
+        _fail(words.error(exc))
+    _out(f"{written} archive(s) written")
+    _table(("type", "period", "start_date", "records", "size", "hash"), rows)

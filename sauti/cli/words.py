@@ -11,6 +11,7 @@ LISTING = {
     "workspace": "`sauti workspace list` shows them",
     "channel": "`sauti channel list --workspace NAME` shows them",
     "trigger": "`sauti trigger list --workspace NAME` shows them",
+    "classifier": "`sauti classifier list --workspace NAME` shows them",
     "user": "`sauti user create EMAIL --workspace NAME` adds one",
     "resthook": "`sauti resthook list --workspace NAME` shows them",
 }
@@ -23,6 +24,7 @@ NOUNS = {
     "group": "group is named or has the UUID",
     "trigger": "active trigger has the UUID",
     "resthook": "active resthook has the slug",
+    "classifier": "active classifier has the UUID",
 }
 
 
@@ -34,6 +36,7 @@ def _either(values: Sequence[Any]) -> str:
 SENTENCES: Mapping[str, Callable[[str, Mapping[str, Any]], str]] = {
     "invalid_choice": lambda f, p: f'{f} "{p["value"]}" is not valid: use {_either(p["choices"])}',
     "blank": lambda f, p: f"{f} may not be blank",
+    "invalid_url": lambda f, p: f"{f} {p['value']!r} is not an absolute http(s) URL",
     "too_long": lambda f, p: f"{f} may have at most {p['max']} characters",
     "workspace_name_taken": lambda f, p: (
         f"a workspace called {p['value']!r} already exists (names are unique whatever their case): pick another"

@@ -27,6 +27,7 @@ from sauti.models import (
     Campaign,
     CampaignEvent,
     Channel,
+    Classifier,
     ContactField,
     ContactGroup,
     Flow,
@@ -54,6 +55,7 @@ TRACKED: Final[dict[type[Any], frozenset[str]]] = {
     Channel: frozenset({"last_seen", "modified_on"}),
     Global: frozenset(),
     WebHook: frozenset(),
+    Classifier: frozenset(),
     Campaign: frozenset({"modified_on"}),
     CampaignEvent: frozenset({"status", "claimed_by", "failure", "modified_on"}),
 }

@@ -23,6 +23,7 @@ Events the engine emits and what the platform does with them:
 ``broadcast_created``      create and send a broadcast
 ``session_triggered``      create a flow start of type "flow action" (its trigger carries ``run_summary``)
 ``webhook_called``         keep the HTTP log
+``service_called``         a classifier was called (``service``, ``classifier``, ``http_logs`` without secrets)
 ``error`` / ``warning``    show in the simulator and the run log; never fatal
 ``failure``                the run failed (``run_ended`` with status failed follows)
 ========================== ====================================================================================
@@ -59,6 +60,7 @@ __all__ = [
     "run_ended",
     "run_result_changed",
     "run_started",
+    "service_called",
     "session_triggered",
     "warning",
     "webhook_called",
@@ -82,6 +84,7 @@ ENGINE_EVENT_TYPES: Final = (
     "run_result_changed",
     "run_started",
     "resthook_called",
+    "service_called",
     "session_triggered",
     "warning",
     "webhook_called",
@@ -281,6 +284,12 @@ def webhook_called(
 def resthook_called(resthook: str, payload: Mapping[str, Any]) -> Payload:
     """A resthook fired: the payload every subscriber was sent (the platform records it as a resthook event)."""
     return Payload("resthook_called", {"resthook": resthook, "payload": dict(payload)})
+
+
+def service_called(classifier: Mapping[str, Any], url: str, status: str, status_code: int, elapsed_ms: int) -> Payload:
+    """A classifier call: which classifier, and the HTTP exchange as ``http_logs`` (no headers, no tokens)."""
+    log = {"url": url, "status": status, "status_code": status_code, "elapsed_ms": elapsed_ms}
+    return Payload("service_called", {"service": "classifier", "classifier": _ref(classifier), "http_logs": [log]})
 
 
 def error(text: str, code: str = "", **extra: str) -> Payload:

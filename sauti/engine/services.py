@@ -1,4 +1,4 @@
-"""What the engine asks of its caller: a clock, UUIDs, randomness and a webhook service.
+"""What the engine asks of its caller: a clock, UUIDs, randomness, a webhook service and a classifier service.
 
 The engine does no I/O and reads no global clock. Every instant it records comes from :attr:`Services.now`,
 every UUID it mints from :attr:`Services.new_uuid`, every random draw (``rand()``, the random router) from
@@ -9,6 +9,12 @@ tests pass the deterministic ones below (:class:`SteppingClock`, :class:`Sequent
 A webhook service receives a :class:`WebhookRequest` and returns a :class:`WebhookTrace`: what was sent and
 what came back (or that nothing came back). It never raises for an HTTP or network failure: those are traces
 with ``status_code`` ``None`` and an ``error`` text.
+
+A classifier service (``call_classifier``) knows the workspace's NLU classifiers (:meth:`ClassifierService.find`)
+and classifies a text with one of them (:meth:`ClassifierService.classify`), returning a
+:class:`ClassifierCall`: the intents best first and the entities, or an ``error``. It holds the secrets (access
+tokens) itself: nothing secret reaches the engine, its events or its state. It never raises for HTTP or network
+failures either. Tests pass :class:`MockClassifiers`.
 """
 
 from __future__ import annotations
@@ -18,13 +24,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import cycle
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
 __all__ = [
     "MAX_REQUEST_BYTES",
     "MAX_RESPONSE_BYTES",
+    "Classification",
+    "ClassifierCall",
+    "ClassifierInfo",
+    "ClassifierService",
     "CyclingRandom",
+    "MockClassifiers",
     "MockResponse",
     "MockResthooks",
     "MockWebhooks",
@@ -146,15 +157,73 @@ class ResthookService(Protocol):
 
 
 @dataclass(frozen=True)
+class ClassifierInfo:
+    """A classifier of the workspace as the engine may know it: ``supported`` says whether calls to its type can
+    be made (Sauti calls Wit.ai only)."""
+
+    uuid: str
+    name: str
+    type: str
+    supported: bool
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What a classifier found: ``intents`` as (name, confidence) best first; ``entities`` name to (value,
+    confidence) pairs, best first."""
+
+    intents: tuple[tuple[str, Decimal], ...] = ()
+    entities: Mapping[str, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape results keep as ``extra`` (and the intent router tests read). DECISION: confidences are decimal
+        texts (``"0.95"``): a result is stored as plain JSON, where a ``Decimal`` can't go and a float would
+        lose exactness; Excellent reads and compares them as numbers all the same."""
+        return {
+            "intents": [{"name": name, "confidence": str(confidence)} for name, confidence in self.intents],
+            "entities": {
+                name: [{"value": value, "confidence": str(confidence)} for value, confidence in found]
+                for name, found in self.entities.items()
+            },
+        }
+
+
+@dataclass(frozen=True)
+class ClassifierCall:
+    """The outcome of one classification: ``classification`` when it worked, else ``error`` says why. ``url``
+    is the address called without secrets, ``status_code`` 0 when no response came."""
+
+    url: str
+    status_code: int = 0
+    elapsed_ms: int = 0
+    classification: Classification | None = None
+    error: str | None = None
+
+
+class ClassifierService(Protocol):
+    """Calls the NLU classifiers of a workspace."""
+
+    def find(self, uuid: str) -> ClassifierInfo | None:
+        """The classifier with this UUID, or ``None`` when the workspace has none (removed, never added)."""
+        ...
+
+    def classify(self, uuid: str, text: str) -> ClassifierCall:
+        """Classify ``text`` with a supported classifier; never raise for HTTP or network failures."""
+        ...
+
+
+@dataclass(frozen=True)
 class Services:
     """The injected services of one start or resume. ``webhook`` ``None`` means calls fail with an error event;
-    so does ``resthooks`` ``None`` for ``call_resthook``."""
+    so does ``resthooks`` ``None`` for ``call_resthook``; ``classifier`` ``None`` means the workspace has no
+    classifiers."""
 
     now: Callable[[], dt.datetime]
     new_uuid: Callable[[], str]
     random: Callable[[], Decimal]
     webhook: WebhookService | None = None
     resthooks: ResthookService | None = None
+    classifier: ClassifierService | None = None
 
 
 # ------------------------------------------------------------------------------------------ deterministic ones
@@ -277,3 +346,49 @@ class MockResthooks:
 
     def deliver(self, resthook: str, url: str, body: str) -> WebhookTrace:
         return self._webhooks.call(WebhookRequest("POST", url, (("Content-Type", "application/json"),), body))
+
+
+class MockClassifiers:
+    """A classifier service answering from canned classifications (a test's ``classifier_mocks``).
+
+    From ``{"<uuid>": {"name": "...", "type": "wit", "responses": [{"intents": [["book", "0.9"]], "entities":
+    {"date": [["tomorrow", "0.8"]]}} or {"error": "...", "status_code": 500}, ...]}}``; a classifier without
+    (more) responses gets a connection error. ``calls`` records every (uuid, text) classified.
+    """
+
+    def __init__(self, classifiers: Mapping[str, ClassifierInfo], responses: Mapping[str, Sequence[ClassifierCall]]):
+        self._classifiers = dict(classifiers)
+        self._responses = {uuid: list(items) for uuid, items in responses.items()}
+        self.calls: list[tuple[str, str]] = []
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Mapping[str, Any]]) -> MockClassifiers:
+        classifiers: dict[str, ClassifierInfo] = {}
+        responses: dict[str, list[ClassifierCall]] = {}
+        for uuid, item in data.items():
+            kind = str(item.get("type", "wit"))
+            classifiers[uuid] = ClassifierInfo(uuid, str(item.get("name", "")), kind, kind == "wit")
+            url = f"https://classifier.example/{uuid}"
+            responses[uuid] = []
+            for answer in item.get("responses", ()):
+                if "error" in answer:
+                    code = int(answer.get("status_code", 0))
+                    responses[uuid].append(ClassifierCall(url, code, error=str(answer["error"])))
+                    continue
+                intents = tuple((str(n), Decimal(str(c))) for n, c in answer.get("intents", ()))
+                entities = {
+                    str(name): tuple((str(v), Decimal(str(c))) for v, c in found)
+                    for name, found in (answer.get("entities") or {}).items()
+                }
+                responses[uuid].append(ClassifierCall(url, 200, classification=Classification(intents, entities)))
+        return cls(classifiers, responses)
+
+    def find(self, uuid: str) -> ClassifierInfo | None:
+        return self._classifiers.get(uuid)
+
+    def classify(self, uuid: str, text: str) -> ClassifierCall:
+        self.calls.append((uuid, text))
+        queue = self._responses.get(uuid)
+        if not queue:
+            return ClassifierCall(f"https://classifier.example/{uuid}", error="unable to connect to server")
+        return queue.pop(0)

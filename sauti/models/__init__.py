@@ -1,7 +1,9 @@
 """Tables only, one module per aggregate. Importing this package registers every table on ``Base.metadata``."""
 
+from sauti.models.archive import Archive
 from sauti.models.campaign import Campaign, CampaignEvent, CampaignFire
 from sauti.models.channel import Channel, ChannelLog
+from sauti.models.classifier import Classifier
 from sauti.models.composing import AutoReply, MessageSignature, MessageTemplate
 from sauti.models.contact import (
     BlockedNumber,
@@ -26,6 +28,7 @@ from sauti.models.workspace import APIToken, Membership, User, Workspace
 
 __all__ = [
     "APIToken",
+    "Archive",
     "AutoReply",
     "BlockedNumber",
     "Broadcast",
@@ -34,6 +37,7 @@ __all__ = [
     "CampaignFire",
     "Channel",
     "ChannelLog",
+    "Classifier",
     "Contact",
     "ContactField",
     "ContactGroup",

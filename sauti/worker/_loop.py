@@ -18,7 +18,7 @@ from sauti.kit import clock
 from sauti.kit import http as provider_http
 from sauti.models import Worker as WorkerRow
 from sauti.settings import Settings
-from sauti.worker import campaigns, flows, outbox, pacing, recovery, scheduler, webhooks
+from sauti.worker import archives, campaigns, flows, outbox, pacing, recovery, scheduler, webhooks
 
 log = logging.getLogger("sauti.worker")
 
@@ -48,6 +48,7 @@ class Worker:
         self._last_recover = 0.0
         self.dialect = ""
         self._hooks: asyncio.Task[int] | None = None  # the background round of web hook deliveries (tick)
+        self._last_archive_plan: float | None = None  # when this worker last planned due archives
 
     async def heartbeat(self, force: bool = False) -> None:
         if not force and time.monotonic() - self._last_beat < self.HEARTBEAT_EVERY:
@@ -76,7 +77,18 @@ class Worker:
             "webhooks": lambda: webhooks.deliver_due(self),
             "campaign_events": lambda: campaigns.schedule_events(self.sessionmaker, self.dialect, self.id),
             "campaign_fires": lambda: campaigns.fire_due(self.sessionmaker, self.dialect, self.id),
+            "archives": lambda: archives.run_round(
+                self.sessionmaker, self.dialect, self.id, self.settings, self._archive_plan_due()
+            ),
         }
+
+    def _archive_plan_due(self) -> bool:
+        """Whether this round plans archives too (every ``archive_plan_every`` seconds; the first round does)."""
+        now = time.monotonic()
+        if self._last_archive_plan is not None and now - self._last_archive_plan < self.settings.archive_plan_every:
+            return False
+        self._last_archive_plan = now
+        return True
 
     async def recover_if_due(self) -> None:
         if time.monotonic() - self._last_recover >= self.RECOVER_EVERY:

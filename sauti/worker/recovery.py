@@ -25,13 +25,14 @@ IN_DOUBT = "worker stopped while the provider call was in flight; not sent again
 
 
 def kinds() -> Sequence[claims.Kind]:
+    from sauti.worker.archives import ARCHIVES
     from sauti.worker.campaigns import EVENTS, FIRES
     from sauti.worker.flows import FLOW_STARTS, FLOW_TIMERS
     from sauti.worker.outbox import OUTBOX
     from sauti.worker.scheduler import BROADCASTS
     from sauti.worker.webhooks import WEBHOOKS
 
-    return (OUTBOX, BROADCASTS, WEBHOOKS, FLOW_STARTS, FLOW_TIMERS, EVENTS, FIRES)
+    return (OUTBOX, BROADCASTS, WEBHOOKS, FLOW_STARTS, FLOW_TIMERS, EVENTS, FIRES, ARCHIVES)
 
 
 async def recover(sessionmaker: async_sessionmaker[AsyncSession], own_id: str, stale_after: float) -> int:

@@ -7,6 +7,7 @@ without its tenancy cases.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -15,9 +16,12 @@ from sqlalchemy import inspect, select
 
 from sauti.api.rapidpro.router import ENDPOINTS
 from sauti.api.textus import router as textus_router
+from sauti.domain.classifiers import service as classifiers
 from sauti.domain.flows import triggers as flow_triggers
 from sauti.domain.resthooks import service as resthooks
+from sauti.kit import clock
 from sauti.models import (
+    Archive,
     AutoReply,
     BlockedNumber,
     Broadcast,
@@ -25,6 +29,7 @@ from sauti.models import (
     CampaignEvent,
     CampaignFire,
     Channel,
+    Classifier,
     Contact,
     ContactField,
     ContactGroup,
@@ -252,6 +257,11 @@ CASES = [
     Case("campaign_events", "DELETE", "/api/v2/campaign_events.json?uuid={event}", None, 404),
     Case("flows", "GET", "/api/v2/flows.json"),
     Case("flows", "GET", "/api/v2/flows.json?uuid={flow}"),
+    Case("archives", "GET", "/api/v2/archives.json"),
+    Case("archives", "GET", "/api/v2/archives.json?type=message&period=daily"),
+    Case("archives", "GET", "/api/v2/archives/{archive}.jsonl.gz", status=404),
+    Case("classifiers", "GET", "/api/v2/classifiers.json"),
+    Case("classifiers", "GET", "/api/v2/classifiers.json?uuid={classifier}"),
     Case("runs", "GET", "/api/v2/runs.json"),
     Case("runs", "GET", "/api/v2/runs.json?uuid={run}"),
     Case("runs", "GET", "/api/v2/runs.json?id={run_id}"),
@@ -286,7 +296,7 @@ CASES = [
 A_TABLES = (
     Contact, ContactURN, ContactField, ContactGroup, Global, Membership, Label, Message, Media, Channel, Broadcast,
     ContactTag, OptOut, BlockedNumber, AutoReply, MessageSignature, MessageTemplate, WebHook, WebhookDelivery,
-    Campaign, CampaignEvent, CampaignFire,
+    Campaign, CampaignEvent, CampaignFire, Classifier, Archive,
     Flow, FlowSession, FlowRun, FlowStart, FlowTrigger, FlowDependency,
     Resthook, ResthookSubscriber, ResthookEvent, SigningKey,
 )  # fmt: skip
@@ -404,8 +414,33 @@ async def secrets(
     )
     assert resp.status_code == 201, resp.text
     subscriber = resp.json()
+    async with db() as session:
+        ws_a = await session.get(Workspace, tenant.workspace.id)
+        assert ws_a is not None
+        classifier = await classifiers.add(
+            session, ws_a, classifier_type="wit", name="Secret Classifier", token="TopSecretToken", intents=["x"]
+        )
+        await session.flush()
+        archive = Archive(
+            uuid=clock.new_uuid(),
+            workspace_id=ws_a.id,
+            archive_type="message",
+            period="daily",
+            start_date=date(2026, 1, 1),
+            status="ready",
+            record_count=1,
+            size=20,
+            hash="5ec2e75ec2e75ec2e75ec2e75ec2e700",
+            path=f"archives/{ws_a.uuid}/secret.jsonl.gz",
+            created_on=clock.now(),
+            modified_on=clock.now(),
+        )
+        session.add(archive)
+        await session.commit()
     return {
         "subscriber_id": str(subscriber["id"]),
+        "archive": archive.uuid,
+        "classifier": classifier.uuid,
         "campaign": campaign["uuid"],
         "event": event["uuid"],
         "b_campaign": b_campaign["uuid"],
@@ -473,6 +508,11 @@ async def test_workspace_b_cannot_touch_a(
             secrets["broadcast"],
             secrets["campaign"],
             secrets["event"],
+            secrets["classifier"],
+            secrets["archive"],
+            "5ec2e75ec2e75ec2e75ec2e75ec2e700",
+            "Secret Classifier",
+            "TopSecretToken",
             "Secret Campaign",
             "Secret event text",
             secrets["flow"],

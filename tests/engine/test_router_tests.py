@@ -66,8 +66,8 @@ MATCH_TYPES: dict[str, str] = {
 }
 """The type of a true result's ``match`` (text for every test not listed)."""
 
-NEVER_MATCH = frozenset({"has_intent", "has_top_intent", "has_state", "has_district", "has_ward"})
-"""Tests that can't match in Sauti today (no classifier results, no location data)."""
+NEVER_MATCH = frozenset({"has_state", "has_district", "has_ward"})
+"""Tests that can't match in Sauti today (no location data)."""
 
 
 def _read(path: Path) -> Any:

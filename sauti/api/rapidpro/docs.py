@@ -85,9 +85,15 @@ def endpoint_page(ep: Endpoint, brand: str) -> str:
     if ep.result is not None:
         rows = [(name, prop.get("description", "")) for name, prop in _properties(ep.result).items()]
         sections.append("<section><h3>Returned object</h3>" + _table(rows, ("field", "meaning")) + "</section>")
+    paging = (
+        "This list is paged by <code>limit</code> and <code>offset</code>: follow <code>next</code> until it is "
+        "null; <code>count</code> says how many match."
+        if ep.paging == "offset"
+        else "Lists are paged by cursor: follow <code>next</code> until it is null."
+    )
     sections.append(
         "<section><h3>Authentication</h3><p>Send <code>Authorization: Token &lt;your token&gt;</code>. "
-        "Lists are paged by cursor: follow <code>next</code> until it is null.</p></section>"
+        f"{paging}</p></section>"
     )
     return _page(f"{brand} API v2: {ep.name}", brand, "".join(sections))
 

@@ -98,6 +98,7 @@ class Endpoint:
     result: type[BaseModel] | None = None  # the object it returns: its fields feed the docs page and OpenAPI
     listed: bool = True  # in the root listing, the root page and the OpenAPI document
     in_root: bool = True  # false: documented and in OpenAPI, but left out of the root listing (definitions)
+    paging: str = "cursor"  # how its list is paged: "cursor", or "offset" (limit and offset: archives)
 
     def method(self, verb: str, doc: Doc) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:

@@ -16,10 +16,12 @@ from sauti.api import routes as mounting
 from sauti.api.explorer import DOCUMENTS
 from sauti.api.explorer import page as explorer_page
 from sauti.api.rapidpro import (
+    archives,
     broadcasts,
     campaign_events,
     campaigns,
     channels,
+    classifiers,
     contact_actions,
     contacts,
     definitions,
@@ -47,10 +49,12 @@ from sauti.api.throttle import Throttle
 
 # root listing order follows the dialect; endpoints of later issues are added here as they land
 ENDPOINTS: list[Endpoint] = [
+    archives.endpoint,
     broadcasts.endpoint,
     campaigns.endpoint,
     campaign_events.endpoint,
     channels.endpoint,
+    classifiers.endpoint,
     messages.endpoint,
     contacts.endpoint,
     contact_actions.endpoint,
@@ -73,7 +77,8 @@ ENDPOINTS: list[Endpoint] = [
 ]
 
 ROOT_ORDER = (
-    "archives broadcasts campaigns campaign_events channels contacts contact_actions fields flow_starts flows "
+    "archives broadcasts campaigns campaign_events channels classifiers contacts contact_actions fields flow_starts "
+    "flows "
     "globals groups labels media messages message_actions resthooks resthook_events resthook_subscribers runs "
     "tickets ticket_actions topics users workspace"
 ).split()
@@ -130,6 +135,10 @@ def mount(app: FastAPI, brand: str, throttle: Throttle) -> None:
         base = str(request.base_url).rstrip("/")
         return JSONResponse({name: f"{base}/api/v2/{name}" for name in ROOT_ORDER if name in known})
 
+    # an archive's file: behind the API's own checks (its token), not a public link
+    archive_file = "/api/v2/archives/{uuid}.jsonl.gz"
+    mounting.add(router, archive_file, _api_handler(archives.download, "GET"), methods=["GET"])
+    mounting.add(router, archive_file, _api_handler(archives.download, None), methods=list(ALL_METHODS[1:]))
     mounting.add(router, "/api/v2/", root, methods=list(ALL_METHODS))
     mounting.add(router, "/api/v2/.json", root_json, methods=["GET"])
 

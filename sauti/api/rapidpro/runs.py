@@ -128,6 +128,17 @@ def render(run: Any, page: queries.RunPage, ws: Workspace, paths: bool) -> dict[
     }
 
 
+async def render_page(session: AsyncSession, ws: Workspace, rows: Sequence[Any], paths: bool) -> list[dict[str, Any]]:
+    """A page of runs as the endpoint renders them, in at most four queries (``load_run_page``)."""
+    page = await queries.load_run_page(session, rows)
+    return [render(r, page, ws, paths) for r in rows]
+
+
+async def render_many(session: AsyncSession, ws: Workspace, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Runs with their paths, as ``runs.json`` lists them by default (archives write these)."""
+    return await render_page(session, ws, rows, True)
+
+
 @endpoint.method(
     "GET",
     Doc(
@@ -153,8 +164,7 @@ async def get(ctx: Ctx) -> Response:
     paths = (params.value(req, "paths") or "true").strip().lower() not in ("false", "0", "no", "n")
 
     async def serialize(session: AsyncSession, ws: Workspace, rows: Sequence[Any]) -> list[dict[str, Any]]:
-        page = await queries.load_run_page(session, rows)
-        return [render(r, page, ws, paths) for r in rows]
+        return await render_page(session, ws, rows, paths)
 
     async def build() -> Any:
         wanted = queries.RunFilter(

@@ -4,7 +4,8 @@ One :class:`Assets` serves one start or resume (or one batch of starts of the sa
 saved definition and kept (:func:`definition`): reading a definition costs more than the rest of a sprint. The
 flows given are loaded with every flow they enter or start, transitively, so subflows are there when the engine
 looks for them. Labels and globals are only loaded when one of the flows can use them (an ``add_input_labels``
-action; the word ``globals`` anywhere in its definition).
+action; the word ``globals`` anywhere in its definition), and the workspace's classifiers (with their tokens, for
+the classifier service, never for the engine) only for flows with a ``call_classifier`` action.
 
 What is read is kept per process, per workspace, under the workspace's assets version (``db/versioning.py``
 moves it with every write to these rows): an inbound message that resumes a session reads no flow, field, group
@@ -25,8 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.db import versioning
 from sauti.domain.channels import queries as channel_queries
+from sauti.domain.classifiers import queries as classifier_queries
 from sauti.domain.fields import queries as field_queries
 from sauti.domain.flows import queries
+from sauti.domain.flows.classifiers import Snapshot, snapshot
 from sauti.domain.groups import queries as group_queries
 from sauti.domain.scope import scoped
 from sauti.engine.assets import Assets, ChannelAsset, FieldAsset, GlobalAsset, GroupAsset, LabelAsset
@@ -57,6 +60,7 @@ class _Read:
     subflows: frozenset[str]  # the flows it enters or starts
     labels: bool  # it labels messages (add_input_labels)
     globals: bool  # its templates may read globals
+    classifiers: bool  # it calls classifiers (call_classifier)
 
 
 _READ: dict[tuple[str, bytes], _Read] = {}
@@ -72,7 +76,9 @@ def _reading(row: Flow) -> _Read:
             _READ.clear()
         flow = read_flow(row.definition)
         subflows = frozenset(d.uuid for d in inspect_flow(flow).dependencies if d.type == "flow" and d.uuid is not None)
-        found = _READ[key] = _Read(flow, subflows, b'"add_input_labels"' in raw, b"globals" in raw)
+        found = _READ[key] = _Read(
+            flow, subflows, b'"add_input_labels"' in raw, b"globals" in raw, b'"call_classifier"' in raw
+        )
     return found
 
 
@@ -115,6 +121,7 @@ class Loaded:
     flow_ids: dict[str, int]
     fields: list[FieldKey]  # the user fields (the engine contacts' values are keyed by them)
     channels: list[Sender]  # the channels that can send, oldest first (routing replies)
+    classifiers: list[Snapshot] = field(default_factory=list)  # for flows that call classifiers, with tokens
 
 
 @dataclass
@@ -130,6 +137,7 @@ class _Snapshot:
     flows: dict[str, tuple[int, _Read]] = field(default_factory=dict)  # uuid: (row id, reading), found so far
     labels: list[LabelAsset] | None = None  # read when a flow first needs them
     globals: list[GlobalAsset] | None = None
+    classifiers: list[Snapshot] | None = None  # read when a flow first calls one
     built: dict[tuple[frozenset[str], Environment], Loaded] = field(default_factory=dict)
 
 
@@ -235,7 +243,12 @@ async def _build(session: AsyncSession, workspace: Workspace, snap: _Snapshot, u
         channels=snap.channels,
         globals=snap.globals if any(r.globals for r in readings) and snap.globals else [],
     )
-    made = Loaded(env, assets, {u: snap.flows[u][0] for u in names}, snap.field_keys, snap.senders)
+    classifiers: list[Snapshot] = []
+    if any(r.classifiers for r in readings):  # read only for flows that call one (most flows don't)
+        if snap.classifiers is None:
+            snap.classifiers = [snapshot(c) for c in await classifier_queries.active(session, workspace)]
+        classifiers = snap.classifiers
+    made = Loaded(env, assets, {u: snap.flows[u][0] for u in names}, snap.field_keys, snap.senders, classifiers)
     if keep:
         if len(snap.built) >= _KEEP_BUILT:
             snap.built.clear()

@@ -36,6 +36,7 @@ from sauti.db import bulk
 from sauti.db.base import table_of
 from sauti.domain.flows import apply, queries
 from sauti.domain.flows import assets as flow_assets
+from sauti.domain.flows import classifiers as flow_classifiers
 from sauti.domain.flows import webhooks as flow_webhooks
 from sauti.domain.flows.contacts import Person, people
 from sauti.domain.messages.send import Sender
@@ -58,12 +59,20 @@ def _random() -> Decimal:
     return Decimal(random.randrange(10**9)) / Decimal(10**9)
 
 
-def services(resthooks: resthook_calls.Calls | None = None) -> Services:
+def services(
+    resthooks: resthook_calls.Calls | None = None, classifiers: Sequence[flow_classifiers.Snapshot] = ()
+) -> Services:
     """The engine's services: Sauti's clock and UUIDs (swappable in tests), real randomness, real webhook calls
-    (``webhooks.py``: a sprint that may call one runs in a thread) and, when the flows call resthooks, the
-    workspace's loaded resthooks (``domain/resthooks/deliveries.py``)."""
+    (``webhooks.py``: a sprint that may call one runs in a thread), when the flows call resthooks, the
+    workspace's loaded resthooks (``domain/resthooks/deliveries.py``), and the workspace's classifiers
+    (``classifiers.py``, for flows that call one)."""
     return Services(
-        now=clock.now, new_uuid=clock.new_uuid, random=_random, webhook=flow_webhooks.service(), resthooks=resthooks
+        now=clock.now,
+        new_uuid=clock.new_uuid,
+        random=_random,
+        webhook=flow_webhooks.service(),
+        resthooks=resthooks,
+        classifier=flow_classifiers.service(classifiers),
     )
 
 
@@ -507,7 +516,13 @@ async def start_with_input(
     for contact in rows:
         person = found[contact.id]
         es, sprint = await flow_webhooks.sprint(
-            threaded, engine.start, loaded.env, loaded.assets, person.contact, parsed, services(hooks)
+            threaded,
+            engine.start,
+            loaded.env,
+            loaded.assets,
+            person.contact,
+            parsed,
+            services(hooks, loaded.classifiers),
         )
         sprints.append(Sprinted(contact, None, es, sprint, person))
     saved = await persist_many(
@@ -562,7 +577,7 @@ async def resume_session(
             person.contact,
             es,
             parsed,
-            services(hooks),
+            services(hooks, loaded.classifiers),
         )
     except engine.SessionError:
         return False

@@ -147,14 +147,15 @@ def service() -> HttpWebhooks:
     return HttpWebhooks(_current())
 
 
+# actions whose service makes an HTTP call
+BLOCKING_ACTIONS: Final = frozenset({"call_webhook", "call_resthook", "call_classifier"})
+
+
 def may_call(assets: Assets) -> bool:
-    """Whether a sprint over these assets may call a webhook (one of its flows has a ``call_webhook`` or a
-    ``call_resthook``)."""
+    """Whether a sprint over these assets may make an HTTP call (one of its flows has a ``call_webhook``, a
+    ``call_resthook`` or a ``call_classifier``, whose services call through the outbound service)."""
     nodes = (node for flow in assets.flows.values() for node in flow.nodes)
-    return any(action.TYPE in CALLING for node in nodes for action in node.actions)
-
-
-CALLING: Final = frozenset({"call_webhook", "call_resthook"})
+    return any(action.TYPE in BLOCKING_ACTIONS for node in nodes for action in node.actions)
 
 
 async def sprint(threaded: bool, run: Callable[..., T], *args: Any) -> T:

@@ -5,8 +5,12 @@ the classifier tests ``has_intent`` and ``has_top_intent``, and the location tes
 What Sauti can't answer, and how those tests behave so that a flow using them still reads and runs:
 
 - ``has_intent`` / ``has_top_intent`` (``operand`` a classifier result, then intent name and minimum
-  confidence): NLU classification was removed from goflow and these tests always return the false result
-  there. Sauti does the same, after checking and converting their arguments (object, text, number).
+  confidence) read the classification a ``call_classifier`` saved as the result's ``extra``: ``has_intent``
+  matches when any intent has the name (case-insensitive) with at least the confidence, ``has_top_intent``
+  only when the best one does. The match is the intent's name and ``extra`` the best value of each entity
+  (``@results.intent.extra.date``...). A result without a classification never matches. DECISION: goflow, which
+  no longer calls classifiers, always answers false; Sauti calls Wit.ai classifiers, so these tests answer from
+  the classification (pinned by the cases in ``router_tests/contact.json``).
 - ``has_state``, ``has_district``, ``has_ward`` need a location hierarchy (country > state > district > ward,
   with aliases and fuzzy name matching) that Sauti doesn't hold. They return goflow's error for an environment
   without locations, ``can't find locations in environment which is not location enabled``, which the router
@@ -18,6 +22,8 @@ What Sauti can't answer, and how those tests behave so that a flow using them st
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, Final
 
 import phonenumbers
@@ -28,7 +34,7 @@ from sauti.engine.excellent.functions.base import array_arg, number_arg, object_
 from sauti.engine.excellent.functions.text import GO_SPACE
 from sauti.engine.excellent.jsonvalues import to_json
 from sauti.engine.excellent.runtime import Eval
-from sauti.engine.excellent.types import Value, XError, XText
+from sauti.engine.excellent.types import Value, XError, XObject, XText
 
 __all__ = [
     "LOCATIONS_ERROR",
@@ -213,23 +219,63 @@ def has_error(ev: Eval, operand: Value) -> Value:
 # ----------------------------------------------------------------------------------------------- unsupported
 
 
+def _confidence(value: Any) -> Decimal | None:
+    """A confidence as saved: a number, or a decimal text (how ``call_classifier`` stores them)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | Decimal):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip())
+        except ArithmeticError:
+            return None
+    return None
+
+
+def _classification(operand: Value) -> tuple[list[tuple[str, Decimal]], dict[str, str]]:
+    """The intents (best first, as saved) and each entity's best value of a classifier result."""
+    data = to_json(object_arg(operand))
+    extra = data.get("extra") if isinstance(data, dict) else None
+    if not isinstance(extra, dict):
+        return [], {}
+    intents: list[tuple[str, Decimal]] = []
+    for item in extra.get("intents") or ():
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            confidence = _confidence(item.get("confidence"))
+            if confidence is not None:
+                intents.append((item["name"], confidence))
+    entities: dict[str, str] = {}
+    found = extra.get("entities")
+    for name, values in found.items() if isinstance(found, dict) else ():
+        if isinstance(values, list) and values and isinstance(values[0], dict) and "value" in values[0]:
+            entities[str(name)] = str(values[0]["value"])
+    return intents, entities
+
+
+def _intent_result(
+    intents: Sequence[tuple[str, Decimal]], entities: dict[str, str], name: str, minimum: Decimal
+) -> Value:
+    wanted = name.strip().lower()
+    for intent, confidence in intents:
+        if intent.lower() == wanted and confidence >= minimum:
+            extra = XObject({k: XText(v) for k, v in entities.items()})
+            return true_result(XText(intent), extra)
+    return FALSE_RESULT
+
+
 @case_test("has_intent", 3, 3)
 def has_intent(ev: Eval, operand: Value, name: Value, confidence: Value) -> Value:
-    """Always false (see the module docstring), once the classifier result, intent name and confidence
-    convert."""
-    object_arg(operand)
-    text_arg(name)
-    number_arg(confidence)
-    return FALSE_RESULT
+    """True when the classifier result has an intent called ``name`` with at least ``confidence``."""
+    intents, entities = _classification(operand)
+    return _intent_result(intents, entities, text_arg(name), number_arg(confidence))
 
 
 @case_test("has_top_intent", 3, 3)
 def has_top_intent(ev: Eval, operand: Value, name: Value, confidence: Value) -> Value:
-    """Always false, as :func:`has_intent`."""
-    object_arg(operand)
-    text_arg(name)
-    number_arg(confidence)
-    return FALSE_RESULT
+    """True when the classifier result's best intent is called ``name`` with at least ``confidence``."""
+    intents, entities = _classification(operand)
+    return _intent_result(intents[:1], entities, text_arg(name), number_arg(confidence))
 
 
 @case_test("has_state", 1, 1)

@@ -194,9 +194,9 @@ async def test_docs_pages_and_root(anon_client: httpx.AsyncClient) -> None:
     assert listing.status_code == 200
     assert listing.json()["contacts"] == "http://testserver/api/v2/contacts"
     assert list(listing.json()) == [
-        "broadcasts", "campaigns", "campaign_events", "channels", "contacts", "contact_actions", "fields",
-        "flow_starts", "flows", "globals", "groups", "labels", "media", "messages", "message_actions", "resthooks",
-        "resthook_events", "resthook_subscribers", "runs", "users", "workspace",
+        "archives", "broadcasts", "campaigns", "campaign_events", "channels", "classifiers", "contacts",
+        "contact_actions", "fields", "flow_starts", "flows", "globals", "groups", "labels", "media", "messages",
+        "message_actions", "resthooks", "resthook_events", "resthook_subscribers", "runs", "users", "workspace",
     ]  # fmt: skip
     # /api/ is the TextUs dialect's root now; it points to this one
     textus_root = await anon_client.get("/api/")

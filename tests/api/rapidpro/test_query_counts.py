@@ -3,13 +3,16 @@ many related rows its objects have: the count is pinned here, so an N+1 fails a 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select, update
 
-from sauti.models import Contact, FlowStart, Message
+from sauti.domain.classifiers import service as classifiers
+from sauti.kit import clock
+from sauti.models import Archive, Contact, FlowStart, Message
 from tests.api.rapidpro.flow_helpers import add_flow, add_run, contact_id, registration, variant
 from tests.api.rapidpro.helpers import create_contact, create_field, create_group
 from tests.conftest import Backend, Tenant, add_channel
@@ -19,8 +22,10 @@ pytestmark = pytest.mark.usefixtures("app")
 
 # statements per list request: authentication (1), the page (1), and what each endpoint loads for its page
 EXPECTED = {
+    "archives": 3,  # + the count (limit/offset pages say how many match)
     "broadcasts": 4,  # + contacts, groups named by the page
     "channels": 2,
+    "classifiers": 2,
     "contacts": 8,  # + fields, URNs, groups, values, notes, the flows contacts are in
     "fields": 5,  # + the smart groups, the flows and the campaign events that use fields
     "flows": 2,
@@ -46,6 +51,25 @@ async def _seed(client: httpx.AsyncClient, backend: Backend, tenant: Tenant) -> 
 
         ws = await session.get(Workspace, tenant.workspace.id)
         assert ws is not None
+        for day in (1, 2, 3):
+            session.add(
+                Archive(
+                    uuid=clock.new_uuid(),
+                    workspace_id=ws.id,
+                    archive_type="message",
+                    period="daily",
+                    start_date=date(2026, 1, day),
+                    status="ready",
+                    record_count=2,
+                    size=40,
+                    hash="0" * 32,
+                    path=f"archives/{ws.uuid}/{day}.jsonl.gz",
+                    created_on=clock.now(),
+                    modified_on=clock.now(),
+                )
+            )
+        for name in ("Booking", "Support"):
+            await classifiers.add(session, ws, classifier_type="wit", name=name, token="t", intents=["a", "b"])
         for email, role in (("ed@nyaruka.com", "editor"), ("ag@nyaruka.com", "agent")):
             user = await ws_service.create_user(session, email=email, first_name="E", last_name="D")
             await ws_service.grant_role(session, ws, user, role)

@@ -1,7 +1,7 @@
 """assets version: a counter on each workspace, moved whenever what the flow engine reads of it changes
 
 Revision ID: 0014_assets_version
-Revises: 0011_resthooks
+Revises: 0013_classifiers_archives
 Create Date: 2026-12-02 04:10:00
 
 Every process keeps the engine's view of a workspace (its flows as read, fields, groups, labels, sending
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_assets_version"
-down_revision = "0011_resthooks"
+down_revision = "0013_classifiers_archives"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Archives of old messages and runs."""

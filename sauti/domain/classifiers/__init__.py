@@ -1,0 +1,1 @@
+"""NLU classifiers of a workspace."""
