@@ -20,6 +20,7 @@ from sauti.models.flow_dependency import FlowDependency
 from sauti.models.flow_webhook import FlowWebhookCall
 from sauti.models.globals import Global
 from sauti.models.message import Broadcast, Label, Media, Message, MessageLabel, Worker
+from sauti.models.ticket import Ticket, TicketEvent, Topic, TopicTicketCount
 from sauti.models.webhook import WebHook, WebhookAttempt, WebhookDelivery
 from sauti.models.workspace import APIToken, Membership, User, Workspace
 
@@ -58,6 +59,10 @@ __all__ = [
     "MessageSignature",
     "MessageTemplate",
     "OptOut",
+    "Ticket",
+    "TicketEvent",
+    "Topic",
+    "TopicTicketCount",
     "User",
     "WebHook",
     "WebhookAttempt",

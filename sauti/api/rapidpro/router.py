@@ -33,6 +33,9 @@ from sauti.api.rapidpro import (
     message_actions,
     messages,
     runs,
+    ticket_actions,
+    tickets,
+    topics,
     users,
     workspace,
 )
@@ -64,6 +67,9 @@ ENDPOINTS: list[Endpoint] = [
     flow_starts.endpoint,
     runs.endpoint,
     definitions.endpoint,
+    tickets.endpoint,
+    ticket_actions.endpoint,
+    topics.endpoint,
 ]
 
 ROOT_ORDER = (
