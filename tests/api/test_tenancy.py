@@ -47,6 +47,10 @@ from sauti.models import (
     MessageSignature,
     MessageTemplate,
     OptOut,
+    Ticket,
+    TicketEvent,
+    Topic,
+    TopicTicketCount,
     WebHook,
     WebhookDelivery,
     Workspace,
@@ -54,6 +58,7 @@ from sauti.models import (
 from tests.api.rapidpro.flow_helpers import add_flow, add_run, variant
 from tests.api.rapidpro.helpers import create_contact, create_field, create_group
 from tests.api.rapidpro.test_message_actions import make_message
+from tests.api.rapidpro.ticket_helpers import open_ticket
 from tests.api.textus import tenancy as textus_tenancy
 from tests.conftest import Backend, Tenant, add_channel
 
@@ -261,6 +266,34 @@ CASES = [
     Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{b_flow}", "contacts": [SECRET_URN]}, 400),
     Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{b_flow}", "groups": ["Secret Group"]}, 400),
     Case("flow_starts", "POST", "/api/v2/flow_starts.json", {"flow": "{b_flow}", "groups": ["{group}"]}, 400),
+    Case("topics", "GET", "/api/v2/topics.json"),
+    Case("topics", "POST", "/api/v2/topics.json?uuid={topic}", {"name": "Hacked"}, 404),
+    Case("topics", "POST", "/api/v2/topics.json", {"name": "Secret Topic"}, 201),
+    Case("tickets", "GET", "/api/v2/tickets.json"),
+    Case("tickets", "GET", "/api/v2/tickets.json?uuid={ticket}"),
+    Case("tickets", "GET", "/api/v2/tickets.json?contact={contact}"),
+    Case("ticket_actions", "POST", "/api/v2/ticket_actions.json", {"tickets": ["{ticket}"], "action": "close"}, 400),
+    Case(
+        "ticket_actions",
+        "POST",
+        "/api/v2/ticket_actions.json",
+        {"tickets": ["{ticket}"], "action": "add_note", "note": "hacked"},
+        400,
+    ),
+    Case(
+        "ticket_actions",
+        "POST",
+        "/api/v2/ticket_actions.json",
+        {"tickets": ["{b_ticket}"], "action": "change_topic", "topic": "{topic}"},
+        400,
+    ),
+    Case(
+        "ticket_actions",
+        "POST",
+        "/api/v2/ticket_actions.json",
+        {"tickets": ["{b_ticket}"], "action": "assign", "assignee": "admin@nyaruka.com"},
+        400,
+    ),
 ]
 
 A_TABLES = (
@@ -268,6 +301,7 @@ A_TABLES = (
     ContactTag, OptOut, BlockedNumber, AutoReply, MessageSignature, MessageTemplate, WebHook, WebhookDelivery,
     Campaign, CampaignEvent, CampaignFire,
     Flow, FlowSession, FlowRun, FlowStart, FlowTrigger, FlowDependency,
+    Topic, TopicTicketCount, Ticket, TicketEvent,
 )  # fmt: skip
 A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote, MessageLabel)
 
@@ -370,7 +404,14 @@ async def secrets(
     resp = await client.post("/api/v2/flow_starts.json", json={"flow": flow.uuid, "contacts": [contact["uuid"]]})
     assert resp.status_code == 201, resp.text
     start = resp.json()
+    topic = (await client.post("/api/v2/topics.json", json={"name": "Secret Topic"})).json()
+    ticket = await open_ticket(db, tenant.workspace.id, contact["uuid"], topic_uuid=topic["uuid"])
+    b_ticket = await open_ticket(db, other.workspace.id, b_contact["uuid"])
+    assert ticket is not None and b_ticket is not None
     return {
+        "topic": topic["uuid"],
+        "ticket": ticket.uuid,
+        "b_ticket": b_ticket.uuid,
         "campaign": campaign["uuid"],
         "event": event["uuid"],
         "b_campaign": b_campaign["uuid"],
@@ -443,6 +484,9 @@ async def test_workspace_b_cannot_touch_a(
             secrets["flow"],
             secrets["run"],
             secrets["start"],
+            secrets["topic"],
+            secrets["ticket"],
+            "Secret Topic",
             "Secret Flow",
             "secretword",
             "Secret Channel",
