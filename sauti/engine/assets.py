@@ -10,7 +10,8 @@ looks anything up elsewhere. JSON, for case files and the simulator::
      "channels": [{"uuid": "...", "name": "SMS", "address": "+254700000000", "schemes": ["tel"],
                    "roles": ["send", "receive"], "country": "KE"}],
      "globals": [{"key": "org_name", "name": "Org Name", "value": "Sauti"}],
-     "topics": [{"uuid": "...", "name": "General", "system": true}], "users": [{"uuid": "...", "name": "Bob", "email": "..."}]}
+     "topics": [{"uuid": "...", "name": "General", "system": true}],
+     "users": [{"uuid": "...", "name": "Bob", "email": "..."}]}
 
 Flows are read with :func:`sauti.engine.definition.read_flow` (migrated to the current spec). A group with a
 ``query`` is a smart group: its membership is the query evaluated against the contact (only active contacts
