@@ -3,8 +3,8 @@
 One :class:`Assets` serves one start or resume (or one batch of starts of the same flow). Flows are read once per
 saved definition and kept (:func:`definition`): reading a definition costs more than the rest of a sprint. The
 flows given are loaded with every flow they enter or start, transitively, so subflows are there when the engine
-looks for them. Labels and globals are only loaded when one of the flows can use them (an ``add_input_labels``
-action; the word ``globals`` anywhere in its definition).
+looks for them. Labels, globals, ticket topics and users are only loaded when one of the flows can use them (an
+``add_input_labels`` action; the word ``globals`` anywhere in its definition; an ``open_ticket`` action).
 """
 
 from __future__ import annotations
@@ -22,11 +22,20 @@ from sauti.domain.fields import queries as field_queries
 from sauti.domain.flows import queries
 from sauti.domain.groups import queries as group_queries
 from sauti.domain.scope import scoped
-from sauti.engine.assets import Assets, ChannelAsset, FieldAsset, GlobalAsset, GroupAsset, LabelAsset
+from sauti.engine.assets import (
+    Assets,
+    ChannelAsset,
+    FieldAsset,
+    GlobalAsset,
+    GroupAsset,
+    LabelAsset,
+    TopicAsset,
+    UserAsset,
+)
 from sauti.engine.definition import Flow as Definition
 from sauti.engine.definition import inspect_flow, read_flow
 from sauti.engine.env import Environment
-from sauti.models import Channel, ContactField, Flow, Global, Label, Workspace
+from sauti.models import Channel, ContactField, Flow, Global, Label, Topic, Workspace
 
 DATE_FORMATS: Final = {"day_first": "DD-MM-YYYY", "month_first": "MM-DD-YYYY", "year_first": "YYYY-MM-DD"}
 
@@ -50,6 +59,7 @@ class _Read:
     subflows: frozenset[str]  # the flows it enters or starts
     labels: bool  # it labels messages (add_input_labels)
     globals: bool  # its templates may read globals
+    tickets: bool  # it opens tickets (open_ticket)
 
 
 _READ: dict[tuple[str, bytes], _Read] = {}
@@ -65,7 +75,9 @@ def _reading(row: Flow) -> _Read:
             _READ.clear()
         flow = read_flow(row.definition)
         subflows = frozenset(d.uuid for d in inspect_flow(flow).dependencies if d.type == "flow" and d.uuid is not None)
-        found = _READ[key] = _Read(flow, subflows, b'"add_input_labels"' in raw, b"globals" in raw)
+        found = _READ[key] = _Read(
+            flow, subflows, b'"add_input_labels"' in raw, b"globals" in raw, b'"open_ticket"' in raw
+        )
     return found
 
 
@@ -122,6 +134,18 @@ async def load(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow
     globals_: Iterable[Global] = ()
     if any(r.globals for r in readings):
         globals_ = (await session.execute(scoped(Global, workspace).where(Global.is_active))).scalars()
+    topics: list[TopicAsset] = []
+    users: list[UserAsset] = []
+    if any(r.tickets for r in readings):
+        from sauti.domain.tickets import queries as ticket_queries
+        from sauti.domain.topics import queries as topic_queries
+
+        rows_t = await session.execute(topic_queries.listing(workspace).order_by(Topic.id))
+        topics = [TopicAsset(t.uuid, t.name, t.is_default) for t in rows_t.scalars()]
+        users = [
+            UserAsset(u.uuid, f"{u.first_name or ''} {u.last_name or ''}".strip(), u.email)
+            for u in await ticket_queries.members(session, workspace)
+        ]
     assets = Assets.build(
         env,
         flows=[r.flow for r in readings],
@@ -130,5 +154,7 @@ async def load(session: AsyncSession, workspace: Workspace, flows: Iterable[Flow
         labels=[LabelAsset(x.uuid, x.name) for x in labels],
         channels=[channel_asset(c) for c in channels],
         globals=[GlobalAsset(g.key, g.name, g.value) for g in globals_],
+        topics=topics,
+        users=users,
     )
     return Loaded(env, assets, {r.uuid: r.id for r in rows}, list(fields), list(channels))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,6 +56,28 @@ async def open_contact_ids(session: AsyncSession, workspace: Workspace, contact_
         )
     )
     return set(rows.scalars())
+
+
+async def open_tickets_detail(session: AsyncSession, workspace: Workspace, contact_ids: Sequence[int]) -> list[Any]:
+    """``(contact_id, uuid, topic uuid, topic name, assignee email, first name, last name)`` of the open ticket
+    of each of these contacts, in one query (what the flow engine's contacts carry)."""
+    rows = await session.execute(
+        scoped(
+            Ticket,
+            workspace,
+            Ticket.contact_id,
+            Ticket.uuid,
+            Topic.uuid,
+            Topic.name,
+            User.email,
+            User.first_name,
+            User.last_name,
+        )
+        .join(Topic, Topic.id == Ticket.topic_id)
+        .outerjoin(User, User.id == Ticket.assignee_id)
+        .where(Ticket.contact_id.in_(sorted(set(contact_ids))), Ticket.status == "open")
+    )
+    return list(rows)
 
 
 async def member_by_email(session: AsyncSession, workspace: Workspace, email: str) -> User | None:
