@@ -28,6 +28,7 @@ def _node(uuid: str, actions: list[dict[str, Any]], **rest: Any) -> dict[str, An
 def support_flow(topic: dict[str, str]) -> dict[str, Any]:
     """Opens a ticket under ``topic`` for agent@nyaruka.com, then says which way its router went."""
     say = "7e200000-0000-4000-8000-00000000000"
+    filed = "Ticket @ticket.uuid filed under @ticket.topic.name for @ticket.assignee.name"
     return {
         "uuid": FLOW,
         "name": "Support",
@@ -67,7 +68,7 @@ def support_flow(topic: dict[str, str]) -> dict[str, Any]:
                 ],
             },
             _node(say + "1", [{"uuid": "7e400000-0000-4000-8000-000000000002", "type": "send_msg",
-                               "text": "Ticket @ticket.uuid filed under @ticket.topic.name for @ticket.assignee.name"}]),
+                               "text": filed}]),
             _node(say + "2", [{"uuid": "7e400000-0000-4000-8000-000000000003", "type": "send_msg",
                                "text": "You already have ticket @ticket.uuid"}]),
         ],
