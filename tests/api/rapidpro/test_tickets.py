@@ -168,6 +168,26 @@ async def test_reopen_refused_when_the_contact_has_another_open_ticket(
     assert await kept_counts(db, tenant.workspace.id) == {"General": {"open": 1, "closed": 1}}
 
 
+async def test_closed_tickets_may_still_be_assigned_and_noted(
+    client: httpx.AsyncClient, tenant: Tenant, db: Any
+) -> None:
+    """DECISION (tickets.service): assign, add_note and change_topic don't refuse closed tickets."""
+    await add_user(db, tenant.workspace.id, "agent@nyaruka.com")
+    bob = await create_contact(client, name="Bob")
+    ticket = await open_ticket(db, tenant.workspace.id, bob["uuid"])
+    assert ticket is not None
+    assert (await client.post(ACTIONS, json={"tickets": [ticket.uuid], "action": "close"})).status_code == 204
+    resp = await client.post(
+        ACTIONS, json={"tickets": [ticket.uuid], "action": "assign", "assignee": "agent@nyaruka.com"}
+    )
+    assert resp.status_code == 204
+    resp = await client.post(ACTIONS, json={"tickets": [ticket.uuid], "action": "add_note", "note": "done"})
+    assert resp.status_code == 204
+    stored = await row(db, Ticket, Ticket.uuid == ticket.uuid)
+    assert (stored.status, stored.assignee_id is not None) == ("closed", True)
+    assert [k for k, _ in await _events(db, ticket.uuid)][-3:] == ["closed", "assigned", "note_added"]
+
+
 @pytest.mark.parametrize(
     ("payload", "errors"),
     [
