@@ -139,6 +139,8 @@ async def test_a_flow_opens_a_ticket_and_ticket_actions_change_it(
     assert await _texts(db, bob["uuid"]) == [f"Ticket {uuid} filed under Billing for Agnes Agent"]
     assert await _counts(client) == {"Billing": {"open": 1, "closed": 0}, "General": {"open": 0, "closed": 0}}
     assert (await row(db, Contact, Contact.uuid == bob["uuid"])).tickets == 1
+    groups = (await client.get("/api/v2/contacts.json", params={"uuid": bob["uuid"]})).json()["results"][0]["groups"]
+    assert [g["name"] for g in groups] == ["Open Tickets"]
 
     # again: Bob has an open ticket, so nothing is opened and the flow takes its Failure branch
     await _start(client, worker, bob["uuid"])
