@@ -17,7 +17,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from sauti.models import Broadcast, Contact, ContactGroup, ContactTag, FlowRun, Message, WebHook, WebhookDelivery
+from sauti.models import (
+    Broadcast,
+    Contact,
+    ContactGroup,
+    ContactTag,
+    FlowRun,
+    Message,
+    Topic,
+    WebHook,
+    WebhookDelivery,
+)
 from tests.conftest import Backend
 from tests.support.postgres import free_port
 from tests.support.server import Server, running_server
@@ -79,6 +89,8 @@ async def test_the_tour_runs_as_written(demo: tuple[Server, Path], db: Any) -> N
         run = (await session.execute(select(FlowRun))).scalar_one()  # the Registration conversation
         assert (run.status, run.responded) == ("completed", True)
         assert {k: v["value"] for k, v in run.results.items()} == {"name": "Amani", "age": "31", "district": "Gasabo"}
+        topics = set((await session.execute(select(Topic.name))).scalars())
+        assert topics == {"General", "Billing"}
 
 
 def test_the_python_client_snippet_runs(demo: tuple[Server, Path]) -> None:

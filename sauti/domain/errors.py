@@ -75,6 +75,7 @@ CODES: Mapping[str, tuple[str, ...]] = {
     "group_required": ("action",),
     "group_not_allowed": ("action",),
     "action_unsupported": ("action", "feature"),
+    "action_field_required": ("action", "field"),  # a bulk action missing the field it acts with (tickets)
     # flows
     "flow_invalid": ("message",),  # a definition the engine refuses to read; message says which rule it breaks
     "flow_archived": ("ref",),  # starting an archived flow

@@ -11,7 +11,7 @@ from sauti.domain.errors import Conflict
 from sauti.domain.scope import scoped
 from sauti.models import Workspace
 
-DEFAULT_LIMITS = {"fields": 250, "groups": 250, "labels": 250, "globals": 250}
+DEFAULT_LIMITS = {"fields": 250, "groups": 250, "labels": 250, "globals": 250, "topics": 50}
 
 
 def limit_for(workspace: Workspace, kind: str) -> int:

@@ -10,7 +10,8 @@ looks anything up elsewhere. JSON, for case files and the simulator::
      "channels": [{"uuid": "...", "name": "SMS", "address": "+254700000000", "schemes": ["tel"],
                    "roles": ["send", "receive"], "country": "KE"}],
      "globals": [{"key": "org_name", "name": "Org Name", "value": "Sauti"}],
-     "topics": [{"uuid": "...", "name": "General"}], "users": [{"uuid": "...", "name": "Bob", "email": "..."}]}
+     "topics": [{"uuid": "...", "name": "General", "system": true}],
+     "users": [{"uuid": "...", "name": "Bob", "email": "..."}]}
 
 Flows are read with :func:`sauti.engine.definition.read_flow` (migrated to the current spec). A group with a
 ``query`` is a smart group: its membership is the query evaluated against the contact (only active contacts
@@ -118,8 +119,14 @@ class GlobalAsset:
 
 @dataclass(frozen=True)
 class TopicAsset:
+    """A ticket topic; ``system``: the workspace's default topic (General), used when an action names none."""
+
     uuid: str
     name: str
+    system: bool = False
+
+    def reference(self) -> dict[str, str]:
+        return {"uuid": self.uuid, "name": self.name}
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,9 @@ class UserAsset:
     uuid: str
     name: str
     email: str = ""
+
+    def reference(self) -> dict[str, str]:
+        return {"email": self.email, "name": self.name}
 
 
 class _FieldResolver:
@@ -233,7 +243,10 @@ class Assets:
             GlobalAsset(_str(g, "key", "global"), _str(g, "name", "global", ""), _str(g, "value", "global", ""))
             for g in data.get("globals") or ()
         ]
-        topics = [TopicAsset(_str(t, "uuid", "topic"), _str(t, "name", "topic", "")) for t in data.get("topics") or ()]
+        topics = [
+            TopicAsset(_str(t, "uuid", "topic"), _str(t, "name", "topic", ""), bool(t.get("system")))
+            for t in data.get("topics") or ()
+        ]
         users = [
             UserAsset(_str(u, "uuid", "user"), _str(u, "name", "user", ""), _str(u, "email", "user", ""))
             for u in data.get("users") or ()
@@ -282,3 +295,17 @@ class Assets:
             if preferred is not None and preferred.can_send(scheme):
                 return preferred
         return next((c for c in self.channels if c.can_send(scheme)), None)
+
+    def topic(self, uuid: str) -> TopicAsset | None:
+        return next((t for t in self.topics if t.uuid == uuid), None)
+
+    def default_topic(self) -> TopicAsset | None:
+        """The system topic (General): where a ticket opened without a topic goes."""
+        return next((t for t in self.topics if t.system), None)
+
+    def user(self, uuid: str) -> UserAsset | None:
+        return next((u for u in self.users if u.uuid == uuid), None)
+
+    def user_by_email(self, email: str) -> UserAsset | None:
+        wanted = email.strip().lower()
+        return next((u for u in self.users if u.email.lower() == wanted), None) if wanted else None

@@ -9,6 +9,9 @@ JSON (goflow's contact envelope; the platform builds it from its rows)::
      "groups": [{"uuid": "...", "name": "Customers"}],
      "fields": {"age": {"text": "27", "number": 27}, "dob": {"text": "1990-01-02", "datetime": "1990-01-02T..."}}}
 
+With an open ticket the contact also has ``"ticket": {"uuid": "...", "topic": {"uuid": "...", "name": "General"},
+"assignee": {"email": "...", "name": "..."} or null}`` (a contact has at most one open ticket).
+
 A URN may carry channel affinity as ``?channel=<uuid>``. ``groups`` lists every group the contact is in, manual
 and smart; the engine re-evaluates smart groups itself (see :mod:`sauti.engine.modifiers`). ``fields`` holds only
 fields with a value; each value keeps all its typed forms (text always; number, datetime, state, district, ward
@@ -28,7 +31,16 @@ from sauti.engine.excellent.types import iso_datetime
 from sauti.kit import urns as kurns
 from sauti.kit.timefmt import format_utc
 
-__all__ = ["STATUSES", "Contact", "ContactError", "ContactURN", "FieldValue", "GroupRef", "parse_datetime"]
+__all__ = [
+    "STATUSES",
+    "Contact",
+    "ContactError",
+    "ContactURN",
+    "FieldValue",
+    "GroupRef",
+    "OpenTicket",
+    "parse_datetime",
+]
 
 STATUSES: Final = ("active", "blocked", "stopped", "archived")
 
@@ -67,6 +79,33 @@ class GroupRef:
 
     def to_json(self) -> dict[str, str]:
         return {"uuid": self.uuid, "name": self.name}
+
+
+@dataclass(frozen=True)
+class OpenTicket:
+    """The contact's open ticket: its UUID, topic ``{uuid, name}`` and assignee ``{email, name}`` (or null)."""
+
+    uuid: str
+    topic: Mapping[str, str] | None = None
+    assignee: Mapping[str, str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "uuid": self.uuid,
+            "topic": dict(self.topic) if self.topic is not None else None,
+            "assignee": dict(self.assignee) if self.assignee is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> OpenTicket:
+        if not isinstance(data, Mapping) or not isinstance(data.get("uuid"), str):
+            raise ContactError("a ticket needs a uuid")
+        topic, assignee = data.get("topic"), data.get("assignee")
+        return cls(
+            data["uuid"],
+            {str(k): str(v) for k, v in topic.items()} if isinstance(topic, Mapping) else None,
+            {str(k): str(v) for k, v in assignee.items()} if isinstance(assignee, Mapping) else None,
+        )
 
 
 @dataclass
@@ -165,6 +204,7 @@ class Contact:
     groups: list[GroupRef] = field(default_factory=list)
     fields: dict[str, FieldValue] = field(default_factory=dict)
     id: int = 0
+    ticket: OpenTicket | None = None
 
     def in_group(self, uuid: str) -> bool:
         return any(g.uuid == uuid for g in self.groups)
@@ -173,6 +213,12 @@ class Contact:
         return any(u.identity == identity for u in self.urns)
 
     def to_json(self) -> dict[str, Any]:
+        out = self._json()
+        if self.ticket is not None:
+            out["ticket"] = self.ticket.to_json()
+        return out
+
+    def _json(self) -> dict[str, Any]:
         return {
             "uuid": self.uuid,
             "id": self.id,
@@ -216,6 +262,7 @@ class Contact:
             groups=groups,
             fields=fields,
             id=int(raw_id),
+            ticket=OpenTicket.from_json(data["ticket"]) if data.get("ticket") else None,
         )
 
     def reference(self) -> dict[str, str]:

@@ -18,8 +18,9 @@ lazy: a template that reads ``@contact.name`` never builds the run's path. Keys,
   for ``run``, ``urns fields`` for the others), rendering as ``contact@flow``;
 - ``webhook``: the run's last webhook call, ``status headers json``, rendering as ``METHOD URL``;
 - ``trigger``: ``type params keyword user origin campaign ticket``; ``resume``: ``type`` (null at start);
-- ``globals``: each global's value by key; ``node``: ``uuid categories visit_count``; ``ticket``: null (tickets
-  aren't supported yet).
+- ``globals``: each global's value by key; ``node``: ``uuid categories visit_count``; ``ticket``: the contact's
+  open ticket, ``uuid topic assignee`` (``topic`` ``uuid name``, ``assignee`` ``email name``), rendering as
+  its UUID; null when the contact has none.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sauti.engine.assets import Assets, ChannelAsset
-from sauti.engine.contact import Contact, ContactError, ContactURN
+from sauti.engine.contact import Contact, ContactError, ContactURN, OpenTicket
 from sauti.engine.env import Environment
 from sauti.engine.excellent import (
     DEFAULT_KEY,
@@ -407,7 +408,28 @@ def root_context(x: Execution) -> XObject:
             "resume": resume_context(scene.resume) if scene.resume is not None else None,
             "globals": globals_context(assets),
             "node": XObject.lazy(node),
-            "ticket": None,
+            "ticket": ticket_context(contact.ticket) if contact.ticket is not None else None,
+        }
+    )
+
+
+def ticket_context(ticket: OpenTicket) -> XObject:
+    topic = ticket.topic
+    assignee = ticket.assignee
+    return XObject(
+        {
+            DEFAULT_KEY: XText(ticket.uuid),
+            "uuid": XText(ticket.uuid),
+            "topic": (
+                XObject({DEFAULT_KEY: XText(topic.get("name", "")), **{k: XText(v) for k, v in topic.items()}})
+                if topic is not None
+                else None
+            ),
+            "assignee": (
+                XObject({DEFAULT_KEY: XText(assignee.get("name", "")), **{k: XText(v) for k, v in assignee.items()}})
+                if assignee is not None
+                else None
+            ),
         }
     )
 

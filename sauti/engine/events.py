@@ -200,6 +200,16 @@ def input_labels_added(input_uuid: str, labels: Sequence[Mapping[str, str]]) -> 
     return Payload("input_labels_added", {"input_uuid": input_uuid, "labels": [dict(label) for label in labels]})
 
 
+def ticket_opened(uuid: str, topic: Mapping[str, str], assignee: Mapping[str, str] | None) -> Payload:
+    """A ticket opened for the contact (``topic`` ``{uuid, name}``, ``assignee`` ``{email, name}`` or null)."""
+    ticket = {"uuid": uuid, "topic": dict(topic), "assignee": dict(assignee) if assignee is not None else None}
+    return Payload("ticket_opened", {"ticket": ticket})
+
+
+def ticket_note_added(ticket_uuid: str, note: str) -> Payload:
+    return Payload("ticket_note_added", {"ticket_uuid": ticket_uuid, "note": note})
+
+
 def broadcast_created(
     translations: Mapping[str, Mapping[str, Any]],
     base_language: str,

@@ -57,7 +57,7 @@ def _snapshot(contact: Contact) -> contactql.ContactSnapshot:
         groups=frozenset(g.name for g in contact.groups),
         created_on=contact.created_on,
         last_seen_on=contact.last_seen_on,
-        tickets=0,
+        tickets=1 if contact.ticket is not None else 0,  # at most one open ticket
         flow=None,
     )
 

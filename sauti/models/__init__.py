@@ -23,6 +23,7 @@ from sauti.models.flow_webhook import FlowWebhookCall
 from sauti.models.globals import Global
 from sauti.models.message import Broadcast, Label, Media, Message, MessageLabel, Worker
 from sauti.models.resthook import Resthook, ResthookEvent, ResthookSubscriber, SigningKey
+from sauti.models.ticket import Ticket, TicketEvent, Topic, TopicTicketCount
 from sauti.models.webhook import WebHook, WebhookAttempt, WebhookDelivery
 from sauti.models.workspace import APIToken, Membership, User, Workspace
 
@@ -67,6 +68,10 @@ __all__ = [
     "ResthookEvent",
     "ResthookSubscriber",
     "SigningKey",
+    "Ticket",
+    "TicketEvent",
+    "Topic",
+    "TopicTicketCount",
     "User",
     "WebHook",
     "WebhookAttempt",

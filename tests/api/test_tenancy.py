@@ -57,6 +57,10 @@ from sauti.models import (
     ResthookEvent,
     ResthookSubscriber,
     SigningKey,
+    Ticket,
+    TicketEvent,
+    Topic,
+    TopicTicketCount,
     WebHook,
     WebhookDelivery,
     Workspace,
@@ -64,6 +68,7 @@ from sauti.models import (
 from tests.api.rapidpro.flow_helpers import add_flow, add_run, variant
 from tests.api.rapidpro.helpers import create_contact, create_field, create_group
 from tests.api.rapidpro.test_message_actions import make_message
+from tests.api.rapidpro.ticket_helpers import open_ticket
 from tests.api.textus import tenancy as textus_tenancy
 from tests.conftest import Backend, Tenant, add_channel
 
@@ -291,6 +296,34 @@ CASES = [
     Case("resthook_subscribers", "DELETE", "/api/v2/resthook_subscribers.json?id={subscriber_id}", None, 404),
     Case("resthook_events", "GET", "/api/v2/resthook_events.json"),
     Case("resthook_events", "GET", "/api/v2/resthook_events.json?resthook=secret-hook"),
+    Case("topics", "GET", "/api/v2/topics.json"),
+    Case("topics", "POST", "/api/v2/topics.json?uuid={topic}", {"name": "Hacked"}, 404),
+    Case("topics", "POST", "/api/v2/topics.json", {"name": "Secret Topic"}, 201),
+    Case("tickets", "GET", "/api/v2/tickets.json"),
+    Case("tickets", "GET", "/api/v2/tickets.json?uuid={ticket}"),
+    Case("tickets", "GET", "/api/v2/tickets.json?contact={contact}"),
+    Case("ticket_actions", "POST", "/api/v2/ticket_actions.json", {"tickets": ["{ticket}"], "action": "close"}, 400),
+    Case(
+        "ticket_actions",
+        "POST",
+        "/api/v2/ticket_actions.json",
+        {"tickets": ["{ticket}"], "action": "add_note", "note": "hacked"},
+        400,
+    ),
+    Case(
+        "ticket_actions",
+        "POST",
+        "/api/v2/ticket_actions.json",
+        {"tickets": ["{b_ticket}"], "action": "change_topic", "topic": "{topic}"},
+        400,
+    ),
+    Case(
+        "ticket_actions",
+        "POST",
+        "/api/v2/ticket_actions.json",
+        {"tickets": ["{b_ticket}"], "action": "assign", "assignee": "admin@nyaruka.com"},
+        400,
+    ),
 ]
 
 A_TABLES = (
@@ -299,6 +332,7 @@ A_TABLES = (
     Campaign, CampaignEvent, CampaignFire, Classifier, Archive,
     Flow, FlowSession, FlowRun, FlowStart, FlowTrigger, FlowDependency,
     Resthook, ResthookSubscriber, ResthookEvent, SigningKey,
+    Topic, TopicTicketCount, Ticket, TicketEvent,
 )  # fmt: skip
 A_CHILD_TABLES = (ContactValue, GroupMember, ContactNote, MessageLabel)
 
@@ -437,10 +471,17 @@ async def secrets(
         )
         session.add(archive)
         await session.commit()
+    topic = (await client.post("/api/v2/topics.json", json={"name": "Secret Topic"})).json()
+    ticket = await open_ticket(db, tenant.workspace.id, contact["uuid"], topic_uuid=topic["uuid"])
+    b_ticket = await open_ticket(db, other.workspace.id, b_contact["uuid"])
+    assert ticket is not None and b_ticket is not None
     return {
         "subscriber_id": str(subscriber["id"]),
         "archive": archive.uuid,
         "classifier": classifier.uuid,
+        "topic": topic["uuid"],
+        "ticket": ticket.uuid,
+        "b_ticket": b_ticket.uuid,
         "campaign": campaign["uuid"],
         "event": event["uuid"],
         "b_campaign": b_campaign["uuid"],
@@ -518,6 +559,9 @@ async def test_workspace_b_cannot_touch_a(
             secrets["flow"],
             secrets["run"],
             secrets["start"],
+            secrets["topic"],
+            secrets["ticket"],
+            "Secret Topic",
             "Secret Flow",
             "secretword",
             "secret-hook",

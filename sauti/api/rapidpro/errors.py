@@ -105,6 +105,7 @@ MESSAGES: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
     "label_not_allowed": 'For action "{action}" you should not specify a label',
     "group_required": 'For action "{action}" you should also specify a group',
     "group_not_allowed": 'For action "{action}" you should not specify a group',
+    "action_field_required": 'For action "{action}" you must specify the {field}',
     "action_unsupported": 'Action "{action}" is not supported yet: it arrives with {feature}.',
     "file_not_a_file": "The submitted data was not a file. Check the encoding type on the form.",
     "file_missing": "No file was submitted.",

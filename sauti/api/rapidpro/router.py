@@ -38,6 +38,9 @@ from sauti.api.rapidpro import (
     resthook_subscribers,
     resthooks,
     runs,
+    ticket_actions,
+    tickets,
+    topics,
     users,
     workspace,
 )
@@ -74,6 +77,9 @@ ENDPOINTS: list[Endpoint] = [
     resthooks.endpoint,
     resthook_events.endpoint,
     resthook_subscribers.endpoint,
+    tickets.endpoint,
+    ticket_actions.endpoint,
+    topics.endpoint,
 ]
 
 ROOT_ORDER = (

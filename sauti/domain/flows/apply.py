@@ -11,6 +11,10 @@
 - ``broadcast_created``: a real broadcast, expanded by the worker like any other.
 - ``session_triggered``: a flow start of type ``flow``, expanded by the worker; its trigger carries the
   spawning run's summary.
+- ``ticket_opened``: a ticket through ``tickets.service.open_ticket`` (the engine's UUID, ``opened_in`` the
+  run's flow; a topic deleted since the sprint began falls back to the system topic, an assignee no longer in
+  the workspace leaves it unassigned); nothing when the contact has an open ticket by now.
+  ``ticket_note_added``: the note on the ticket the same sprint opened.
 
 - ``contact_timezone_changed``: saved on the contact's row as it is (the engine checked the name); no dialect
   shows it, the engine reads it back in later sprints (``@contact.timezone``, dates in the contact's zone).
@@ -35,9 +39,12 @@ from sauti.domain.groups import queries as group_queries
 from sauti.domain.labels import queries as label_queries
 from sauti.domain.messages import actions as message_actions
 from sauti.domain.messages.send import Content, Route, Sender, outgoing_row, queue_one, route
+from sauti.domain.tickets import queries as ticket_queries
+from sauti.domain.tickets import service as tickets
+from sauti.domain.topics import queries as topic_queries
 from sauti.engine.events import Event
 from sauti.kit import urns as kurns
-from sauti.models import Contact, Message, Workspace
+from sauti.models import Contact, Message, Ticket, Workspace
 
 log = logging.getLogger("sauti.flows")
 
@@ -78,6 +85,7 @@ async def apply_events(
     another look-up; with ``outbox`` too, the messages' rows are appended there for the caller to insert at once
     (``Applied.messages`` then stays empty)."""
     applied = Applied()
+    opened: dict[str, Ticket] = {}
     via: Route | None = None
     changes = contacts.ContactInput()
     changed = False
@@ -122,6 +130,16 @@ async def apply_events(
             await _labels(session, workspace, input_message, data.get("labels") or ())
         elif kind == "broadcast_created":
             await _broadcast(session, workspace, data)
+        elif kind == "ticket_opened" and contact.is_active:
+            flow_id = flow_ids.get(run_flows.get(event.run_uuid or "", ""))
+            ticket = await _ticket_opened(session, workspace, contact, data.get("ticket") or {}, flow_id)
+            if ticket is not None:
+                opened[ticket.uuid] = ticket
+        elif kind == "ticket_note_added":
+            noted = opened.get(str(data.get("ticket_uuid")))
+            note = str(data.get("note") or "").strip()
+            if noted is not None and note:
+                await tickets.add_note(session, noted, note[: tickets.MAX_NOTE], user=None, origin="flow")
         elif kind == "session_triggered":
             start_id = await _session_triggered(session, workspace, data)
             if start_id is not None:
@@ -219,6 +237,31 @@ async def _broadcast(session: AsyncSession, workspace: Workspace, data: Mapping[
         urn_list=urn_list,
         contact_ids=contact_ids,
         group_ids=group_ids,
+    )
+
+
+async def _ticket_opened(
+    session: AsyncSession, workspace: Workspace, contact: Contact, data: Mapping[str, Any], flow_id: int | None
+) -> Ticket | None:
+    topic_ref = data.get("topic") or {}
+    topic = await topic_queries.by_uuid(session, workspace, str(topic_ref.get("uuid")))
+    if topic is None:
+        topic = await topic_queries.default_topic(session, workspace)
+    if topic is None:
+        return None
+    assignee_ref = data.get("assignee")
+    assignee = None
+    if isinstance(assignee_ref, Mapping) and assignee_ref.get("email"):
+        assignee = await ticket_queries.member_by_email(session, workspace, str(assignee_ref["email"]))
+    return await tickets.open_ticket(
+        session,
+        workspace,
+        contact,
+        topic=topic,
+        assignee=assignee,
+        opened_in_id=flow_id,
+        origin="flow",
+        uuid=str(data.get("uuid") or "") or None,
     )
 
 

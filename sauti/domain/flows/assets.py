@@ -3,15 +3,17 @@
 One :class:`Assets` serves one start or resume (or one batch of starts of the same flow). Flows are read once per
 saved definition and kept (:func:`definition`): reading a definition costs more than the rest of a sprint. The
 flows given are loaded with every flow they enter or start, transitively, so subflows are there when the engine
-looks for them. Labels and globals are only loaded when one of the flows can use them (an ``add_input_labels``
-action; the word ``globals`` anywhere in its definition), and the workspace's classifiers (with their tokens, for
+looks for them. Labels, globals, ticket topics and users are only loaded when one of the flows can use them (an
+``add_input_labels`` action; the word ``globals`` anywhere in its definition; an ``open_ticket`` action), and the
+workspace's classifiers (with their tokens, for
 the classifier service, never for the engine) only for flows with a ``call_classifier`` action.
 
 What is read is kept per process, per workspace, under the workspace's assets version (``db/versioning.py``
 moves it with every write to these rows): an inbound message that resumes a session reads no flow, field, group
 or channel rows while nothing changed. A session whose own transaction changed them reads them afresh and keeps
 nothing. DECISION: a process holding an older workspace row (the worker within one round) runs with the assets
-as they were when it read that row, never older.
+as they were when it read that row, never older. Topics and users (for ``open_ticket``) are not kept: a flow
+that opens tickets reads them each time.
 """
 
 from __future__ import annotations
@@ -32,11 +34,20 @@ from sauti.domain.flows import queries
 from sauti.domain.flows.classifiers import Snapshot, snapshot
 from sauti.domain.groups import queries as group_queries
 from sauti.domain.scope import scoped
-from sauti.engine.assets import Assets, ChannelAsset, FieldAsset, GlobalAsset, GroupAsset, LabelAsset
+from sauti.engine.assets import (
+    Assets,
+    ChannelAsset,
+    FieldAsset,
+    GlobalAsset,
+    GroupAsset,
+    LabelAsset,
+    TopicAsset,
+    UserAsset,
+)
 from sauti.engine.definition import Flow as Definition
 from sauti.engine.definition import inspect_flow, read_flow
 from sauti.engine.env import Environment
-from sauti.models import Channel, Flow, Global, Label, Workspace
+from sauti.models import Channel, Flow, Global, Label, Topic, Workspace
 
 DATE_FORMATS: Final = {"day_first": "DD-MM-YYYY", "month_first": "MM-DD-YYYY", "year_first": "YYYY-MM-DD"}
 
@@ -61,6 +72,7 @@ class _Read:
     labels: bool  # it labels messages (add_input_labels)
     globals: bool  # its templates may read globals
     classifiers: bool  # it calls classifiers (call_classifier)
+    tickets: bool  # it opens tickets (open_ticket)
 
 
 _READ: dict[tuple[str, bytes], _Read] = {}
@@ -77,7 +89,12 @@ def _reading(row: Flow) -> _Read:
         flow = read_flow(row.definition)
         subflows = frozenset(d.uuid for d in inspect_flow(flow).dependencies if d.type == "flow" and d.uuid is not None)
         found = _READ[key] = _Read(
-            flow, subflows, b'"add_input_labels"' in raw, b"globals" in raw, b'"call_classifier"' in raw
+            flow,
+            subflows,
+            b'"add_input_labels"' in raw,
+            b"globals" in raw,
+            b'"call_classifier"' in raw,
+            b'"open_ticket"' in raw,
         )
     return found
 
@@ -234,6 +251,19 @@ async def _build(session: AsyncSession, workspace: Workspace, snap: _Snapshot, u
     if any(r.globals for r in readings) and snap.globals is None:
         globals_ = await session.execute(scoped(Global, workspace).where(Global.is_active))
         snap.globals = [GlobalAsset(g.key, g.name, g.value) for g in globals_.scalars()]
+    topics: list[TopicAsset] = []
+    users: list[UserAsset] = []
+    tickets = any(r.tickets for r in readings)
+    if tickets:  # read each time (not kept: users and memberships do not move the assets version)
+        from sauti.domain.tickets import queries as ticket_queries
+        from sauti.domain.topics import queries as topic_queries
+
+        rows_t = await session.execute(topic_queries.listing(workspace).order_by(Topic.id))
+        topics = [TopicAsset(t.uuid, t.name, t.is_default) for t in rows_t.scalars()]
+        users = [
+            UserAsset(u.uuid, f"{u.first_name or ''} {u.last_name or ''}".strip(), u.email)
+            for u in await ticket_queries.members(session, workspace)
+        ]
     assets = Assets.build(
         env,
         flows=[r.flow for r in readings],
@@ -242,6 +272,8 @@ async def _build(session: AsyncSession, workspace: Workspace, snap: _Snapshot, u
         labels=snap.labels if any(r.labels for r in readings) and snap.labels else [],
         channels=snap.channels,
         globals=snap.globals if any(r.globals for r in readings) and snap.globals else [],
+        topics=topics,
+        users=users,
     )
     classifiers: list[Snapshot] = []
     if any(r.classifiers for r in readings):  # read only for flows that call one (most flows don't)
@@ -249,7 +281,7 @@ async def _build(session: AsyncSession, workspace: Workspace, snap: _Snapshot, u
             snap.classifiers = [snapshot(c) for c in await classifier_queries.active(session, workspace)]
         classifiers = snap.classifiers
     made = Loaded(env, assets, {u: snap.flows[u][0] for u in names}, snap.field_keys, snap.senders, classifiers)
-    if keep:
+    if keep and not tickets:
         if len(snap.built) >= _KEEP_BUILT:
             snap.built.clear()
         snap.built[key] = made

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sauti.db import plain
 from sauti.domain.contacts import queries as contact_queries
 from sauti.domain.fields import queries as field_queries
+from sauti.domain.tickets import queries as ticket_queries
 from sauti.engine.contact import Contact as EngineContact
-from sauti.engine.contact import ContactURN, FieldValue, GroupRef
+from sauti.engine.contact import ContactURN, FieldValue, GroupRef, OpenTicket
 from sauti.models import Contact, Workspace
 
 
@@ -75,6 +76,7 @@ async def people(
         key = keys.get(v.field_id)
         if key is not None:
             values[v.contact_id][key] = FieldValue(v.text_value, v.number_value, v.datetime_value)
+    tickets = await _open_tickets(session, workspace, [c.id for c in contacts if c.tickets])
     out: dict[int, Person] = {}
     for contact in contacts:
         engine_contact = EngineContact(
@@ -92,8 +94,24 @@ async def people(
             ],
             groups=groups[contact.id],
             fields=values[contact.id],
+            ticket=tickets.get(contact.id),
         )
         out[contact.id] = Person(engine_contact, urns[contact.id])
+    return out
+
+
+async def _open_tickets(
+    session: AsyncSession, workspace: Workspace, contact_ids: Sequence[int]
+) -> dict[int, OpenTicket]:
+    """The open ticket of each of these contacts (those whose ``tickets`` count says they have one: most have
+    none, and then there is no query)."""
+    if not contact_ids:
+        return {}
+    rows = await ticket_queries.open_tickets_detail(session, workspace, contact_ids)
+    out: dict[int, OpenTicket] = {}
+    for contact_id, uuid, topic_uuid, topic_name, email, first, last in rows:
+        assignee = {"email": email, "name": f"{first or ''} {last or ''}".strip()} if email is not None else None
+        out[contact_id] = OpenTicket(uuid, {"uuid": topic_uuid, "name": topic_name}, assignee)
     return out
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.errors import Ambiguous, ErrorCollector, Invalid, NotFound
+from sauti.domain.topics import service as topics
 from sauti.domain.workspaces.queries import ROLES
 from sauti.kit import clock
 from sauti.kit.secrets import check_password, digest, hash_password, new_api_key
@@ -34,7 +35,8 @@ async def create_workspace(
     date_style: str = "day_first",
     anon: bool = False,
 ) -> Workspace:
-    """Create a workspace with its system objects (the hidden proxy fields and the "Open Tickets" group)."""
+    """Create a workspace with its system objects (the hidden proxy fields, the "Open Tickets" group and the
+    ticket topic "General")."""
     errors = ErrorCollector()
     name = name.strip()
     if not name:
@@ -105,6 +107,7 @@ async def create_workspace(
             modified_on=now,
         )
     )
+    await topics.create_system_topic(session, ws)
     await session.flush()
     return ws
 

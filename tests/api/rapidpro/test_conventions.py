@@ -196,7 +196,8 @@ async def test_docs_pages_and_root(anon_client: httpx.AsyncClient) -> None:
     assert list(listing.json()) == [
         "archives", "broadcasts", "campaigns", "campaign_events", "channels", "classifiers", "contacts",
         "contact_actions", "fields", "flow_starts", "flows", "globals", "groups", "labels", "media", "messages",
-        "message_actions", "resthooks", "resthook_events", "resthook_subscribers", "runs", "users", "workspace",
+        "message_actions", "resthooks", "resthook_events", "resthook_subscribers", "runs", "tickets", "ticket_actions",
+        "topics", "users", "workspace",
     ]  # fmt: skip
     # /api/ is the TextUs dialect's root now; it points to this one
     textus_root = await anon_client.get("/api/")

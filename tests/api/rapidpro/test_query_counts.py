@@ -12,9 +12,10 @@ from sqlalchemy import select, update
 
 from sauti.domain.classifiers import service as classifiers
 from sauti.kit import clock
-from sauti.models import Archive, Contact, FlowStart, Message
+from sauti.models import Archive, Contact, FlowStart, Message, Ticket
 from tests.api.rapidpro.flow_helpers import add_flow, add_run, contact_id, registration, variant
 from tests.api.rapidpro.helpers import create_contact, create_field, create_group
+from tests.api.rapidpro.ticket_helpers import open_ticket
 from tests.conftest import Backend, Tenant, add_channel
 from tests.support.queries import counted
 
@@ -39,6 +40,8 @@ EXPECTED = {
     "resthooks": 2,
     "resthook_subscribers": 3,  # + the slugs of the page's resthooks
     "resthook_events": 3,  # + the slugs of the page's resthooks
+    "tickets": 6,  # + contacts, topics, users (assignees), flows (opened_in)
+    "topics": 3,  # + the kept ticket counts
 }
 
 
@@ -140,6 +143,21 @@ async def _seed(client: httpx.AsyncClient, backend: Backend, tenant: Tenant) -> 
         )
         await session.execute(update(Message).where(Message.workspace_id == tenant.workspace.id).values(flow_id=reg.id))
         await session.commit()
+    # a ticket per contact, each assigned and opened in a flow, under two topics
+    await client.post("/api/v2/topics.json", json={"name": "Billing"})
+    topics = (await client.get("/api/v2/topics.json")).json()["results"]
+    for i, contact in enumerate((await client.get("/api/v2/contacts.json")).json()["results"]):
+        ticket = await open_ticket(
+            backend.sessionmaker,
+            tenant.workspace.id,
+            contact["uuid"],
+            topic_uuid=topics[i % 2]["uuid"],
+            assignee="ag@nyaruka.com",
+        )
+        assert ticket is not None
+        async with backend.sessionmaker() as session:
+            await session.execute(update(Ticket).where(Ticket.id == ticket.id).values(opened_in_id=reg.id))
+            await session.commit()
 
 
 @pytest.mark.parametrize("endpoint", sorted(EXPECTED))

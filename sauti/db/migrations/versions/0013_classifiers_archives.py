@@ -1,7 +1,7 @@
 """classifiers and archives
 
 Revision ID: 0013_classifiers_archives
-Revises: 0011_resthooks
+Revises: 0012_tickets
 Create Date: 2026-12-02 04:00:00
 
 Classifiers: a workspace's records of external NLU services (Wit.ai and the like) that flows' call_classifier
@@ -17,7 +17,7 @@ from alembic import op
 import sauti.db.base
 
 revision = "0013_classifiers_archives"
-down_revision = "0011_resthooks"
+down_revision = "0012_tickets"
 branch_labels = None
 depends_on = None
 
