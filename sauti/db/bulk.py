@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import JSON, DateTime, Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from sauti.db import jsontext
 from sauti.db.base import UTCDateTime
 
 
@@ -111,7 +111,7 @@ def _converter(table: Table, name: str) -> Any:
                 return None
             seen = written.get(id(value))
             if seen is None or seen[0] is not value:
-                seen = written[id(value)] = (value, orjson.dumps(value).decode())
+                seen = written[id(value)] = (value, jsontext.fast_dumps(value))
             return seen[1]
 
         return json_text

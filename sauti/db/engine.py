@@ -10,7 +10,7 @@ from sqlalchemy.dialects import registry
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from sauti.db import inline, onehop
+from sauti.db import inline, jsontext, onehop
 from sauti.db import versioning as _versioning  # noqa: F401  (the assets version follows every flush)
 
 registry.register(f"sqlite.{onehop.DRIVER}", "sauti.db.onehop", "Dialect")
@@ -29,7 +29,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         parsed = make_url(url)
         if parsed.drivername == "sqlite+aiosqlite":  # the same driver, one trip to its thread per statement
             parsed = parsed.set(drivername=f"sqlite+{onehop.DRIVER}")
-        engine = create_async_engine(parsed, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(parsed, connect_args={"timeout": 30}, json_serializer=jsontext.dumps, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -43,7 +43,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_async_engine(url, **kwargs)
+    return create_async_engine(url, json_serializer=jsontext.dumps, **kwargs)
 
 
 def make_read_engine(url: str, **kwargs: Any) -> Engine | None:

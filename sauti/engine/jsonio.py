@@ -14,7 +14,7 @@ from typing import Any
 
 from sauti.engine.excellent.numbers import render_number
 
-__all__ = ["dumps", "loads"]
+__all__ = ["dumps", "exact", "loads"]
 
 
 def _write(data: Any, out: list[str], indent: int | None, level: int, sort_keys: bool) -> None:
@@ -60,6 +60,18 @@ def dumps(data: Any, *, indent: int | None = None, sort_keys: bool = False) -> s
     out: list[str] = []
     _write(data, out, indent, 0, sort_keys)
     return "".join(out)
+
+
+def exact(data: Any) -> Any:
+    """``data`` with every float made the Decimal it prints as: JSON a platform stored exactly (with
+    :func:`dumps`) but read back with a library that makes floats of its numbers."""
+    if isinstance(data, float):
+        return Decimal(repr(data))
+    if isinstance(data, dict):
+        return {k: exact(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [exact(v) for v in data]
+    return data
 
 
 def _reject(name: str) -> Any:

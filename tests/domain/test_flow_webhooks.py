@@ -59,6 +59,8 @@ class Hooks:
                 status, payload = 200, json.dumps({"name": "Amina", "echo": body}).encode()
                 if self.path == "/fail":
                     status, payload = 500, b'{"error": "boom"}'
+                elif self.path == "/price":
+                    payload = b'{"name": "Amina", "price": 1.50, "rate": 0.1}'
                 elif self.path == "/big":
                     payload = b'"' + b"x" * (MAX_RESPONSE_BYTES + 100) + b'"'
                 self.send_response(status)
@@ -267,3 +269,28 @@ def test_private_addresses_are_refused_by_default(host: str, blocked: bool) -> N
     service = flow_webhooks.HttpWebhooks(flow_webhooks.Policy())
     assert service.is_blocked(f"http://{host}/x") is blocked
     assert flow_webhooks.HttpWebhooks(flow_webhooks.Policy(allow_private=True)).is_blocked(f"http://{host}/x") is False
+
+
+async def test_decimal_numbers_in_the_response_are_kept_exactly(backend: Backend, tenant: Tenant, hooks: Hooks) -> None:
+    """The engine reads a response's numbers as Decimals (never floats); the session, the run's results and the
+    call's legacy result keep them as the JSON numbers they were."""
+    flow = lookup_flow(hooks.base + "/price")
+    flow["nodes"][0]["actions"][0]["result_name"] = "Quote"  # the legacy result: the JSON is its extra
+    flow["nodes"][1]["actions"][0]["text"] = "Hello @webhook.json.name, @webhook.json.price plus @webhook.json.rate"
+    world = await make_world(backend, tenant)
+    async with backend.sessionmaker() as session:
+        ws = await world.ws(session)
+        row = await save_flow(session, ws, flow)
+        await session.commit()
+    contact = await new_contact(world, "+250788000001", "Kofi")
+    async with backend.sessionmaker() as session:
+        ws = await world.ws(session)
+        found = await session.get(Flow, row.id)
+        assert found is not None
+        assert await runner.start_contacts(session, ws, found, [contact]) == 1
+        await session.commit()
+    assert await texts(world, contact) == ["Hello Amina, 1.5 plus 0.1"]  # numbers rendered canonically
+    async with backend.sessionmaker() as session:
+        run = (await session.execute(select(FlowRun).where(FlowRun.flow_id == row.id))).scalar_one()
+    assert run.status == "completed"
+    assert run.results["quote"]["extra"] == {"name": "Amina", "price": 1.5, "rate": 0.1}

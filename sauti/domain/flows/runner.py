@@ -42,6 +42,7 @@ from sauti.domain.flows.contacts import Person, people
 from sauti.domain.messages.send import Sender
 from sauti.domain.resthooks import deliveries as resthook_calls
 from sauti.domain.scope import scoped
+from sauti.engine import jsonio
 from sauti.engine import session as engine
 from sauti.engine.resumes import Resume
 from sauti.engine.services import Services
@@ -561,7 +562,7 @@ async def resume_session(
     resume its wait does not accept)."""
     if row.status != "waiting":
         return False
-    es = engine.Session.from_json(row.state)
+    es = engine.Session.from_json(jsonio.exact(row.state))
     before = {r.uuid: (r.status, r.modified_on) for r in es.runs}
     loaded = await flow_assets.load_uuids(session, workspace, sorted({r.flow_uuid for r in es.runs}))
     channels = {c.id: c for c in loaded.channels}
@@ -609,7 +610,7 @@ async def end_sessions(session: AsyncSession, workspace: Workspace, rows: Sequen
     for row in rows:
         if row.status != "waiting":
             continue
-        es = engine.Session.from_json(row.state)
+        es = engine.Session.from_json(jsonio.exact(row.state))
         for run in es.runs:
             if run.status in ("active", "waiting"):
                 run.status = status
