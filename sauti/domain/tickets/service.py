@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.errors import GENERAL, ErrorCollector, Problem
@@ -100,8 +101,12 @@ async def open_ticket(
         modified_on=now,
         last_activity_on=now,
     )
-    session.add(ticket)
-    await session.flush()
+    try:  # the check above cannot see a ticket another transaction is opening now: the index refuses the second
+        async with session.begin_nested():
+            session.add(ticket)
+            await session.flush()
+    except IntegrityError:
+        return None  # DECISION: the one opened at the same moment stands; this one is not opened, as above
     assignee_id = assignee.id if assignee is not None else None
     session.add(_event(ticket, "opened", user=opened_by, origin=origin, topic_id=topic.id, assignee_id=assignee_id))
     note = note.strip()[:MAX_NOTE]

@@ -254,3 +254,34 @@ async def test_other_workspace_tickets_are_no_such_object(
         assert resp.status_code == 400 and resp.json() == {"tickets": [f"No such object: {s['t1']}"]}
         assert (await b.get(URL)).json()["results"] == []
     assert (await row(db, Ticket, Ticket.uuid == s["t1"])).status == "open"
+
+
+async def test_two_openings_at_the_same_moment_leave_one_ticket(
+    client: httpx.AsyncClient, db: Any, tenant: Tenant
+) -> None:
+    """The second transaction's check cannot see the first's uncommitted ticket; the one-open-ticket index
+    refuses its insert, and it opens nothing (no error, counts moved once)."""
+    import asyncio
+
+    from sauti.domain.tickets import service as tickets
+    from sauti.domain.topics import queries as topic_queries
+    from sauti.models import Workspace
+
+    contact = await create_contact(client, name="Ann", urns=["tel:+250788000001"])
+
+    async def opener(session: Any) -> Ticket | None:
+        ws = await session.get(Workspace, tenant.workspace.id)
+        found = (await session.execute(select(Contact).where(Contact.uuid == contact["uuid"]))).scalar_one()
+        topic = await topic_queries.default_topic(session, ws)
+        return await tickets.open_ticket(session, ws, found, topic=topic)
+
+    async with db() as first, db() as second:
+        made = await opener(first)  # written, not committed
+        assert made is not None
+        racing = asyncio.create_task(opener(second))  # waits for the first's lock on the row or the database
+        await asyncio.sleep(0.3)
+        await first.commit()
+        assert await racing is None
+        await second.commit()
+    assert await count(db, Ticket) == 1
+    assert (await kept_counts(db, tenant.workspace.id))["General"]["open"] == 1
