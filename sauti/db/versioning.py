@@ -22,6 +22,7 @@ from typing import Any, Final, Generic, TypeVar
 from sqlalchemy import event, inspect, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+from sqlalchemy.orm.attributes import set_committed_value
 
 from sauti.models import (
     Campaign,
@@ -78,9 +79,9 @@ def _move(session: Session, workspaces: set[int]) -> None:
         .values(assets_version=Workspace.assets_version + 1)
         .execution_options(synchronize_session=False)
     )
-    for obj in session.identity_map.values():  # the session's own workspace rows follow
+    for obj in session.identity_map.values():  # the session's own workspace rows follow, as if read again
         if type(obj) is Workspace and obj.id in workspaces:
-            obj.__dict__["assets_version"] = obj.__dict__.get("assets_version", 0) + 1
+            set_committed_value(obj, "assets_version", (obj.__dict__.get("assets_version") or 0) + 1)
 
 
 async def move(session: AsyncSession, workspace_ids: Iterable[int]) -> None:
@@ -156,6 +157,3 @@ class Kept(Generic[T]):
                 self._by_workspace.clear()
             self._by_workspace[key] = (version, value)
         return value
-
-    def clear(self) -> None:
-        self._by_workspace.clear()

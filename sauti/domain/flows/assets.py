@@ -163,11 +163,6 @@ _KEEP_WORKSPACES: Final = 1024
 _KEEP_BUILT: Final = 64
 
 
-def forget() -> None:
-    """Drop what every workspace's assets were read as (tests that write rows behind the ORM's back)."""
-    _SNAPSHOTS.clear()
-
-
 async def _snapshot(session: AsyncSession, workspace: Workspace, keep: bool) -> _Snapshot:
     version = workspace.assets_version or 0
     key = versioning.place(session, workspace)
