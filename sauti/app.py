@@ -18,7 +18,7 @@ from sauti.api.rapidpro import router as rapidpro
 from sauti.api.textus import router as textus
 from sauti.api.throttle import Throttle
 from sauti.db import inline
-from sauti.db.engine import make_engine, make_read_engine, make_sessionmaker
+from sauti.db.engine import make_engine, make_read_engine, make_sessionmaker, sync_engines
 from sauti.domain.flows import webhooks as flow_webhooks
 from sauti.kit import http as outbound
 from sauti.settings import Settings, get_settings
@@ -41,7 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reader = make_read_engine(settings.resolved_database_url)
         # requests that only read (GET, HEAD) take their session here
         app.state.read_sessionmaker = app.state.sessionmaker if reader is None else inline.ReadSessions(reader)
-        app.state.engines = [engine.sync_engine] if reader is None else [engine.sync_engine, reader]
+        app.state.engines = [engine.sync_engine, *sync_engines(app.state.sessionmaker)]
+        if reader is not None:
+            app.state.engines.append(reader)
         app.state.http_client = outbound.client(settings.send_timeout)
         stop = asyncio.Event()
         task = None

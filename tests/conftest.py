@@ -17,12 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sauti.app import create_app
 from sauti.db.base import Base
-from sauti.db.engine import make_engine, make_sessionmaker
+from sauti.db.engine import make_engine, make_sessionmaker, sync_engines
 from sauti.db.migrate import upgrade
 from sauti.domain.workspaces import service as ws_service
 from sauti.models import User, Workspace
@@ -74,6 +74,11 @@ class Backend:
     url: str
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+
+    @property
+    def engines(self) -> list[Engine]:
+        """The synchronous engines this backend's sessions send statements through (to count them)."""
+        return [self.engine.sync_engine, *sync_engines(self.sessionmaker)]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, event
 from sqlalchemy.dialects import registry
@@ -53,13 +53,33 @@ def make_read_engine(url: str, **kwargs: Any) -> Engine | None:
     :mod:`sauti.db.inline`; :class:`~sauti.db.inline.ReadSessions` makes its sessions); PostgreSQL's driver is
     asynchronous already, and an in-memory SQLite database exists only on the connection that made it.
     """
+    path = sqlite_file(url)
+    return None if path is None else inline.make_engine(path, **kwargs)
+
+
+def sqlite_file(url: str) -> str | None:
+    """The path of the SQLite database file ``url`` names, or ``None`` (PostgreSQL, an in-memory database)."""
     if not is_sqlite(url):
         return None
     path = make_url(url).database or ""
     if not path or path == ":memory:" or path.startswith("file:"):
         return None
-    return inline.make_engine(path, **kwargs)
+    return path
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    """Sessions over ``engine``'s database. On a SQLite file they run on the loop's thread, one write
+    transaction at a time (:class:`~sauti.db.inline.WriteSessions`; their connections are closed when ``engine``
+    is disposed of); otherwise they are SQLAlchemy's asyncio sessions."""
+    path = sqlite_file(engine.url.render_as_string(hide_password=False))
+    if path is None:
+        return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    sessions = inline.WriteSessions(path)
+    sessions.follow(engine.sync_engine)
+    return cast(async_sessionmaker[AsyncSession], sessions)
+
+
+def sync_engines(sessions: Any) -> list[Engine]:
+    """The synchronous engines a session factory made by :func:`make_sessionmaker` runs statements on, besides
+    its async engine's (for counting statements)."""
+    return [sessions.engine] if isinstance(sessions, inline.WriteSessions) else []

@@ -49,11 +49,13 @@ async def counted(backend: Backend) -> AsyncIterator[list[str]]:
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
 
-    event.listen(backend.engine.sync_engine, "before_cursor_execute", record)
+    for engine in backend.engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(backend.engine.sync_engine, "before_cursor_execute", record)
+        for engine in backend.engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 async def _receive(world: World, text: str, urn: str = URN) -> tuple[Message, list[str]]:

@@ -782,7 +782,8 @@ async def test_evaluating_a_batch_takes_a_fixed_number_of_queries(
     async def statements(contact_ids: list[int]) -> int:
         async with db() as session:
             event = (await session.execute(select(CampaignEvent))).scalar_one()
-            async with counted(SimpleNamespace(state=SimpleNamespace(engines=[session.bind.sync_engine]))) as seen:
+            bind = getattr(session.bind, "sync_engine", session.bind)  # on SQLite the session's own engine
+            async with counted(SimpleNamespace(state=SimpleNamespace(engines=[bind]))) as seen:
                 assert await fires.send_message(session, event, contact_ids) == len(contact_ids)
             await session.rollback()
         return len(seen)
