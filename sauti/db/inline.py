@@ -14,7 +14,8 @@ the loop, which is also what the lock's holder needs to finish. So a process nev
 transactions on one database file overlap: a :class:`Gate` per file and event loop admits one at a time, in the
 order they asked (an ``asyncio.Lock``, so the others wait without stopping the loop). A session passes the gate
 at its first statement that may write (DML, a flush with changes, a savepoint, raw connection access), and
-leaves it when its transaction ends (commit, rollback, close). Reads before that need no turn: as with the
+leaves it when its transaction ends (commit, rollback, close); nothing here suspends, so a commit then lets the
+loop's other tasks run before the writer goes on. Reads before that need no turn: as with the
 standard driver, a transaction begins only at the first write. Another process's writer is waited for by
 SQLite's busy timeout, on the loop's thread (short in practice: a transaction here holds the lock for the
 milliseconds of its statements); deployments with many processes use PostgreSQL.
@@ -245,11 +246,13 @@ class WriteSession(ReadSession):
         if self._turn is None:
             self._turn = await self._gate.enter()
 
-    def _leave(self) -> None:
+    def _leave(self) -> bool:
         turn, self._turn = self._turn, None
-        if turn is not None:
-            turn.holder = None
-            turn.lock.release()
+        if turn is None:
+            return False
+        turn.holder = None
+        turn.lock.release()
+        return True
 
     def _pending(self) -> bool:
         s = self.sync_session
@@ -289,8 +292,10 @@ class WriteSession(ReadSession):
         if self._turn is None and self._pending():
             await self._enter()
         self.sync_session.commit()
-        if not self.sync_session.in_transaction():
-            self._leave()
+        if not self.sync_session.in_transaction() and self._leave():
+            # nothing here waits, so a task writing transaction after transaction would keep the loop to itself
+            # (a broadcast's expansion, say): after each, the other tasks get their turn
+            await asyncio.sleep(0)
 
     async def rollback(self) -> None:
         try:

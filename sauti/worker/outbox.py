@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,10 @@ UNPROCESSABLE = "X"  # failed_reason for a row Sauti could not read or record (`
 
 RETRYABLE = ("queued", "errored")
 WAVE_PATIENCE = 0.02  # seconds a wave waits for half the calls in flight to come back before it leaves anyway
+# seconds results that came back wait for others before they are recorded together: a paced channel's calls come
+# back one by one, and a transaction each cost more than the calls (on SQLite it runs on the loop, holding up
+# the calls' own timing)
+RECORD_PATIENCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -338,12 +343,12 @@ async def _fail_unsendable(worker: Worker, channel_id: int) -> int:
 async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, claimed: list[Claimed]) -> None:
     """Send a claimed batch in waves, at most ``CONCURRENCY`` calls at once and within the channel's TPS.
 
-        A wave takes its rate slots first, is marked ``sending`` in one statement, and its calls leave at once, so
-        the window between marking and calling stays as short as it was for one message (the crash guarantee of
-        ``recovery.py`` is unchanged). Results are recorded in one transaction for every group of calls that come
-        back together. The next wave waits until half the calls have come back (or none are left in flight), so
-        each statement carries many messages when the provider is fast; when calls are slow, free slots are used after
-    ``WAVE_PATIENCE`` anyway.
+    A wave is marked ``sending`` in one statement and its calls leave at once (each in its rate slot), so the
+    window between marking and calling stays as short as it was for one message (the crash guarantee of
+    ``recovery.py`` is unchanged). Results that came back are recorded together, in one transaction, once half a
+    wave's worth are in, or none are left in flight, or the oldest has waited ``RECORD_PATIENCE``. The next wave
+    waits until half the calls have come back (or none are left in flight), so each statement carries many
+    messages when the provider is fast; when calls are slow, free slots are used after ``WAVE_PATIENCE`` anyway.
     """
     chan = info(channel, worker.settings.callback_base)
     pending = deque(claimed)
@@ -353,7 +358,9 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
     wave_cap = max(1, min(CONCURRENCY, tps // 10))
     patient = max(1, min(wave_cap, CONCURRENCY // 2))
     wave_at_least = patient
-    while pending or running:
+    unrecorded: list[Outcome] = []
+    since = 0.0  # when the oldest unrecorded outcome came back
+    while pending or running or unrecorded:
         free = CONCURRENCY - len(running)
         if pending and free > 0 and (not running or free >= min(len(pending), wave_at_least)):
             wave = [pending.popleft() for _ in range(min(free, len(pending), wave_cap))]
@@ -362,20 +369,31 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
                 if item.id in begun:
                     running[asyncio.create_task(_paced_call(worker, kind, chan, item, tps))] = item
             continue
-        done, _ = await asyncio.wait(running, timeout=WAVE_PATIENCE, return_when=asyncio.FIRST_COMPLETED)
+        waited = time.monotonic() - since
+        if unrecorded and (not running or len(unrecorded) >= patient or waited >= RECORD_PATIENCE):
+            await _record_safely(worker, channel, unrecorded)
+            unrecorded = []
+            continue
+        timeout = WAVE_PATIENCE if not unrecorded else min(WAVE_PATIENCE, RECORD_PATIENCE - waited)
+        done, _ = await asyncio.wait(running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         if not done:  # slow calls: don't keep free slots idle waiting for half of them
             wave_at_least = 1
             continue
         wave_at_least = patient
-        outcomes = [task.result() for task in done]
+        if not unrecorded:
+            since = time.monotonic()
+        unrecorded.extend(task.result() for task in done)
         for task in done:
             del running[task]
-        try:
-            await _record(worker, channel, outcomes)
-        except Exception as exc:  # results that cannot be recorded: those messages fail, the others go on
-            log.exception("channel %s: could not record %d results", channel.uuid, len(outcomes))
-            for outcome in outcomes:
-                await _fail(worker, outcome.item.id, describe(exc))
+
+
+async def _record_safely(worker: Worker, channel: Channel, outcomes: Sequence[Outcome]) -> None:
+    try:
+        await _record(worker, channel, outcomes)
+    except Exception as exc:  # results that cannot be recorded: those messages fail, the others go on
+        log.exception("channel %s: could not record %d results", channel.uuid, len(outcomes))
+        for outcome in outcomes:
+            await _fail(worker, outcome.item.id, describe(exc))
 
 
 async def send_due(worker: Worker) -> int:

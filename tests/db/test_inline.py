@@ -82,12 +82,14 @@ async def test_write_transactions_take_turns_without_stopping_the_loop(tmp_path:
                 seen.append("second read")
                 await session.execute(text("INSERT INTO notes (body) VALUES ('second')"))
                 seen.append("second wrote")
+                # its turn came after the first committed: the first's row is there in its transaction
+                assert await session.scalar(text("SELECT count(*) FROM notes")) == 2
                 await session.commit()
 
         await asyncio.gather(first(), second())
-        assert seen.index("second read") < seen.index("first committed")
-        assert seen.index("first committed") < seen.index("second wrote")
+        assert seen.index("second read") < seen.index("first still open")
         assert seen.count("first still open") == 5
+        assert len(seen) - 1 - seen[::-1].index("first still open") < seen.index("second wrote")
         async with engine.connect() as conn:
             bodies = (await conn.execute(text("SELECT body FROM notes ORDER BY id"))).scalars().all()
         assert bodies == ["first", "second"]

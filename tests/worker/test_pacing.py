@@ -64,3 +64,33 @@ async def test_redis_slots_are_shared_by_every_pacer(redis_url: str) -> None:
 @pytest.mark.parametrize("tps", [1, 1000])
 async def test_the_first_slot_is_now(tps: int) -> None:
     assert await pacing.MemoryPacer().reserve("x", tps) == 0
+
+
+class _Counting(pacing.MemoryPacer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reservations = 0
+
+    async def reserve(self, key: str, per_second: int) -> float:
+        self.reservations += 1
+        return await super().reserve(key, per_second)
+
+
+async def _late_by(seconds: float, tps: int) -> int:
+    """How many slots a caller reserves when the loop is busy for ``seconds`` as its slot comes."""
+    pacer = _Counting()
+    await pacer.reserve("late", tps)  # the slot free now is taken: the caller's is 1/tps later
+    pacer.reservations = 0
+    asyncio.get_running_loop().call_soon(time.sleep, 1 / tps + seconds)  # busy past the caller's slot
+    await pacer.wait("late", tps)
+    return pacer.reservations
+
+
+async def test_a_caller_a_few_milliseconds_late_keeps_its_slot() -> None:
+    # 500 TPS: slots 2 ms apart; the loop busy 6 ms past the slot (a transaction on SQLite) is within tolerance
+    assert pacing.LATE_TOLERANCE > 0.006
+    assert await _late_by(0.006, 500) == 1
+
+
+async def test_a_caller_much_later_takes_a_new_slot() -> None:
+    assert await _late_by(pacing.LATE_TOLERANCE + 0.05, 500) >= 2
