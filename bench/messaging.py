@@ -225,9 +225,10 @@ async def _queue(url: str, workspace_uuid: str, contact_ids: Sequence[int], text
             people = list((await session.execute(select(Contact).where(Contact.id.in_(contact_ids)))).scalars())
             before = int((await session.execute(select(func.max(Message.id)))).scalar() or 0)
             await queue_many(session, ws, people, {c.id: Content(text=text) for c in people}, broadcast_id=None)
-            await session.commit()
+            # read before the commit: a running worker may take them the moment they are committed
             rows = await session.execute(select(Message.uuid, Message.status).where(Message.id > before))
             found = {uuid: status for uuid, status in rows}
+            await session.commit()
     finally:
         await engine.dispose()
     if len(found) != len(contact_ids) or set(found.values()) != {"queued"}:
@@ -328,6 +329,8 @@ def measure_broadcast(
                 seconds = time.perf_counter() - started
                 if not reply and seen["progress"]["started"] > 0:  # mid-broadcast: a reply must still go first
                     reply = probe_reply(client, provider, reply_contact)
+                    # whether the broadcast was still being queued when the reply was sent (else it proves nothing)
+                    reply["during_broadcast"] = seen["status"] != "completed"
                 if seen["status"] == "completed" or seconds > args.broadcast_timeout:
                     break
                 time.sleep(POLL)
@@ -537,7 +540,13 @@ def goals(result: dict[str, Any]) -> dict[str, Any]:
         queued = broadcast["queued_s"]
         out["broadcast_queued_s"] = {"goal": "<= 10", "measured": queued, "met": queued is not None and queued <= 10}
         reply = broadcast["reply"].get("seconds_to_provider")
-        out["reply_s"] = {"goal": "<= 1", "measured": reply, "met": reply is not None and reply <= 1}
+        during = bool(broadcast["reply"].get("during_broadcast"))
+        out["reply_s"] = {
+            "goal": "<= 1, sent while the broadcast is queued",
+            "measured": reply,
+            "during_broadcast": during,
+            "met": reply is not None and reply <= 1 and during,
+        }
         rss = broadcast["server_rss_max_mb"]
         out["server_rss_mb"] = {"goal": "<= 300", "measured": rss, "met": rss <= 300}
     return out

@@ -28,6 +28,8 @@ class Contact(Base):
         Index("ix_contacts_ws_active_modified", "workspace_id", "is_active", "modified_on", "id"),
         # the TextUs listing order (created_on, id)
         Index("ix_contacts_ws_active_created", "workspace_id", "is_active", "created_on", "id"),
+        # a broadcast's recipients, batch after batch in id order (``domain/broadcasts/service._recipients``)
+        Index("ix_contacts_ws_status_id", "workspace_id", "is_active", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
