@@ -326,6 +326,11 @@ class WriteSession(ReadSession):
         return WriteConnection(self.sync_session.connection())
 
 
+# rows from which an executemany runs in a thread: SQLite releases the interpreter while it writes, so the loop
+# goes on meanwhile (a broadcast's batch of thousands of messages); fewer are written at once, the hop costing more
+THREAD_FROM_ROWS = 500
+
+
 class _Driver:
     """The raw SQLite connection, with the awaitable ``executemany`` that bulk writes call on aiosqlite's."""
 
@@ -333,7 +338,10 @@ class _Driver:
         self._conn = conn
 
     async def executemany(self, sql: str, records: Any) -> None:
-        self._conn.executemany(sql, records)
+        if len(records) >= THREAD_FROM_ROWS:  # the session waits for it: nothing else uses this connection
+            await asyncio.to_thread(self._conn.executemany, sql, records)
+        else:
+            self._conn.executemany(sql, records)
 
 
 class _Raw:

@@ -80,15 +80,27 @@ def pick(kind: Kind, partition: Any, lane: ColumnElement[bool], now: datetime, l
     )
 
 
+async def any_due(session: AsyncSession, kind: Kind, partition: Any, lane: ColumnElement[bool]) -> bool:
+    """Whether one lane of ``partition`` has a due row nobody claimed (one probe of the partial index)."""
+    found = await session.execute(pick(kind, partition, lane, clock.now(), 1))
+    return found.first() is not None
+
+
 async def claim(
-    session: AsyncSession, kind: Kind, worker_id: str, partition: Any, limit: int, dialect: str
+    session: AsyncSession,
+    kind: Kind,
+    worker_id: str,
+    partition: Any,
+    limit: int,
+    dialect: str,
+    lanes: Sequence[ColumnElement[bool]] | None = None,
 ) -> list[int]:
-    """Claim up to ``limit`` due rows of ``partition`` for ``worker_id`` (lanes in order), returning their ids in
-    the order they should be handled. The caller commits."""
+    """Claim up to ``limit`` due rows of ``partition`` for ``worker_id`` (lanes in order: the kind's, or
+    ``lanes``), returning their ids in the order they should be handled. The caller commits."""
     model = kind.model
     now = clock.now()
     taken: list[int] = []
-    for lane in kind.lanes:
+    for lane in kind.lanes if lanes is None else lanes:
         if len(taken) >= limit:
             break
         chosen = pick(kind, partition, lane, now, limit - len(taken))

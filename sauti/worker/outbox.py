@@ -88,6 +88,8 @@ async def recover(session: AsyncSession, dead: ColumnElement[bool]) -> int:
     return len(doubtful) + int(freed.rowcount or 0)  # type: ignore[attr-defined]
 
 
+REPLIES = Message.high_priority == true()
+
 OUTBOX = claims.Kind(
     name="outbox",
     model=Message,
@@ -95,15 +97,15 @@ OUTBOX = claims.Kind(
     due=lambda now: Message.next_attempt <= now,
     order=(Message.next_attempt, Message.id),
     partition=Message.channel_id,
-    lanes=(Message.high_priority == true(), Message.high_priority == false()),  # replies before bulk
+    lanes=(REPLIES, Message.high_priority == false()),  # replies before bulk
     failed={"status": "failed", "failed_reason": UNPROCESSABLE},
     recover=recover,
 )
 
 
-async def _claim(worker: Worker, channel: Channel, limit: int) -> list[Claimed]:
+async def _claim(worker: Worker, channel: Channel, limit: int, lanes: Any = None) -> list[Claimed]:
     async with worker.sessionmaker() as session:
-        ids = await claims.claim(session, OUTBOX, worker.id, channel.id, limit, worker.dialect)
+        ids = await claims.claim(session, OUTBOX, worker.id, channel.id, limit, worker.dialect, lanes)
         if not ids:
             await session.commit()
             return []
@@ -363,6 +365,7 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
     while pending or running or unrecorded:
         free = CONCURRENCY - len(running)
         if pending and free > 0 and (not running or free >= min(len(pending), wave_at_least)):
+            pending.extendleft(reversed(await _replies_since(worker, channel, wave_cap)))
             wave = [pending.popleft() for _ in range(min(free, len(pending), wave_cap))]
             begun = await _begin_many(worker, [c.id for c in wave])
             for item in wave:
@@ -385,6 +388,15 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
         unrecorded.extend(task.result() for task in done)
         for task in done:
             del running[task]
+
+
+async def _replies_since(worker: Worker, channel: Channel, limit: int) -> list[Claimed]:
+    """Replies queued on the channel since its batch was claimed, claimed now so that they leave in the next
+    wave, ahead of the bulk messages of the batch (a 200-message batch of a broadcast takes a while when the
+    worker is busy expanding it). One probe of the outbox index per wave when there are none."""
+    async with worker.sessionmaker() as session:
+        waiting = await claims.any_due(session, OUTBOX, channel.id, REPLIES)
+    return await _claim(worker, channel, limit, (REPLIES,)) if waiting else []
 
 
 async def _record_safely(worker: Worker, channel: Channel, outcomes: Sequence[Outcome]) -> None:

@@ -4,11 +4,14 @@ Each call reserves the next free slot of its channel: slots are ``1/TPS`` second
 and a caller sleeps until its own slot comes (virtual scheduling, the cell rate algorithm). Spacing the calls
 evenly, rather than allowing TPS calls anywhere in each second, keeps the provider's busiest second at the TPS
 even when a worker's event loop is busy and some calls leave a little late: there is no burst at the turn of a
-second for a late call to add to. A caller that wakes late keeps its slot while it is at most ``LATE_TOLERANCE``
-(or one slot, if that is longer) behind: the loop is often busy for a few milliseconds (a transaction's
-statements run on it on SQLite), and giving up every slot a caller missed by that much left a 500 TPS channel
-at half its rate. What leaves late together is bounded by the tolerance: at most ``LATE_TOLERANCE * TPS`` calls
-(2% of a second's worth) more in any one second. A caller later than that takes a new slot.
+second for a late call to add to. Lateness is forgiven up to ``LATE_TOLERANCE`` (the cell rate algorithm's
+burst tolerance): a caller that wakes late keeps its slot while it is at most that (or one slot, if that is
+longer) behind, and a channel whose calls paused briefly (between two claimed batches) takes the slots it
+missed in the last ``LATE_TOLERANCE`` at once. The loop is often busy for a few milliseconds (a transaction's
+statements run on it on SQLite): giving up every slot missed by that much left a 500 TPS channel at half its
+rate, and each pause between batches cost its length. What leaves together is bounded by the tolerance: at
+most ``LATE_TOLERANCE * TPS`` calls (2% of a second's worth) more in any one second. A caller later than that
+takes a new slot; a channel idle for longer starts afresh.
 
 The reservations live in memory (one process), or in Redis when ``SAUTI_REDIS_URL`` is set, where one atomic
 script reads the server's clock and moves the channel's next slot, so several workers on several hosts share
@@ -23,13 +26,15 @@ import time
 from abc import ABC, abstractmethod
 from typing import Any, Protocol
 
-# KEYS[1]: the channel's next free slot (microseconds since the epoch); ARGV[1]: the spacing in microseconds.
-# Returns how many microseconds the caller waits for the slot it has just reserved.
+# KEYS[1]: the channel's next free slot (microseconds since the epoch); ARGV[1]: the spacing in microseconds;
+# ARGV[2]: how far behind the clock a channel's schedule may be caught up (LATE_TOLERANCE, microseconds).
+# Returns how many microseconds the caller waits for the slot it has just reserved (negative: it is late).
 RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
-if slot < now then slot = now end
+local kept = redis.call('GET', KEYS[1])
+local slot = now
+if kept then slot = math.max(tonumber(kept), now - tonumber(ARGV[2])) end
 local after = slot + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], tostring(after), 'PX', math.floor((after - now) / 1000) + 60000)
 return slot - now
@@ -74,7 +79,8 @@ class MemoryPacer(_Waiting):
 
     async def reserve(self, key: str, per_second: int) -> float:
         now = time.monotonic()
-        slot = max(now, self._next.get(key, 0.0))
+        kept = self._next.get(key)
+        slot = now if kept is None else max(kept, now - LATE_TOLERANCE)
         self._next[key] = slot + 1.0 / per_second
         return slot - now
 
@@ -90,7 +96,8 @@ class RedisPacer(_Waiting):
 
     async def reserve(self, key: str, per_second: int) -> float:
         spacing = max(1, round(1_000_000 / per_second))
-        answer: Any = await self._script(keys=[f"sauti:pace:{key}"], args=[spacing])
+        tolerance = round(LATE_TOLERANCE * 1_000_000)
+        answer: Any = await self._script(keys=[f"sauti:pace:{key}"], args=[spacing, tolerance])
         return int(answer) / 1_000_000
 
 

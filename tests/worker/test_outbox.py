@@ -216,3 +216,38 @@ async def _logs_for_channel(db: Any, channel_id: int) -> list[ChannelLog]:
     async with db() as session:
         rows = await session.execute(select(ChannelLog).where(ChannelLog.channel_id == channel_id))
         return list(rows.scalars())
+
+
+async def test_a_reply_queued_while_a_batch_is_sent_leaves_in_the_next_wave(
+    client: httpx.AsyncClient, scripted: Any, worker: Any, db: Any
+) -> None:
+    """A broadcast's batch is claimed whole (up to 200 messages); a reply queued meanwhile must not wait for the
+    rest of it: it is claimed before the next wave leaves."""
+    async with db() as session:
+        await session.execute(update(type(scripted)).where(type(scripted).id == scripted.id).values(tps=1000))
+        await session.commit()
+    joe = await create_contact(client, urns=["tel:+250788123123"])
+    bulk = outbox.CONCURRENCY * 3
+    for n in range(bulk):
+        await _send(client, f"bulk {n}", joe)
+    async with db() as session:
+        await session.execute(update(Message).values(high_priority=False))
+        await session.commit()
+    queued: list[str] = []
+    original = Scripted.send
+
+    async def send(self: Scripted, channel: ChannelInfo, msg: Outgoing, http: ProviderHTTP) -> SendResult:
+        if msg.text == "bulk 0":  # the first wave is on its way: a contact writes and is answered
+            queued.append(await _send(client, "reply", joe))
+        return await original(self, channel, msg, http)
+
+    Scripted.send = send  # type: ignore[method-assign]
+    try:
+        await worker.drain()
+    finally:
+        Scripted.send = original  # type: ignore[method-assign]
+    assert queued and len(Scripted.sent) == bulk + 1
+    position = Scripted.sent.index("reply")
+    # the first wave (CONCURRENCY calls) had left; the reply goes in the second, ahead of the batch's rest
+    assert outbox.CONCURRENCY <= position < 2 * outbox.CONCURRENCY, Scripted.sent
+    assert (await row(db, Message, Message.uuid == queued[0])).status == "wired"

@@ -94,3 +94,21 @@ async def test_a_caller_a_few_milliseconds_late_keeps_its_slot() -> None:
 
 async def test_a_caller_much_later_takes_a_new_slot() -> None:
     assert await _late_by(pacing.LATE_TOLERANCE + 0.05, 500) >= 2
+
+
+@pytest.mark.parametrize("memory", [True, False])
+async def test_a_short_pause_is_caught_up_and_a_long_one_is_not(memory: bool, request: pytest.FixtureRequest) -> None:
+    """After a pause shorter than the tolerance (a worker claiming its next batch) the slots it missed are taken
+    at once; after a longer one the schedule starts again from now, so no burst beyond the tolerance."""
+    pacer: pacing.Pacer = pacing.MemoryPacer() if memory else pacing.RedisPacer(request.getfixturevalue("redis_url"))
+    key = f"pause-{clock.new_uuid()}"
+    tps = 1000  # slots 1 ms apart
+    assert await pacer.reserve(key, tps) == 0
+    await asyncio.sleep(pacing.LATE_TOLERANCE / 2)  # ~10 slots missed
+    caught_up = [await pacer.reserve(key, tps) for _ in range(3)]
+    assert all(w < 0 for w in caught_up), caught_up  # already due: they leave at once
+    await asyncio.sleep(pacing.LATE_TOLERANCE * 3)
+    fresh = await pacer.reserve(key, tps)
+    assert -pacing.LATE_TOLERANCE - 0.005 <= fresh <= 0, fresh  # never more than the tolerance behind
+    following = await pacer.reserve(key, tps)
+    assert following == pytest.approx(fresh + 1 / tps, abs=0.003)
