@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sauti.domain.broadcasts.service import BATCH, expand
+from sauti.domain.broadcasts.service import expand
 from sauti.models import Broadcast
 from sauti.models.message import broadcast_waiting
 from sauti.worker import claims
@@ -37,11 +37,6 @@ BROADCASTS = claims.Kind(
 )
 
 
-# On SQLite a batch's statements run on the loop, and there is one writer: a reply queued or a message marked sent
-# waits for the batch under way, so batches there are smaller (PostgreSQL writes the others beside it)
-SQLITE_BATCH = 2000
-
-
 async def expand_broadcasts(sessionmaker: async_sessionmaker[AsyncSession], dialect: str, worker_id: str) -> int:
     """Expand one batch of the first due broadcast of every workspace that has one; returns the messages
     created (0: nothing was due)."""
@@ -62,8 +57,7 @@ async def expand_broadcasts(sessionmaker: async_sessionmaker[AsyncSession], dial
                     select(Broadcast).where(Broadcast.id.in_(list(batch)), Broadcast.claimed_by == worker_id)
                 )
                 for broadcast in found.scalars():
-                    size = SQLITE_BATCH if dialect == "sqlite" else BATCH
-                    done.append(max(await expand(session, broadcast, size), 1))
+                    done.append(max(await expand(session, broadcast), 1))
                     broadcast.claimed_by = None  # the next batch is claimed afresh (by any worker)
                 await session.commit()
 
