@@ -11,15 +11,92 @@ columns take any JSON value).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import JSON, DateTime, Table
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.db import jsontext
 from sauti.db.base import UTCDateTime
+
+Convert = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How rows with these keys go into a table on one dialect, worked out once (per process, table, dialect
+    and set of keys): the columns written (the keys given, then the Python-side defaults the rows leave out),
+    each column's value converter, and on SQLite the statement's text. A flow's reply or timer is one row: making
+    the columns' bind processors again for every such row cost more than converting its values."""
+
+    columns: tuple[str, ...]
+    defaults: Mapping[str, Any]
+    convert: tuple[Convert | None, ...]  # None: the value goes as it is
+    sql: str  # SQLite's INSERT text ("" on PostgreSQL, whose COPY names the columns)
+
+
+_PLANS: WeakKeyDictionary[Dialect, dict[tuple[Table, tuple[str, ...]], _Plan]] = WeakKeyDictionary()
+
+
+def _plan(dialect: Dialect, table: Table, given: tuple[str, ...]) -> _Plan:
+    by_key = _PLANS.get(dialect)
+    if by_key is None:
+        by_key = _PLANS[dialect] = {}
+    plan = by_key.get((table, given))
+    if plan is None:
+        defaults = {
+            c.name: c.default
+            for c in table.columns
+            if c.name not in given and c.default is not None and (c.default.is_scalar or c.default.is_callable)
+        }
+        columns = (*given, *defaults)
+        if dialect.name == "postgresql":
+            convert = tuple(_converter(table, name) for name in columns)
+            sql = ""
+        else:
+            convert = tuple(_processor(table.c[name].type, dialect) for name in columns)
+            quote = dialect.identifier_preparer
+            names = ", ".join(quote.quote(name) for name in columns)
+            sql = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({', '.join('?' * len(columns))})"
+        plan = by_key[(table, given)] = _Plan(columns, defaults, convert, sql)
+    return plan
+
+
+def _records(plan: _Plan, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    """The rows' values in the plan's column order, converted. Where several rows share one value object (a
+    broadcast's messages share their timestamps and content) it is converted once."""
+    defaults = plan.defaults
+    pairs = tuple(zip(plan.columns, plan.convert if len(rows) == 1 else map(_once, plan.convert), strict=True))
+    out: list[tuple[Any, ...]] = []
+    for row in rows:
+        values: list[Any] = []
+        for name, convert in pairs:
+            value = row[name] if name in row else _default(defaults[name])
+            values.append(value if convert is None else convert(value))
+        out.append(tuple(values))
+    return out
+
+
+def _once(convert: Convert | None) -> Convert | None:
+    """``convert``, run once per distinct value object of one call (``None`` as its own value)."""
+    if convert is None:
+        return None
+    seen: dict[int, tuple[Any, Any]] = {}
+
+    def bind(value: Any) -> Any:
+        if value is None:
+            return convert(None)
+        hit = seen.get(id(value))
+        if hit is None or hit[0] is not value:  # holding the value keeps its id from being reused
+            hit = seen[id(value)] = (value, convert(value))
+        return hit[1]
+
+    return bind
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -27,97 +104,38 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
     if not rows:
         return
     connection = await session.connection()
-    if connection.dialect.name != "postgresql":
-        await _executemany(connection, table, rows)
-        return
-    given = list(rows[0])
-    # COPY knows nothing of the models' Python-side defaults (the executemany above applies them): fill them in
-    defaults = {
-        c.name: c.default
-        for c in table.columns
-        if c.name not in given and c.default is not None and (c.default.is_scalar or c.default.is_callable)
-    }
-    columns = [*given, *defaults]
-    convert = [_converter(table, name) for name in columns]
-    records = [
-        tuple(
-            f(row[name] if name in row else _default(defaults[name])) for f, name in zip(convert, columns, strict=True)
-        )
-        for row in rows
-    ]
+    plan = _plan(connection.dialect, table, tuple(rows[0]))
+    records = _records(plan, rows)
     raw = (await connection.get_raw_connection()).driver_connection
     assert raw is not None
-    await raw.copy_records_to_table(table.name, columns=columns, records=records)
+    if plan.sql:
+        await raw.executemany(plan.sql, records)
+    else:
+        # COPY knows nothing of the models' Python-side defaults (the plan fills them in, as executemany would)
+        await raw.copy_records_to_table(table.name, columns=list(plan.columns), records=records)
 
 
-async def _executemany(connection: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    given = list(rows[0])
-    defaults = {
-        c.name: c.default
-        for c in table.columns
-        if c.name not in given and c.default is not None and (c.default.is_scalar or c.default.is_callable)
-    }
-    columns = [*given, *defaults]
-    dialect = connection.dialect
-    convert = [_bound(table.c[name].type, dialect) for name in columns]
-    records = [
-        tuple(
-            f(row[name] if name in row else _default(defaults[name])) for f, name in zip(convert, columns, strict=True)
-        )
-        for row in rows
-    ]
-    quote = dialect.identifier_preparer
-    names = ", ".join(quote.quote(name) for name in columns)
-    sql = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({', '.join('?' * len(columns))})"
-    raw = (await connection.get_raw_connection()).driver_connection
-    assert raw is not None
-    await raw.executemany(sql, records)
-
-
-def _bound(column_type: Any, dialect: Any) -> Any:
-    """The column's own bind processor for the dialect (SQLite's own JSON and DATETIME types), run once per
-    value object (rows share values)."""
-    processor = column_type.dialect_impl(dialect).bind_processor(dialect)
-    if processor is None:
-        return _same
-    seen: dict[int, tuple[Any, Any]] = {}
-
-    def bind(value: Any) -> Any:
-        if value is None:
-            return processor(None)
-        hit = seen.get(id(value))
-        if hit is None or hit[0] is not value:  # holding the value keeps its id from being reused
-            hit = seen[id(value)] = (value, processor(value))
-        return hit[1]
-
-    return bind
-
-
-def _same(value: Any) -> Any:
-    return value
+def _processor(column_type: Any, dialect: Dialect) -> Convert | None:
+    """The column's own bind processor for the dialect (SQLite's own JSON and DATETIME types)."""
+    processor: Convert | None = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return processor
 
 
 def _default(default: Any) -> Any:
     return default.arg(None) if default.is_callable else default.arg
 
 
-def _converter(table: Table, name: str) -> Any:
+def _json_text(value: Any) -> str | None:
+    return None if value is None else jsontext.fast_dumps(value)
+
+
+def _converter(table: Table, name: str) -> Convert | None:
     column_type = table.c[name].type
     if isinstance(column_type, JSON):
-        written: dict[int, tuple[Any, str]] = {}  # rows often share one value object: write it once
-
-        def json_text(value: Any) -> str | None:
-            if value is None:
-                return None
-            seen = written.get(id(value))
-            if seen is None or seen[0] is not value:
-                seen = written[id(value)] = (value, jsontext.fast_dumps(value))
-            return seen[1]
-
-        return json_text
+        return _json_text
     if isinstance(column_type, UTCDateTime | DateTime):
         return _naive_utc
-    return lambda v: v
+    return None
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:
