@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import BindParameter, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -319,17 +319,33 @@ async def urns_by_identity(
     return {u.identity: u for u in rows.scalars()}
 
 
+_URNS_IN_ORDER: Final = (
+    select(ContactURN)
+    .where(ContactURN.workspace_id == bindparam("ws"), ContactURN.contact_id == bindparam("contact"))
+    .order_by(ContactURN.priority.desc(), ContactURN.id)
+)
+
+
+async def urns_in_order(session: AsyncSession, workspace: Workspace, contact_id: int) -> list[ContactURN]:
+    """The contact's URN rows in priority order (the first is the one it is answered on). The statement is
+    built once: an inbound message reads its sender's URNs this way."""
+    found = await session.execute(_URNS_IN_ORDER, {"ws": workspace.id, "contact": contact_id})
+    return list(found.scalars())
+
+
+_URN_WITH_CONTACT: Final = (
+    select(ContactURN, Contact)
+    .outerjoin(Contact, and_(Contact.id == ContactURN.contact_id, Contact.workspace_id == bindparam("ws")))
+    .where(ContactURN.workspace_id == bindparam("ws"), ContactURN.identity == bindparam("identity"))
+)
+
+
 async def urn_with_contact(
     session: AsyncSession, workspace: Workspace, identity: str
 ) -> tuple[ContactURN | None, Contact | None]:
     """The URN row of this identity and the contact holding it (either ``None``), in one statement: an inbound
-    message's sender is read this way."""
-    stmt = (
-        scoped(ContactURN, workspace, ContactURN, Contact)
-        .outerjoin(Contact, and_(Contact.id == ContactURN.contact_id, Contact.workspace_id == workspace.id))
-        .where(ContactURN.identity == identity)
-    )
-    found = (await session.execute(stmt)).first()
+    message's sender is read this way (the statement is built once)."""
+    found = (await session.execute(_URN_WITH_CONTACT, {"ws": workspace.id, "identity": identity})).first()
     if found is None:
         return None, None
     return found[0], found[1]

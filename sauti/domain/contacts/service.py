@@ -641,31 +641,26 @@ async def get_live(session: AsyncSession, workspace: Workspace, uuid: str) -> Co
     return contact
 
 
-async def prefer_urn(session: AsyncSession, workspace: Workspace, contact: Contact, urn_id: int | None) -> bool:
+async def prefer_urn(
+    session: AsyncSession, workspace: Workspace, contact: Contact, urn_id: int | None
+) -> list[ContactURN]:
     """Make the URN ``urn_id`` the contact's preferred one (first in priority order): a contact who writes in
-    on a URN is answered on it (flows.md §6.5 step 3). True when the order changed. Flushes when it did."""
+    on a URN is answered on it (flows.md §6.5 step 3). Returns the contact's URN rows in their priority order as
+    they now stand (what a flow resumed by the message routes its reply with). Flushes when the order changed."""
     if urn_id is None:
-        return False
-    rows = list(
-        (
-            await session.execute(
-                select(ContactURN)
-                .where(ContactURN.workspace_id == workspace.id, ContactURN.contact_id == contact.id)
-                .order_by(ContactURN.priority.desc(), ContactURN.id)
-            )
-        ).scalars()
-    )
+        return []
+    rows = await queries.urns_in_order(session, workspace, contact.id)
     if not rows or rows[0].id == urn_id:
-        return False
+        return rows
     chosen = next((r for r in rows if r.id == urn_id), None)
     if chosen is None:
-        return False
+        return rows
     chosen.priority = rows[0].priority + 10
     ordered = [chosen, *(r for r in rows if r is not chosen)]
     _describe_phone(contact, [URN(r.scheme, r.path, None, r.display) for r in ordered], None)
     contact.modified_on = clock.now()
     await session.flush()
-    return True
+    return ordered
 
 
 async def get_or_create_by_urn(

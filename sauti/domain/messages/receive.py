@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +17,7 @@ from sauti.domain.errors import Invalid
 from sauti.domain.flows import inbound as flows
 from sauti.domain.webhooks import events
 from sauti.kit import clock, urns
-from sauti.models import Channel, Contact, Message, Workspace
+from sauti.models import Channel, Contact, ContactURN, Message, Workspace
 
 log = logging.getLogger("sauti.flows")
 
@@ -117,7 +118,7 @@ async def _handle(
         await session.flush()
         return
     # the URN they wrote on becomes the one they are answered on (DECISION: not for a blocked contact)
-    await contacts.prefer_urn(session, workspace, contact, message.contact_urn_id)
+    urns = await contacts.prefer_urn(session, workspace, contact, message.contact_urn_id)
     opting_out = is_opt_out(workspace, message.text)
     if opting_out:
         await contacts.set_status(session, workspace, [contact], "stopped")
@@ -127,7 +128,7 @@ async def _handle(
     # is never a flow's input
     handled = False
     if not opting_out and contact.status == "active":
-        handled = await _offer_to_flows(session, workspace, contact, message, channel)
+        handled = await _offer_to_flows(session, workspace, contact, message, channel, urns)
     await session.flush()
     # web hooks hear of every message but a blocked number's; the auto reply answers what nothing else did
     await events.messages_happened(session, workspace.id, [message])
@@ -136,14 +137,21 @@ async def _handle(
 
 
 async def _offer_to_flows(
-    session: AsyncSession, workspace: Workspace, contact: Contact, message: Message, channel: Channel
+    session: AsyncSession,
+    workspace: Workspace,
+    contact: Contact,
+    message: Message,
+    channel: Channel,
+    urns: Sequence[ContactURN],
 ) -> bool:
     """Let the flows handle the message, inside a savepoint: a flow that cannot run (a bug, a definition the
     engine refuses at run time) is logged and undone, and the message is still stored and handled as if no
     flow had wanted it. A provider must never lose a message to a flow's failure. What may take it is read
     first: a message no session waits for and no trigger matches opens no savepoint. The message's row is
     written after those reads (outside the savepoint, as before), naming the waiting session's flow when no
-    trigger competes for it, so the usual answer to a question costs no UPDATE of the message."""
+    trigger competes for it, so the usual answer to a question costs no UPDATE of the message. ``urns`` (the
+    contact's URN rows in priority order, as ``prefer_urn`` left them) are not read again by the flows."""
+    offered: flows.Offer | None = None
     try:
         with session.no_autoflush:  # the message is inserted once, with the flow that will most likely take it
             offered = await flows.offer(session, workspace, contact, message)
@@ -151,12 +159,16 @@ async def _offer_to_flows(
             return False
         message.flow_id = offered.likely_flow_id
         async with session.begin_nested():
-            taken = await flows.take(session, workspace, contact, message, channel, offered)
+            taken = await flows.take(session, workspace, contact, message, channel, offered, urns)
         if not taken:
             message.flow_id = None
         return taken
     except Exception:
         log.exception("flows could not handle message %s of contact %s", message.uuid, contact.uuid)
+        if offered is not None and offered.waiting is not None:
+            # the runtime writes the session's row with a Core statement (the ORM row is told the values, not
+            # flushed), which the savepoint's rollback undid: the row is read again when next used
+            session.expire(offered.waiting)
         message.flow_id = None
         return False
 
