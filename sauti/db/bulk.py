@@ -17,11 +17,13 @@ from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import JSON, DateTime, Table
+from sqlalchemy import JSON, DateTime, Table, bindparam, insert, inspect, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
-from sauti.db import jsontext
+from sauti.db import jsontext, versioning
 from sauti.db.base import UTCDateTime
 
 Convert = Callable[[Any], Any]
@@ -142,3 +144,69 @@ def _naive_utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is None:
         return value
     return value.astimezone(UTC).replace(tzinfo=None)
+
+
+# ------------------------------------------------------------------------------ one ORM row, without a flush
+
+
+def _table(obj: Any) -> tuple[Table, str]:
+    """The object's table and its primary key attribute (one column: every Sauti table's ``id``)."""
+    mapper = inspect(obj).mapper
+    table = mapper.local_table
+    assert isinstance(table, Table) and len(mapper.primary_key) == 1
+    return table, mapper.get_property_by_column(mapper.primary_key[0]).key
+
+
+_INSERTS: dict[Table, Any] = {}
+_UPDATES: dict[Table, Any] = {}
+
+
+async def insert_object(session: AsyncSession, obj: Any) -> None:
+    """Write a new ORM object (transient: never added to the session) with one Core INSERT on the session's
+    connection, then attach it to the session as the persistent row it now is, as a flush would have left it
+    (columns it does not set take their Python-side defaults, also on the object). A flush of one row costs the
+    unit of work's whole machinery; this costs the statement. Only for tables the assets version does not track
+    (``db/versioning.py`` moves it from the flush)."""
+    state = inspect(obj)
+    assert state.transient and type(obj) not in versioning.TRACKED
+    table, pk = _table(obj)
+    values: dict[str, Any] = {}
+    for prop in state.mapper.column_attrs:
+        if prop.key == pk:
+            continue
+        column = prop.columns[0]
+        if prop.key in state.dict:
+            value = state.dict[prop.key]
+        else:
+            default = column.default
+            value = _default(default) if default is not None and (default.is_scalar or default.is_callable) else None
+            setattr(obj, prop.key, value)
+        values[column.key] = value
+    stmt = _INSERTS.get(table)
+    if stmt is None:
+        stmt = _INSERTS[table] = insert(table)
+    connection = await session.connection()
+    key = (await connection.execute(stmt, values)).inserted_primary_key
+    assert key is not None
+    setattr(obj, pk, key[0])
+    make_transient_to_detached(obj)  # every column is set: nothing is expired
+    session.add(obj)
+
+
+async def update_object(session: AsyncSession, obj: Any, values: Mapping[str, Any]) -> None:
+    """Write these columns of a persistent ORM object with one Core UPDATE on the session's connection (by its
+    primary key), and give the object the same values as committed ones: nothing is left for a flush to write
+    (the unit of work's machinery costs more than the statement). Only for tables the assets version does not
+    track, or columns whose change does not move it (``db/versioning.py`` moves it from the flush)."""
+    state = inspect(obj)
+    assert state.persistent
+    ignored = versioning.TRACKED.get(type(obj))
+    assert ignored is None or set(values) <= ignored
+    table, pk = _table(obj)
+    stmt = _UPDATES.get(table)
+    if stmt is None:
+        stmt = _UPDATES[table] = update(table).where(table.c[pk] == bindparam("_row_id"))
+    connection = await session.connection()
+    await connection.execute(stmt, {"_row_id": getattr(obj, pk), **values})
+    for key, value in values.items():
+        set_committed_value(obj, key, value)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.channels.base import ContactEvent, Incoming
+from sauti.db import bulk
 from sauti.domain.autoreplies import service as autoreplies
 from sauti.domain.campaigns import fires
 from sauti.domain.contacts import service as contacts
@@ -77,12 +78,10 @@ async def receive(
         created_on=incoming.received_on or now,
         modified_on=now,
     )
-    if incoming.external_id is None:  # no key a second delivery could share: no race to guard against
-        session.add(message)  # written by the next flush (see _offer_to_flows)
-    else:
-        try:
+    if incoming.external_id is not None:  # else no key a second delivery could share: no race to guard against,
+        try:  # and the row is written once the flows were asked (see _offer_to_flows)
             async with session.begin_nested():
-                session.add(message)
+                await bulk.insert_object(session, message)
         except IntegrityError:
             # the same delivery arrived concurrently and won the race
             existing = await _find_incoming(session, channel.id, urn_row.id, incoming.external_id)
@@ -111,10 +110,11 @@ async def _handle(
     session: AsyncSession, workspace: Workspace, contact: Contact, message: Message, channel: Channel
 ) -> None:
     now = clock.now()
-    contact.last_seen_on = now
-    contact.modified_on = now
+    # a Core UPDATE (the contact's row is told the values): nothing left for a flush to write
+    await bulk.update_object(session, contact, {"last_seen_on": now, "modified_on": now})
     await fires.seen(session, workspace, [contact.id])  # events relative to last_seen_on move
     if contact.status == "blocked":
+        await _store(session, message)
         await session.flush()
         return
     # the URN they wrote on becomes the one they are answered on (DECISION: not for a blocked contact)
@@ -129,6 +129,7 @@ async def _handle(
     handled = False
     if not opting_out and contact.status == "active":
         handled = await _offer_to_flows(session, workspace, contact, message, channel, urns)
+    await _store(session, message)
     await session.flush()
     # web hooks hear of every message but a blocked number's; the auto reply answers what nothing else did
     await events.messages_happened(session, workspace.id, [message])
@@ -158,6 +159,7 @@ async def _offer_to_flows(
         if offered is None:
             return False
         message.flow_id = offered.likely_flow_id
+        await _store(session, message)  # outside the savepoint: a flow's failure keeps it
         async with session.begin_nested():
             taken = await flows.take(session, workspace, contact, message, channel, offered, urns)
         if not taken:
@@ -171,6 +173,13 @@ async def _offer_to_flows(
             session.expire(offered.waiting)
         message.flow_id = None
         return False
+
+
+async def _store(session: AsyncSession, message: Message) -> None:
+    """Write the incoming message's row unless it is written already (a message with an external id is written
+    first, in its own savepoint). One Core INSERT, the row then in the session as a flush would have left it."""
+    if inspect(message).transient:
+        await bulk.insert_object(session, message)
 
 
 async def contact_event(session: AsyncSession, workspace: Workspace, channel: Channel, event: ContactEvent) -> None:
