@@ -39,8 +39,13 @@ class _Plan:
     columns: tuple[str, ...]
     defaults: Mapping[str, Any]
     convert: tuple[Convert | None, ...]  # None: the value goes as it is
-    sql: str  # SQLite's INSERT text ("" on PostgreSQL, whose COPY names the columns)
+    sql: str  # the INSERT text, in the driver's own parameter style
+    copy: bool  # PostgreSQL: many rows go with COPY
 
+
+# PostgreSQL: up to this many rows go as one prepared INSERT (one round trip, where COPY takes two and reads the
+# table's column types first): a flow's reply, its timer
+_FEW = 8
 
 _PLANS: WeakKeyDictionary[Dialect, dict[tuple[Table, tuple[str, ...]], _Plan]] = WeakKeyDictionary()
 
@@ -57,15 +62,17 @@ def _plan(dialect: Dialect, table: Table, given: tuple[str, ...]) -> _Plan:
             if c.name not in given and c.default is not None and (c.default.is_scalar or c.default.is_callable)
         }
         columns = (*given, *defaults)
-        if dialect.name == "postgresql":
+        copy = dialect.name == "postgresql"
+        if copy:
             convert = tuple(_converter(table, name) for name in columns)
-            sql = ""
+            marks = [f"${i}" for i in range(1, len(columns) + 1)]
         else:
             convert = tuple(_processor(table.c[name].type, dialect) for name in columns)
-            quote = dialect.identifier_preparer
-            names = ", ".join(quote.quote(name) for name in columns)
-            sql = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({', '.join('?' * len(columns))})"
-        plan = by_key[(table, given)] = _Plan(columns, defaults, convert, sql)
+            marks = ["?"] * len(columns)
+        quote = dialect.identifier_preparer
+        names = ", ".join(quote.quote(name) for name in columns)
+        sql = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({', '.join(marks)})"
+        plan = by_key[(table, given)] = _Plan(columns, defaults, convert, sql, copy)
     return plan
 
 
@@ -110,11 +117,11 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
     records = _records(plan, rows)
     raw = (await connection.get_raw_connection()).driver_connection
     assert raw is not None
-    if plan.sql:
-        await raw.executemany(plan.sql, records)
-    else:
+    if plan.copy and len(records) > _FEW:
         # COPY knows nothing of the models' Python-side defaults (the plan fills them in, as executemany would)
         await raw.copy_records_to_table(table.name, columns=list(plan.columns), records=records)
+    else:
+        await raw.executemany(plan.sql, records)
 
 
 def _processor(column_type: Any, dialect: Dialect) -> Convert | None:
