@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from sqlalchemy import BindParameter, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from sauti.db import plain
 from sauti.domain.errors import BadParameter
@@ -331,6 +332,27 @@ async def urns_in_order(session: AsyncSession, workspace: Workspace, contact_id:
     built once: an inbound message reads its sender's URNs this way."""
     found = await session.execute(_URNS_IN_ORDER, {"ws": workspace.id, "contact": contact_id})
     return list(found.scalars())
+
+
+_HIT = aliased(ContactURN, name="hit")
+_URNS_OF_HOLDER: Final = (
+    select(ContactURN, Contact)
+    .join(_HIT, and_(_HIT.contact_id == ContactURN.contact_id, _HIT.workspace_id == bindparam("ws")))
+    .join(Contact, and_(Contact.id == ContactURN.contact_id, Contact.workspace_id == bindparam("ws")))
+    .where(ContactURN.workspace_id == bindparam("ws"), _HIT.identity == bindparam("identity"), Contact.is_active)
+    .order_by(ContactURN.priority.desc(), ContactURN.id)
+)
+
+
+async def urns_of_holder(
+    session: AsyncSession, workspace: Workspace, identity: str
+) -> tuple[Contact | None, list[ContactURN]]:
+    """The live contact holding the URN of this identity, with all its URN rows in priority order, in one
+    statement (``None`` and no rows when no live contact holds it): an inbound message's sender."""
+    found = (await session.execute(_URNS_OF_HOLDER, {"ws": workspace.id, "identity": identity})).all()
+    if not found:
+        return None, []
+    return found[0][1], [urn for urn, _ in found]
 
 
 _URN_WITH_CONTACT: Final = (

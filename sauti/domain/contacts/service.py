@@ -642,14 +642,20 @@ async def get_live(session: AsyncSession, workspace: Workspace, uuid: str) -> Co
 
 
 async def prefer_urn(
-    session: AsyncSession, workspace: Workspace, contact: Contact, urn_id: int | None
-) -> list[ContactURN]:
+    session: AsyncSession,
+    workspace: Workspace,
+    contact: Contact,
+    urn_id: int | None,
+    urns: Sequence[ContactURN] | None = None,
+) -> list[ContactURN] | None:
     """Make the URN ``urn_id`` the contact's preferred one (first in priority order): a contact who writes in
-    on a URN is answered on it (flows.md §6.5 step 3). Returns the contact's URN rows in their priority order as
-    they now stand (what a flow resumed by the message routes its reply with). Flushes when the order changed."""
+    on a URN is answered on it (flows.md §6.5 step 3). ``urns``: the contact's URN rows in priority order, when
+    the caller read them (:func:`sender`). Returns the rows in their priority order as they now stand (what a
+    flow resumed by the message routes its reply with), ``None`` without ``urn_id``. Flushes when the order
+    changed."""
     if urn_id is None:
-        return []
-    rows = await queries.urns_in_order(session, workspace, contact.id)
+        return None
+    rows = list(urns) if urns is not None else await queries.urns_in_order(session, workspace, contact.id)
     if not rows or rows[0].id == urn_id:
         return rows
     chosen = next((r for r in rows if r.id == urn_id), None)
@@ -661,6 +667,27 @@ async def prefer_urn(
     contact.modified_on = clock.now()
     await session.flush()
     return ordered
+
+
+async def sender(
+    session: AsyncSession,
+    workspace: Workspace,
+    urn: urns.URN,
+    *,
+    name: str | None = None,
+    channel_id: int | None = None,
+) -> tuple[Contact, ContactURN, list[ContactURN] | None]:
+    """:func:`get_or_create_by_urn` for an inbound message's sender, with the contact's URN rows in priority
+    order (for :func:`prefer_urn`), read in the same statement when the contact exists (``None`` otherwise)."""
+    ident = urns.identity(urn)
+    contact, held = await queries.urns_of_holder(session, workspace, ident)
+    row = next((u for u in held if u.identity == ident), None)
+    if contact is None or row is None:  # nobody holds it, or an orphan or deleted contact's row
+        contact, row = await get_or_create_by_urn(session, workspace, urn, name=name, channel_id=channel_id)
+        return contact, row, None
+    if channel_id is not None and row.channel_id is None:
+        row.channel_id = channel_id
+    return contact, row, held
 
 
 async def get_or_create_by_urn(

@@ -53,7 +53,7 @@ async def receive(
     or a flow handled it.
     """
     urn = read_urn(incoming.urn, channel)
-    contact, urn_row = await contacts.get_or_create_by_urn(
+    contact, urn_row, held = await contacts.sender(
         session, workspace, urn, name=incoming.contact_name, channel_id=channel.id
     )
     if incoming.external_id:
@@ -88,7 +88,7 @@ async def receive(
             assert existing is not None
             return existing, False
     urn_row.channel_id = channel.id
-    await _handle(session, workspace, contact, message, channel)
+    await _handle(session, workspace, contact, message, channel, held)
     # every message of a channel writes this one row: left for the commit's flush, so that on PostgreSQL the
     # row's lock is held for the commit only and concurrent messages of the channel do not queue behind it
     channel.last_seen = now
@@ -107,8 +107,14 @@ async def _find_incoming(session: AsyncSession, channel_id: int, urn_id: int, ex
 
 
 async def _handle(
-    session: AsyncSession, workspace: Workspace, contact: Contact, message: Message, channel: Channel
+    session: AsyncSession,
+    workspace: Workspace,
+    contact: Contact,
+    message: Message,
+    channel: Channel,
+    held: list[ContactURN] | None,
 ) -> None:
+    """``held``: the contact's URN rows in priority order when :func:`contacts.sender` read them."""
     now = clock.now()
     # a Core UPDATE (the contact's row is told the values): nothing left for a flush to write
     await bulk.update_object(session, contact, {"last_seen_on": now, "modified_on": now})
@@ -118,7 +124,7 @@ async def _handle(
         await session.flush()
         return
     # the URN they wrote on becomes the one they are answered on (DECISION: not for a blocked contact)
-    urns = await contacts.prefer_urn(session, workspace, contact, message.contact_urn_id)
+    held = await contacts.prefer_urn(session, workspace, contact, message.contact_urn_id, held)
     opting_out = is_opt_out(workspace, message.text)
     if opting_out:
         await contacts.set_status(session, workspace, [contact], "stopped")
@@ -128,7 +134,7 @@ async def _handle(
     # is never a flow's input
     handled = False
     if not opting_out and contact.status == "active":
-        handled = await _offer_to_flows(session, workspace, contact, message, channel, urns)
+        handled = await _offer_to_flows(session, workspace, contact, message, channel, held)
     await _store(session, message)
     await session.flush()
     # web hooks hear of every message but a blocked number's; the auto reply answers what nothing else did
@@ -143,14 +149,14 @@ async def _offer_to_flows(
     contact: Contact,
     message: Message,
     channel: Channel,
-    urns: Sequence[ContactURN],
+    held: Sequence[ContactURN] | None,
 ) -> bool:
     """Let the flows handle the message, inside a savepoint: a flow that cannot run (a bug, a definition the
     engine refuses at run time) is logged and undone, and the message is still stored and handled as if no
     flow had wanted it. A provider must never lose a message to a flow's failure. What may take it is read
     first: a message no session waits for and no trigger matches opens no savepoint. The message's row is
     written after those reads (outside the savepoint, as before), naming the waiting session's flow when no
-    trigger competes for it, so the usual answer to a question costs no UPDATE of the message. ``urns`` (the
+    trigger competes for it, so the usual answer to a question costs no UPDATE of the message. ``held`` (the
     contact's URN rows in priority order, as ``prefer_urn`` left them) are not read again by the flows."""
     offered: flows.Offer | None = None
     try:
@@ -161,7 +167,7 @@ async def _offer_to_flows(
         message.flow_id = offered.likely_flow_id
         await _store(session, message)  # outside the savepoint: a flow's failure keeps it
         async with session.begin_nested():
-            taken = await flows.take(session, workspace, contact, message, channel, offered, urns)
+            taken = await flows.take(session, workspace, contact, message, channel, offered, held)
         if not taken:
             message.flow_id = None
         return taken
