@@ -113,7 +113,8 @@ async def take(
             "resumed_on": format_utc(clock.now()),
         }
         if await runner.resume_session(session, workspace, waiting, contact, resume, input_message=message, urns=urns):
-            message.flow_id = flow_id
+            if message.flow_id != flow_id:  # the message was most likely written naming it already
+                message.flow_id = flow_id
             return True
     return False
 
