@@ -678,15 +678,14 @@ async def sender(
     channel_id: int | None = None,
 ) -> tuple[Contact, ContactURN, list[ContactURN] | None]:
     """:func:`get_or_create_by_urn` for an inbound message's sender, with the contact's URN rows in priority
-    order (for :func:`prefer_urn`), read in the same statement when the contact exists (``None`` otherwise)."""
+    order (for :func:`prefer_urn`), read in the same statement when the contact exists (``None`` otherwise).
+    The URN's channel is the caller's to set (the message's channel: ``receive`` sets it every time)."""
     ident = urns.identity(urn)
     contact, held = await queries.urns_of_holder(session, workspace, ident)
     row = next((u for u in held if u.identity == ident), None)
     if contact is None or row is None:  # nobody holds it, or an orphan or deleted contact's row
         contact, row = await get_or_create_by_urn(session, workspace, urn, name=name, channel_id=channel_id)
         return contact, row, None
-    if channel_id is not None and row.channel_id is None:
-        row.channel_id = channel_id
     return contact, row, held
 
 

@@ -87,8 +87,8 @@ async def receive(
             existing = await _find_incoming(session, channel.id, urn_row.id, incoming.external_id)
             assert existing is not None
             return existing, False
-    if urn_row.channel_id != channel.id:  # set only when it moves: an unchanged row is left with nothing to flush
-        urn_row.channel_id = channel.id
+    if urn_row.channel_id != channel.id:  # written only when it moves (a Core UPDATE: nothing left to flush)
+        await bulk.update_object(session, urn_row, {"channel_id": channel.id})
     await _handle(session, workspace, contact, message, channel, held)
     # every message of a channel writes this one row: written last (a Core statement, nothing left for the commit's
     # flush), so that on PostgreSQL the row's lock is held only until the caller's commit, which follows, and
