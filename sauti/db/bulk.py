@@ -156,16 +156,38 @@ def _naive_utc(value: datetime | None) -> datetime | None:
 # ------------------------------------------------------------------------------ one ORM row, without a flush
 
 
-def _table(obj: Any) -> tuple[Table, str]:
-    """The object's table and its primary key attribute (one column: every Sauti table's ``id``)."""
-    mapper = inspect(obj).mapper
-    table = mapper.local_table
-    assert isinstance(table, Table) and len(mapper.primary_key) == 1
-    return table, mapper.get_property_by_column(mapper.primary_key[0]).key
+@dataclass(frozen=True)
+class _Mapped:
+    """What writing one ORM row of a class takes, worked out once per class."""
+
+    pk: str  # the primary key attribute (one column: every Sauti table's ``id``)
+    columns: tuple[tuple[str, str, Any], ...]  # the others: attribute, column key, Python-side default or None
+    insert: Any
+    update: Any
 
 
-_INSERTS: dict[Table, Any] = {}
-_UPDATES: dict[Table, Any] = {}
+_MAPPED: dict[type[Any], _Mapped] = {}
+
+
+def _mapped(obj: Any) -> _Mapped:
+    found = _MAPPED.get(type(obj))
+    if found is None:
+        mapper = inspect(obj).mapper
+        table = mapper.local_table
+        assert isinstance(table, Table) and len(mapper.primary_key) == 1
+        pk = mapper.get_property_by_column(mapper.primary_key[0]).key
+        columns = tuple(
+            (prop.key, prop.columns[0].key, _usable(prop.columns[0].default))
+            for prop in mapper.column_attrs
+            if prop.key != pk
+        )
+        update_one = update(table).where(table.c[pk] == bindparam("_row_id"))
+        found = _MAPPED[type(obj)] = _Mapped(pk, columns, insert(table), update_one)
+    return found
+
+
+def _usable(default: Any) -> Any:
+    return default if default is not None and (default.is_scalar or default.is_callable) else None
 
 
 async def insert_object(session: AsyncSession, obj: Any) -> None:
@@ -176,44 +198,35 @@ async def insert_object(session: AsyncSession, obj: Any) -> None:
     (``db/versioning.py`` moves it from the flush)."""
     state = inspect(obj)
     assert state.transient and type(obj) not in versioning.TRACKED
-    table, pk = _table(obj)
+    mapped = _mapped(obj)
+    given = state.dict
     values: dict[str, Any] = {}
-    for prop in state.mapper.column_attrs:
-        if prop.key == pk:
-            continue
-        column = prop.columns[0]
-        if prop.key in state.dict:
-            value = state.dict[prop.key]
+    for key, column, default in mapped.columns:
+        if key in given:
+            value = given[key]
         else:
-            default = column.default
-            value = _default(default) if default is not None and (default.is_scalar or default.is_callable) else None
-            setattr(obj, prop.key, value)
-        values[column.key] = value
-    stmt = _INSERTS.get(table)
-    if stmt is None:
-        stmt = _INSERTS[table] = insert(table)
+            value = None if default is None else _default(default)
+            setattr(obj, key, value)
+        values[column] = value
     connection = await session.connection()
-    key = (await connection.execute(stmt, values)).inserted_primary_key
-    assert key is not None
-    setattr(obj, pk, key[0])
+    inserted = (await connection.execute(mapped.insert, values)).inserted_primary_key
+    assert inserted is not None
+    setattr(obj, mapped.pk, inserted[0])
     make_transient_to_detached(obj)  # every column is set: nothing is expired
     session.add(obj)
 
 
 async def update_object(session: AsyncSession, obj: Any, values: Mapping[str, Any]) -> None:
-    """Write these columns of a persistent ORM object with one Core UPDATE on the session's connection (by its
-    primary key), and give the object the same values as committed ones: nothing is left for a flush to write
-    (the unit of work's machinery costs more than the statement). Only for tables the assets version does not
-    track, or columns whose change does not move it (``db/versioning.py`` moves it from the flush)."""
-    state = inspect(obj)
-    assert state.persistent
+    """Write these columns (by attribute name, the columns' own) of a persistent ORM object with one Core UPDATE
+    on the session's connection (by its primary key), and give the object the same values as committed ones:
+    nothing is left for a flush to write (the unit of work's machinery costs more than the statement). Only for
+    tables the assets version does not track, or columns whose change does not move it (``db/versioning.py``
+    moves it from the flush)."""
+    assert inspect(obj).persistent
     ignored = versioning.TRACKED.get(type(obj))
     assert ignored is None or set(values) <= ignored
-    table, pk = _table(obj)
-    stmt = _UPDATES.get(table)
-    if stmt is None:
-        stmt = _UPDATES[table] = update(table).where(table.c[pk] == bindparam("_row_id"))
+    mapped = _mapped(obj)
     connection = await session.connection()
-    await connection.execute(stmt, {"_row_id": getattr(obj, pk), **values})
+    await connection.execute(mapped.update, {"_row_id": getattr(obj, mapped.pk), **values})
     for key, value in values.items():
         set_committed_value(obj, key, value)

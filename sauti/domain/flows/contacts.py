@@ -77,7 +77,9 @@ async def people(
             by_contact[urn.contact_id].append(urn)
     for group in await plain.rows(session, contact_queries.DETAIL_GROUPS, wanted):
         groups[group.contact_id].append(GroupRef(group.uuid, group.name))
-    for v in await plain.rows(session, contact_queries.DETAIL_VALUES, wanted):
+    # values of no field the workspace has are dropped: a workspace without fields reads none
+    found = await plain.rows(session, contact_queries.DETAIL_VALUES, wanted) if keys else ()
+    for v in found:
         key = keys.get(v.field_id)
         if key is not None:
             values[v.contact_id][key] = FieldValue(v.text_value, v.number_value, v.datetime_value)
