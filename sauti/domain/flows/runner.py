@@ -320,7 +320,9 @@ async def persist_many(
     channels: Sequence[Sender] | None = None,
 ) -> list[FlowSession]:
     """Save the sprints of several contacts at once (a batch of a flow start): every new session row in one
-    flush, the flows' counters in one UPDATE per flow, the rest in one final flush. See the module docstring."""
+    statement, the sessions that were there already in one Core UPDATE (their ORM rows told the values, so a
+    flush has nothing of theirs to write), the flows' counters in one UPDATE per flow, the rest in one final
+    flush. See the module docstring."""
     now = clock.now()
     fresh = [item for item in items if item.row is None]
     made: dict[str, FlowSession] = {}

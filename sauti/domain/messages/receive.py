@@ -162,7 +162,7 @@ async def _offer_to_flows(
     contact's URN rows in priority order, as ``prefer_urn`` left them) are not read again by the flows."""
     offered: flows.Offer | None = None
     try:
-        with session.no_autoflush:  # the message is inserted once, with the flow that will most likely take it
+        with session.no_autoflush:  # reads only; the message is inserted once, below, naming the likely flow
             offered = await flows.offer(session, workspace, contact, message)
         if offered is None:
             return False
