@@ -75,14 +75,17 @@ async def people(
     if known is None:
         for urn in await plain.rows(session, contact_queries.DETAIL_URNS, wanted):
             by_contact[urn.contact_id].append(urn)
-    for group in await plain.rows(session, contact_queries.DETAIL_GROUPS, wanted):
-        groups[group.contact_id].append(GroupRef(group.uuid, group.name))
-    # values of no field the workspace has are dropped: a workspace without fields reads none
-    found = await plain.rows(session, contact_queries.DETAIL_VALUES, wanted) if keys else ()
-    for v in found:
-        key = keys.get(v.field_id)
-        if key is not None:
-            values[v.contact_id][key] = FieldValue(v.text_value, v.number_value, v.datetime_value)
+    # the groups and values in one statement (only the groups for a workspace without fields: values of no field
+    # it has are dropped)
+    if keys:
+        for row in await plain.rows(session, contact_queries.DETAIL_VALUES_AND_GROUPS, wanted):
+            if row.part == 0:
+                groups[row.contact_id].append(GroupRef(row.uuid, row.name))
+            elif (key := keys.get(row.ord)) is not None:
+                values[row.contact_id][key] = FieldValue(row.text_value, row.number_value, row.datetime_value)
+    else:
+        for group in await plain.rows(session, contact_queries.DETAIL_GROUPS, wanted):
+            groups[group.contact_id].append(GroupRef(group.uuid, group.name))
     tickets = await _open_tickets(session, workspace, [c.id for c in contacts if c.tickets])
     out: dict[int, Person] = {}
     for contact in contacts:
