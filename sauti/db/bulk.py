@@ -1,25 +1,115 @@
 """Writing many rows at once, at the speed of the database.
 
-On PostgreSQL the rows go in with ``COPY`` (asyncpg's binary copy, inside the session's own transaction); on
-SQLite with one ``executemany`` on the driver (in aiosqlite's thread, so the loop goes on meanwhile). Either way
+On PostgreSQL the rows go in with ``COPY`` (asyncpg's binary copy, inside the session's own transaction), or as
+one prepared INSERT when they are few; on SQLite with one ``executemany`` on the driver (in aiosqlite's thread,
+so the loop goes on meanwhile). Either way
 no ORM object is made for any row, and values are converted by the columns' own bind processors, once per
 distinct value object where rows share one (a broadcast's 100,000 messages share their timestamps and
 content): SQLAlchemy's own executemany processed every parameter of every row again, which cost more than the
 insert itself. Values are given as the columns' Python types (aware datetimes are stored as naive UTC, JSON
 columns take any JSON value).
+
+One ORM row can be written the same way, without a flush (:func:`insert_object`, :func:`update_object`): a hot
+path that writes one row or one column pays for the statement, not for the unit of work's machinery.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import JSON, DateTime, Table
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import JSON, DateTime, Table, bindparam, insert, inspect, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
-from sauti.db import jsontext
+from sauti.db import jsontext, versioning
 from sauti.db.base import UTCDateTime
+
+Convert = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How rows with these keys go into a table on one dialect, worked out once (per process, table, dialect
+    and set of keys): the columns written (the keys given, then the Python-side defaults the rows leave out),
+    each column's value converter, and the INSERT's text. A flow's reply or timer is one row: making
+    the columns' bind processors again for every such row cost more than converting its values."""
+
+    columns: tuple[str, ...]
+    defaults: Mapping[str, Any]
+    convert: tuple[Convert | None, ...]  # None: the value goes as it is
+    sql: str  # the INSERT text, in the driver's own parameter style
+    copy: bool  # PostgreSQL: many rows go with COPY
+
+
+# PostgreSQL: up to this many rows go as one prepared INSERT (one round trip, where COPY takes two and reads the
+# table's column types first): a flow's reply, its timer
+_FEW = 8
+
+_PLANS: WeakKeyDictionary[Dialect, dict[tuple[Table, tuple[str, ...]], _Plan]] = WeakKeyDictionary()
+
+
+def _plan(dialect: Dialect, table: Table, given: tuple[str, ...]) -> _Plan:
+    by_key = _PLANS.get(dialect)
+    if by_key is None:
+        by_key = _PLANS[dialect] = {}
+    plan = by_key.get((table, given))
+    if plan is None:
+        defaults = {
+            c.name: c.default
+            for c in table.columns
+            if c.name not in given and c.default is not None and (c.default.is_scalar or c.default.is_callable)
+        }
+        columns = (*given, *defaults)
+        copy = dialect.name == "postgresql"
+        if copy:
+            convert = tuple(_converter(table, name) for name in columns)
+            marks = [f"${i}" for i in range(1, len(columns) + 1)]
+        else:
+            convert = tuple(_processor(table.c[name].type, dialect) for name in columns)
+            marks = ["?"] * len(columns)
+        quote = dialect.identifier_preparer
+        names = ", ".join(quote.quote(name) for name in columns)
+        sql = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({', '.join(marks)})"
+        plan = by_key[(table, given)] = _Plan(columns, defaults, convert, sql, copy)
+    return plan
+
+
+def _records(plan: _Plan, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    """The rows' values in the plan's column order, converted. Where several rows share one value object (a
+    broadcast's messages share their timestamps and content) it is converted once."""
+    defaults = plan.defaults
+    pairs = tuple(zip(plan.columns, plan.convert if len(rows) == 1 else map(_once, plan.convert), strict=True))
+    out: list[tuple[Any, ...]] = []
+    for row in rows:
+        values: list[Any] = []
+        for name, convert in pairs:
+            value = row[name] if name in row else _default(defaults[name])
+            values.append(value if convert is None else convert(value))
+        out.append(tuple(values))
+    return out
+
+
+def _once(convert: Convert | None) -> Convert | None:
+    """``convert``, run once per distinct value object of one call (``None`` as its own value)."""
+    if convert is None:
+        return None
+    seen: dict[int, tuple[Any, Any]] = {}
+
+    def bind(value: Any) -> Any:
+        if value is None:
+            return convert(None)
+        hit = seen.get(id(value))
+        if hit is None or hit[0] is not value:  # holding the value keeps its id from being reused
+            hit = seen[id(value)] = (value, convert(value))
+        return hit[1]
+
+    return bind
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -27,100 +117,120 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
     if not rows:
         return
     connection = await session.connection()
-    if connection.dialect.name != "postgresql":
-        await _executemany(connection, table, rows)
-        return
-    given = list(rows[0])
-    # COPY knows nothing of the models' Python-side defaults (the executemany above applies them): fill them in
-    defaults = {
-        c.name: c.default
-        for c in table.columns
-        if c.name not in given and c.default is not None and (c.default.is_scalar or c.default.is_callable)
-    }
-    columns = [*given, *defaults]
-    convert = [_converter(table, name) for name in columns]
-    records = [
-        tuple(
-            f(row[name] if name in row else _default(defaults[name])) for f, name in zip(convert, columns, strict=True)
-        )
-        for row in rows
-    ]
+    plan = _plan(connection.dialect, table, tuple(rows[0]))
+    records = _records(plan, rows)
     raw = (await connection.get_raw_connection()).driver_connection
     assert raw is not None
-    await raw.copy_records_to_table(table.name, columns=columns, records=records)
+    if plan.copy and len(records) > _FEW:
+        # COPY knows nothing of the models' Python-side defaults (the plan fills them in, as executemany would)
+        await raw.copy_records_to_table(table.name, columns=list(plan.columns), records=records)
+    else:
+        await raw.executemany(plan.sql, records)
 
 
-async def _executemany(connection: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    given = list(rows[0])
-    defaults = {
-        c.name: c.default
-        for c in table.columns
-        if c.name not in given and c.default is not None and (c.default.is_scalar or c.default.is_callable)
-    }
-    columns = [*given, *defaults]
-    dialect = connection.dialect
-    convert = [_bound(table.c[name].type, dialect) for name in columns]
-    records = [
-        tuple(
-            f(row[name] if name in row else _default(defaults[name])) for f, name in zip(convert, columns, strict=True)
-        )
-        for row in rows
-    ]
-    quote = dialect.identifier_preparer
-    names = ", ".join(quote.quote(name) for name in columns)
-    sql = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({', '.join('?' * len(columns))})"
-    raw = (await connection.get_raw_connection()).driver_connection
-    assert raw is not None
-    await raw.executemany(sql, records)
-
-
-def _bound(column_type: Any, dialect: Any) -> Any:
-    """The column's own bind processor for the dialect (SQLite's own JSON and DATETIME types), run once per
-    value object (rows share values)."""
-    processor = column_type.dialect_impl(dialect).bind_processor(dialect)
-    if processor is None:
-        return _same
-    seen: dict[int, tuple[Any, Any]] = {}
-
-    def bind(value: Any) -> Any:
-        if value is None:
-            return processor(None)
-        hit = seen.get(id(value))
-        if hit is None or hit[0] is not value:  # holding the value keeps its id from being reused
-            hit = seen[id(value)] = (value, processor(value))
-        return hit[1]
-
-    return bind
-
-
-def _same(value: Any) -> Any:
-    return value
+def _processor(column_type: Any, dialect: Dialect) -> Convert | None:
+    """The column's own bind processor for the dialect (SQLite's own JSON and DATETIME types)."""
+    processor: Convert | None = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return processor
 
 
 def _default(default: Any) -> Any:
     return default.arg(None) if default.is_callable else default.arg
 
 
-def _converter(table: Table, name: str) -> Any:
+def _json_text(value: Any) -> str | None:
+    return None if value is None else jsontext.fast_dumps(value)
+
+
+def _converter(table: Table, name: str) -> Convert | None:
     column_type = table.c[name].type
     if isinstance(column_type, JSON):
-        written: dict[int, tuple[Any, str]] = {}  # rows often share one value object: write it once
-
-        def json_text(value: Any) -> str | None:
-            if value is None:
-                return None
-            seen = written.get(id(value))
-            if seen is None or seen[0] is not value:
-                seen = written[id(value)] = (value, jsontext.fast_dumps(value))
-            return seen[1]
-
-        return json_text
+        return _json_text
     if isinstance(column_type, UTCDateTime | DateTime):
         return _naive_utc
-    return lambda v: v
+    return None
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is None:
         return value
     return value.astimezone(UTC).replace(tzinfo=None)
+
+
+# ------------------------------------------------------------------------------ one ORM row, without a flush
+
+
+@dataclass(frozen=True)
+class _Mapped:
+    """What writing one ORM row of a class takes, worked out once per class."""
+
+    pk: str  # the primary key attribute (one column: every Sauti table's ``id``)
+    columns: tuple[tuple[str, str, Any], ...]  # the others: attribute, column key, Python-side default or None
+    insert: Any
+    update: Any
+
+
+_MAPPED: dict[type[Any], _Mapped] = {}
+
+
+def _mapped(obj: Any) -> _Mapped:
+    found = _MAPPED.get(type(obj))
+    if found is None:
+        mapper = inspect(obj).mapper
+        table = mapper.local_table
+        assert isinstance(table, Table) and len(mapper.primary_key) == 1
+        pk = mapper.get_property_by_column(mapper.primary_key[0]).key
+        columns = tuple(
+            (prop.key, prop.columns[0].key, _usable(prop.columns[0].default))
+            for prop in mapper.column_attrs
+            if prop.key != pk
+        )
+        update_one = update(table).where(table.c[pk] == bindparam("_row_id"))
+        found = _MAPPED[type(obj)] = _Mapped(pk, columns, insert(table), update_one)
+    return found
+
+
+def _usable(default: Any) -> Any:
+    return default if default is not None and (default.is_scalar or default.is_callable) else None
+
+
+async def insert_object(session: AsyncSession, obj: Any) -> None:
+    """Write a new ORM object (transient: never added to the session) with one Core INSERT on the session's
+    connection, then attach it to the session as the persistent row it now is, as a flush would have left it
+    (columns it does not set take their Python-side defaults, also on the object). A flush of one row costs the
+    unit of work's whole machinery; this costs the statement. Only for tables the assets version does not track
+    (``db/versioning.py`` moves it from the flush)."""
+    state = inspect(obj)
+    assert state.transient and type(obj) not in versioning.TRACKED
+    mapped = _mapped(obj)
+    given = state.dict
+    values: dict[str, Any] = {}
+    for key, column, default in mapped.columns:
+        if key in given:
+            value = given[key]
+        else:
+            value = None if default is None else _default(default)
+            setattr(obj, key, value)
+        values[column] = value
+    connection = await session.connection()
+    inserted = (await connection.execute(mapped.insert, values)).inserted_primary_key
+    assert inserted is not None
+    setattr(obj, mapped.pk, inserted[0])
+    make_transient_to_detached(obj)  # every column is set: nothing is expired
+    session.add(obj)
+
+
+async def update_object(session: AsyncSession, obj: Any, values: Mapping[str, Any]) -> None:
+    """Write these columns (by attribute name, the columns' own) of a persistent ORM object with one Core UPDATE
+    on the session's connection (by its primary key), and give the object the same values as committed ones:
+    nothing is left for a flush to write (the unit of work's machinery costs more than the statement). Only for
+    tables the assets version does not track, or columns whose change does not move it (``db/versioning.py``
+    moves it from the flush)."""
+    assert inspect(obj).persistent
+    ignored = versioning.TRACKED.get(type(obj))
+    assert ignored is None or set(values) <= ignored
+    mapped = _mapped(obj)
+    connection = await session.connection()
+    await connection.execute(mapped.update, {"_row_id": getattr(obj, mapped.pk), **values})
+    for key, value in values.items():
+        set_committed_value(obj, key, value)

@@ -1,5 +1,6 @@
-"""Many rows in one statement (COPY on PostgreSQL, executemany on SQLite) read back exactly as the ORM writes
-them: JSON values, aware datetimes stored as UTC, nulls."""
+"""Many rows in one statement (COPY on PostgreSQL, or one prepared INSERT for a few rows; executemany on SQLite)
+read back exactly as the ORM writes them: JSON values, aware datetimes stored as UTC, nulls. One ORM row written
+with a Core statement (``insert_object``, ``update_object``) is in the session as a flush would have left it."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from tests.conftest import Backend, Tenant
 pytestmark = pytest.mark.usefixtures("app")
 
 
-async def test_rows_read_back_as_written(client: Any, backend: Backend, tenant: Tenant) -> None:
+@pytest.mark.parametrize("count", [3, 20])  # PostgreSQL: a prepared INSERT, then COPY
+async def test_rows_read_back_as_written(client: Any, backend: Backend, tenant: Tenant, count: int) -> None:
     joe = await create_contact(client, urns=["tel:+250788123123"])
     from sauti.models import Contact
 
@@ -44,7 +46,7 @@ async def test_rows_read_back_as_written(client: Any, backend: Backend, tenant: 
                 "created_on": when,
                 "modified_on": when,
             }
-            for i, u in enumerate(clock.new_uuids(3))
+            for i, u in enumerate(clock.new_uuids(count))
         ]
         await bulk.insert_rows(session, table_of(Message), rows)
         await session.commit()
@@ -59,3 +61,58 @@ async def test_rows_read_back_as_written(client: Any, backend: Backend, tenant: 
             r["high_priority"],
         )
         assert m.next_attempt == when.astimezone(UTC) and m.external_id is None and m.channel_id is None
+
+
+async def test_one_row_written_without_a_flush(client: Any, backend: Backend, tenant: Tenant) -> None:
+    from sqlalchemy import event
+
+    from sauti.models import Contact
+
+    joe = await create_contact(client, urns=["tel:+250788123123"])
+    when = datetime(2026, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    async with backend.sessionmaker() as session:
+        contact = (await session.execute(select(Contact).where(Contact.uuid == joe["uuid"]))).scalar_one()
+        message = Message(
+            uuid=clock.new_uuid(),
+            workspace_id=tenant.workspace.id,
+            contact_id=contact.id,
+            direction="in",
+            status="handled",
+            text="hi",
+            created_on=when,
+            modified_on=when,
+        )
+        event.listen(backend.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            await bulk.insert_object(session, message)
+            await bulk.update_object(session, contact, {"last_seen_on": when, "modified_on": when})
+            # in the session as persistent rows with nothing to write: the flush and the commit issue nothing
+            assert message in session and not session.new and not session.dirty
+            await session.flush()
+        finally:
+            event.remove(backend.engine.sync_engine, "before_cursor_execute", record)
+        assert len(statements) == 2, statements
+        # the columns it left out took their defaults, on the object too
+        assert (message.msg_type, message.visibility, message.attachments, message.msg_count) == (
+            "text",
+            "visible",
+            [],
+            1,
+        )
+        assert await session.get(Message, message.id) is message
+        await session.commit()
+    async with backend.sessionmaker() as session:
+        stored = await session.get(Message, message.id)
+        assert stored is not None and (stored.text, stored.msg_type, stored.attachments, stored.created_on) == (
+            "hi",
+            "text",
+            [],
+            when,
+        )
+        seen = await session.get(Contact, contact.id)
+        assert seen is not None and (seen.last_seen_on, seen.modified_on) == (when, when)

@@ -24,15 +24,16 @@ from tests.domain.flow_support import Clock, World, make_world, use_clock
 
 URN = "tel:+250788123123"
 
-# the sender (URN and contact in one), its URNs in priority order (the arrival URN becomes the preferred one), the
-# waiting session, INSERT message (naming the flow), UPDATE the contact, SAVEPOINT, the contact's URNs, groups and
-# values, UPDATE timers, run and session, RELEASE, UPDATE the channel. Not read while the workspace's assets
-# version stands (kept per process): the flows, fields, groups, senders, triggers, the campaign events on
-# last_seen_on and whether there are web hooks; not read before being written: the session's runs.
-THROUGH_A_FLOW = {"sqlite": 14, "postgres": 14}
-# the sender, its URNs, INSERT message, UPDATE channel and contact, waiting session, auto reply (the triggers,
-# campaign events and web hooks are kept, as above)
-NO_FLOW = {"sqlite": 7, "postgres": 7}
+# the sender with all its URNs in priority order (one statement: the arrival URN becomes the preferred one and the
+# flow's contact is built from these rows, not read again), UPDATE the contact (last_seen_on), the waiting session,
+# INSERT message (naming the flow), SAVEPOINT, the contact's values and groups (one statement), UPDATE timers, run
+# and session, RELEASE, UPDATE the channel. Not read while the workspace's assets version stands (kept per
+# process): the flows, fields, groups, senders, triggers, the campaign events on last_seen_on and whether there
+# are web hooks; not read before being written: the session's runs.
+THROUGH_A_FLOW = {"sqlite": 11, "postgres": 11}
+# the sender with its URNs, UPDATE contact, waiting session, INSERT message, auto reply, UPDATE channel (the
+# triggers, campaign events and web hooks are kept, as above)
+NO_FLOW = {"sqlite": 6, "postgres": 6}
 
 
 @pytest.fixture

@@ -5,10 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import BindParameter, Select, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    Executable,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from sauti.db import plain
 from sauti.domain.errors import BadParameter
@@ -319,17 +335,54 @@ async def urns_by_identity(
     return {u.identity: u for u in rows.scalars()}
 
 
+_URNS_IN_ORDER: Final = (
+    select(ContactURN)
+    .where(ContactURN.workspace_id == bindparam("ws"), ContactURN.contact_id == bindparam("contact"))
+    .order_by(ContactURN.priority.desc(), ContactURN.id)
+)
+
+
+async def urns_in_order(session: AsyncSession, workspace: Workspace, contact_id: int) -> list[ContactURN]:
+    """The contact's URN rows in priority order (the first is the one it is answered on). The statement is
+    built once: an inbound message reads its sender's URNs this way."""
+    found = await session.execute(_URNS_IN_ORDER, {"ws": workspace.id, "contact": contact_id})
+    return list(found.scalars())
+
+
+_HIT = aliased(ContactURN, name="hit")
+_URNS_OF_HOLDER: Final = (
+    select(ContactURN, Contact)
+    .join(_HIT, and_(_HIT.contact_id == ContactURN.contact_id, _HIT.workspace_id == bindparam("ws")))
+    .join(Contact, and_(Contact.id == ContactURN.contact_id, Contact.workspace_id == bindparam("ws")))
+    .where(ContactURN.workspace_id == bindparam("ws"), _HIT.identity == bindparam("identity"), Contact.is_active)
+    .order_by(ContactURN.priority.desc(), ContactURN.id)
+)
+
+
+async def urns_of_holder(
+    session: AsyncSession, workspace: Workspace, identity: str
+) -> tuple[Contact | None, list[ContactURN]]:
+    """The live contact holding the URN of this identity, with all its URN rows in priority order, in one
+    statement (``None`` and no rows when no live contact holds it): an inbound message's sender."""
+    found = (await session.execute(_URNS_OF_HOLDER, {"ws": workspace.id, "identity": identity})).all()
+    if not found:
+        return None, []
+    return found[0][1], [urn for urn, _ in found]
+
+
+_URN_WITH_CONTACT: Final = (
+    select(ContactURN, Contact)
+    .outerjoin(Contact, and_(Contact.id == ContactURN.contact_id, Contact.workspace_id == bindparam("ws")))
+    .where(ContactURN.workspace_id == bindparam("ws"), ContactURN.identity == bindparam("identity"))
+)
+
+
 async def urn_with_contact(
     session: AsyncSession, workspace: Workspace, identity: str
 ) -> tuple[ContactURN | None, Contact | None]:
     """The URN row of this identity and the contact holding it (either ``None``), in one statement: an inbound
-    message's sender is read this way."""
-    stmt = (
-        scoped(ContactURN, workspace, ContactURN, Contact)
-        .outerjoin(Contact, and_(Contact.id == ContactURN.contact_id, Contact.workspace_id == workspace.id))
-        .where(ContactURN.identity == identity)
-    )
-    found = (await session.execute(stmt)).first()
+    message's sender is read this way (the statement is built once)."""
+    found = (await session.execute(_URN_WITH_CONTACT, {"ws": workspace.id, "identity": identity})).first()
     if found is None:
         return None, None
     return found[0], found[1]
@@ -381,6 +434,33 @@ DETAIL_VALUES = select(
     ContactValue.number_value,
     ContactValue.datetime_value,
 ).where(ContactValue.contact_id.in_(_IDS))
+# a sprint's contacts (flows/contacts.people): DETAIL_VALUES and DETAIL_GROUPS in one statement, ``part`` 0 for a
+# group (ordered by its id, as DETAIL_GROUPS), 1 for a value. The values come first: the result's column types
+# (a number, a datetime) are the first select's.
+DETAIL_VALUES_AND_GROUPS: Executable = union_all(
+    select(
+        ContactValue.contact_id,
+        literal_column("1", Integer).label("part"),
+        ContactValue.field_id.label("ord"),
+        cast(null(), String(36)).label("uuid"),
+        cast(null(), String(255)).label("name"),
+        ContactValue.text_value,
+        ContactValue.number_value,
+        ContactValue.datetime_value,
+    ).where(ContactValue.contact_id.in_(_IDS)),
+    select(
+        GroupMember.contact_id,
+        literal_column("0", Integer),
+        ContactGroup.id,
+        ContactGroup.uuid,
+        ContactGroup.name,
+        null(),
+        null(),
+        null(),
+    )
+    .join(ContactGroup, ContactGroup.id == GroupMember.group_id)
+    .where(GroupMember.contact_id.in_(_IDS), ContactGroup.is_active),
+).order_by(literal_column("part"), literal_column("ord"))
 _DETAIL_NOTES = (
     select(
         ContactNote.contact_id, ContactNote.text, ContactNote.created_on, User.email, User.first_name, User.last_name

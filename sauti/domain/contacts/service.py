@@ -641,31 +641,52 @@ async def get_live(session: AsyncSession, workspace: Workspace, uuid: str) -> Co
     return contact
 
 
-async def prefer_urn(session: AsyncSession, workspace: Workspace, contact: Contact, urn_id: int | None) -> bool:
+async def prefer_urn(
+    session: AsyncSession,
+    workspace: Workspace,
+    contact: Contact,
+    urn_id: int | None,
+    urns: Sequence[ContactURN] | None = None,
+) -> list[ContactURN] | None:
     """Make the URN ``urn_id`` the contact's preferred one (first in priority order): a contact who writes in
-    on a URN is answered on it (flows.md §6.5 step 3). True when the order changed. Flushes when it did."""
+    on a URN is answered on it (flows.md §6.5 step 3). ``urns``: the contact's URN rows in priority order, when
+    the caller read them (:func:`sender`). Returns the rows in their priority order as they now stand (what a
+    flow resumed by the message routes its reply with), ``None`` without ``urn_id``. Flushes when the order
+    changed."""
     if urn_id is None:
-        return False
-    rows = list(
-        (
-            await session.execute(
-                select(ContactURN)
-                .where(ContactURN.workspace_id == workspace.id, ContactURN.contact_id == contact.id)
-                .order_by(ContactURN.priority.desc(), ContactURN.id)
-            )
-        ).scalars()
-    )
+        return None
+    rows = list(urns) if urns is not None else await queries.urns_in_order(session, workspace, contact.id)
     if not rows or rows[0].id == urn_id:
-        return False
+        return rows
     chosen = next((r for r in rows if r.id == urn_id), None)
     if chosen is None:
-        return False
+        return rows
     chosen.priority = rows[0].priority + 10
     ordered = [chosen, *(r for r in rows if r is not chosen)]
     _describe_phone(contact, [URN(r.scheme, r.path, None, r.display) for r in ordered], None)
     contact.modified_on = clock.now()
     await session.flush()
-    return True
+    return ordered
+
+
+async def sender(
+    session: AsyncSession,
+    workspace: Workspace,
+    urn: urns.URN,
+    *,
+    name: str | None = None,
+    channel_id: int | None = None,
+) -> tuple[Contact, ContactURN, list[ContactURN] | None]:
+    """:func:`get_or_create_by_urn` for an inbound message's sender, with the contact's URN rows in priority
+    order (for :func:`prefer_urn`), read in the same statement when the contact exists (``None`` otherwise).
+    The URN's channel is the caller's to set (the message's channel: ``receive`` sets it every time)."""
+    ident = urns.identity(urn)
+    contact, held = await queries.urns_of_holder(session, workspace, ident)
+    row = next((u for u in held if u.identity == ident), None)
+    if contact is None or row is None:  # nobody holds it, or an orphan or deleted contact's row
+        contact, row = await get_or_create_by_urn(session, workspace, urn, name=name, channel_id=channel_id)
+        return contact, row, None
+    return contact, row, held
 
 
 async def get_or_create_by_urn(

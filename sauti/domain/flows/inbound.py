@@ -8,6 +8,7 @@ the inbox). A message a flow handled carries the flow's id (``messages.flow_id``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +20,12 @@ from sauti.kit.timefmt import format_utc
 from sauti.models import Channel, Contact, ContactURN, FlowSession, Message, Workspace
 
 
-async def _event(session: AsyncSession, message: Message, channel: Channel | None) -> dict[str, Any]:
-    urn = await session.get(ContactURN, message.contact_urn_id) if message.contact_urn_id else None
+async def _event(
+    session: AsyncSession, message: Message, channel: Channel | None, urns: Sequence[ContactURN] | None
+) -> dict[str, Any]:
+    urn = next((u for u in urns or () if u.id == message.contact_urn_id), None)
+    if urn is None and message.contact_urn_id:
+        urn = await session.get(ContactURN, message.contact_urn_id)
     msg: dict[str, Any] = {"uuid": message.uuid, "text": message.text or ""}
     if urn is not None:
         msg["urn"] = f"{urn.scheme}:{urn.path}"
@@ -70,9 +75,12 @@ async def take(
     message: Message,
     channel: Channel | None,
     offered: Offer,
+    urns: Sequence[ContactURN] | None = None,
 ) -> bool:
     """Let the flows handle ``message`` from ``contact`` (active, not blocked) as :func:`offer` found them.
-    True when a flow took it."""
+    True when a flow took it. ``urns``: the contact's URN rows in priority order when the caller holds them
+    (``receive`` read them to prefer the URN written on): the flow's contact is built without reading them
+    again."""
     waiting, found = offered.waiting, offered.found
     if found is not None:
         flow = await queries.by_id(session, workspace, found.trigger.flow_id)
@@ -82,11 +90,17 @@ async def take(
             usable = current is None or not current.ignore_triggers
         if usable and (found.keyword is not None or waiting is None):
             assert flow is not None
-            trigger: dict[str, Any] = {"type": "msg", "event": await _event(session, message, channel)}
+            trigger: dict[str, Any] = {"type": "msg", "event": await _event(session, message, channel, urns)}
             if found.keyword is not None:
                 trigger["keyword_match"] = {"type": found.trigger.match_type, "keyword": found.keyword}
             started = await runner.start_with_input(
-                session, workspace, flow, [contact.id], trigger=trigger, input_message=message
+                session,
+                workspace,
+                flow,
+                [contact.id],
+                trigger=trigger,
+                input_message=message,
+                urns={contact.id: urns} if urns is not None else None,
             )
             if started:
                 message.flow_id = flow.id
@@ -95,11 +109,12 @@ async def take(
         flow_id = waiting.current_flow_id
         resume = {
             "type": "msg",
-            "event": await _event(session, message, channel),
+            "event": await _event(session, message, channel, urns),
             "resumed_on": format_utc(clock.now()),
         }
-        if await runner.resume_session(session, workspace, waiting, contact, resume, input_message=message):
-            message.flow_id = flow_id
+        if await runner.resume_session(session, workspace, waiting, contact, resume, input_message=message, urns=urns):
+            if message.flow_id != flow_id:  # the message was most likely written naming it already
+                message.flow_id = flow_id
             return True
     return False
 

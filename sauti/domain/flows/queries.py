@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.domain.scope import scoped
@@ -239,17 +239,25 @@ async def load_start_page(session: AsyncSession, starts: Sequence[Any]) -> Start
     return page
 
 
+_WAITING: Final = (
+    select(FlowSession)
+    .where(
+        FlowSession.workspace_id == bindparam("ws"),
+        FlowSession.contact_id == bindparam("contact"),
+        FlowSession.status == "waiting",
+    )
+    .order_by(FlowSession.id.desc())
+    .limit(1)
+    .with_for_update()
+)
+
+
 async def waiting_session(session: AsyncSession, workspace: Workspace | int, contact_id: int) -> FlowSession | None:
     """The contact's waiting session, if any (a contact has at most one), locked until the transaction ends
-    (PostgreSQL: two messages of one contact, or a message and a timer, take turns)."""
-    stmt = (
-        scoped(FlowSession, workspace)
-        .where(FlowSession.contact_id == contact_id, FlowSession.status == "waiting")
-        .order_by(FlowSession.id.desc())
-        .limit(1)
-        .with_for_update()
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    (PostgreSQL: two messages of one contact, or a message and a timer, take turns). The statement is built
+    once: every inbound message reads its sender's waiting session."""
+    ws_id = workspace if isinstance(workspace, int) else workspace.id
+    return (await session.execute(_WAITING, {"ws": ws_id, "contact": contact_id})).scalar_one_or_none()
 
 
 async def waiting_sessions(

@@ -31,6 +31,7 @@ from typing import Any, Final
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from sauti.db import bulk
 from sauti.db.base import table_of
@@ -90,14 +91,21 @@ async def _bump_counters(session: AsyncSession, deltas: Mapping[tuple[int, str],
         )
 
 
+_TIMERS: Final = table_of(FlowTimer)
+_RETIRE: Final = (
+    update(_TIMERS)
+    .where(_TIMERS.c.session_id == bindparam("of_session"), _TIMERS.c.status == "waiting")
+    .values(status="skipped", modified_on=bindparam("now"))
+)
+# a new sprint leaves the session's own expiration standing
+_RETIRE_WAITS: Final = _RETIRE.where(_TIMERS.c.kind != "session_expiration")
+
+
 async def _retire_timers(session: AsyncSession, row: FlowSession, *, all_kinds: bool) -> None:
-    """The session's waiting timers are not needed any more (a new sprint, or the session ended)."""
-    stmt = update(FlowTimer).where(FlowTimer.session_id == row.id, FlowTimer.status == "waiting")
-    if not all_kinds:
-        stmt = stmt.where(FlowTimer.kind != "session_expiration")
-    await session.execute(
-        stmt.values(status="skipped", modified_on=clock.now()).execution_options(synchronize_session=False)
-    )
+    """The session's waiting timers are not needed any more (a new sprint, or the session ended). A Core
+    statement on the session's connection: no timer is loaded as an ORM row (none is read back)."""
+    connection = await session.connection()
+    await connection.execute(_RETIRE if all_kinds else _RETIRE_WAITS, {"of_session": row.id, "now": clock.now()})
 
 
 def _timer(row: FlowSession, kind: str, due_on: datetime, sprint_uuid: str | None) -> dict[str, Any]:
@@ -276,6 +284,16 @@ async def _write_runs(
             await connection.execute(_RUN_UPDATE, params)
 
 
+_SESSIONS: Final = table_of(FlowSession)
+_SESSION_UPDATE: Final = update(_SESSIONS).where(_SESSIONS.c.id == bindparam("row_id"))
+
+
+def _wait_in(contact: Contact, flow_id: int | None) -> None:
+    """Name the flow the contact waits in; an unchanged value is not set (it would leave the contact to flush)."""
+    if contact.current_flow_id != flow_id:
+        contact.current_flow_id = flow_id
+
+
 @dataclass
 class Sprinted:
     """One contact's sprint to persist: ``row`` is ``None`` for a session the sprint began."""
@@ -302,7 +320,9 @@ async def persist_many(
     channels: Sequence[Sender] | None = None,
 ) -> list[FlowSession]:
     """Save the sprints of several contacts at once (a batch of a flow start): every new session row in one
-    flush, the flows' counters in one UPDATE per flow, the rest in one final flush. See the module docstring."""
+    statement, the sessions that were there already in one Core UPDATE (their ORM rows told the values, so a
+    flush has nothing of theirs to write), the flows' counters in one UPDATE per flow, the rest in one final
+    flush. See the module docstring."""
     now = clock.now()
     fresh = [item for item in items if item.row is None]
     made: dict[str, FlowSession] = {}
@@ -329,6 +349,7 @@ async def persist_many(
     timers: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] | None = [] if channels is not None else None
     rows: list[FlowSession] = []
+    updated: list[dict[str, Any]] = []
     for item in items:
         es = item.session
         if item.row is None:
@@ -338,12 +359,17 @@ async def persist_many(
         else:
             row = item.row
             before = row.status == "waiting"
-            row.status = es.status
-            row.state = es.to_json()
-            row.sprint_uuid = item.sprint.uuid
-            row.current_flow_id = _waiting_flow(es, flow_ids)
-            row.modified_on = now
-            row.ended_on = now if es.status in ENDED else None
+            written = {
+                "status": es.status,
+                "state": es.to_json(),
+                "sprint_uuid": item.sprint.uuid,
+                "current_flow_id": _waiting_flow(es, flow_ids),
+                "modified_on": now,
+                "ended_on": now if es.status in ENDED else None,
+            }
+            for key, value in written.items():  # the row as the UPDATE below leaves it, with nothing to flush
+                set_committed_value(row, key, value)
+            updated.append({"row_id": row.id, **written})
             await _retire_timers(session, row, all_kinds=es.status != "waiting")
             if item.before is not None:
                 await _write_runs(session, workspace, row, es, item.before, flow_ids, start_id, deltas, new_runs)
@@ -352,10 +378,12 @@ async def persist_many(
                 _save_runs(session, workspace, row, es, runs, flow_ids, start_id, deltas)
         rows.append(row)
         if es.status == "waiting":
-            item.contact.current_flow_id = row.current_flow_id
+            _wait_in(item.contact, row.current_flow_id)
             timers.extend(_schedule(row, item.sprint, first_wait=item.row is None))
         elif before:
-            item.contact.current_flow_id = None
+            _wait_in(item.contact, None)
+    if updated:  # the sessions that were there already, in one statement (before the events: see below)
+        await (await session.connection()).execute(_SESSION_UPDATE, updated)
     # the runs and timers are in before the events are applied: an event may end the session (a contact the flow
     # blocks or stops), which reads them
     await bulk.insert_rows(session, table_of(FlowRun), new_runs)
@@ -487,9 +515,11 @@ async def start_with_input(
     start_id: int | None = None,
     params: dict[str, Any] | None = None,
     input_message: Message | None = None,
+    urns: Mapping[int, Sequence[Any]] | None = None,
 ) -> int:
     """:func:`start_contacts`, with the inbound message that triggered the start (``msg`` triggers), which the
-    flow may label."""
+    flow may label, and the URN rows of its sender in priority order when the caller read them (``urns``, by
+    contact id: they are not read again)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     if not flow.is_active or flow.workspace_id != workspace.id:
@@ -506,7 +536,8 @@ async def start_with_input(
     if not rows:
         return 0
     loaded = await flow_assets.load(session, workspace, [flow])
-    found = await people(session, workspace, rows, fields=loaded.fields, channels={c.id: c for c in loaded.channels})
+    channels = {c.id: c for c in loaded.channels}
+    found = await people(session, workspace, rows, fields=loaded.fields, channels=channels, urns=urns)
     batch = len(rows) > 1 and (trigger is None or trigger.get("type") == "manual")
     high_priority = len(rows) == 1 or (trigger is not None and trigger.get("type") == "msg")
     trigger_json = _trigger(flow, trigger, params, batch)
@@ -556,17 +587,21 @@ async def resume_session(
     resume: Mapping[str, Any],
     *,
     input_message: Message | None = None,
+    urns: Sequence[Any] | None = None,
 ) -> bool:
     """Resume the waiting session ``row`` with the engine resume JSON ``resume`` (``msg``, ``wait_timeout``,
     ``wait_expiration``). False, changing nothing, when the session no longer takes it (not waiting, or a
-    resume its wait does not accept)."""
+    resume its wait does not accept). ``urns``: the contact's URN rows in priority order, when the caller read
+    them (an inbound message's sender), not read again."""
     if row.status != "waiting":
         return False
     es = engine.Session.from_json(jsonio.exact(row.state))
     before = {r.uuid: (r.status, r.modified_on) for r in es.runs}
     loaded = await flow_assets.load_uuids(session, workspace, sorted({r.flow_uuid for r in es.runs}))
     channels = {c.id: c for c in loaded.channels}
-    person = (await people(session, workspace, [contact], fields=loaded.fields, channels=channels))[contact.id]
+    known = {contact.id: urns} if urns is not None else None
+    found = await people(session, workspace, [contact], fields=loaded.fields, channels=channels, urns=known)
+    person = found[contact.id]
     hooks = await resthook_calls.prepare(session, workspace, loaded.assets)
     try:
         parsed = Resume.from_json(resume, default_time=clock.now())
