@@ -150,6 +150,28 @@ class ReadSession:
     def expunge(self, instance: Any) -> None:
         self.sync_session.expunge(instance)
 
+    def expire(self, instance: Any, attribute_names: Sequence[str] | None = None) -> None:
+        self.sync_session.expire(instance, attribute_names)
+
+    def __contains__(self, instance: object) -> bool:
+        return instance in self.sync_session
+
+    @property
+    def new(self) -> Any:
+        return self.sync_session.new
+
+    @property
+    def dirty(self) -> Any:
+        return self.sync_session.dirty
+
+    @property
+    def deleted(self) -> Any:
+        return self.sync_session.deleted
+
+    @property
+    def identity_map(self) -> Any:
+        return self.sync_session.identity_map
+
 
 class ReadConnection:
     """The session's connection, shaped like :class:`~sqlalchemy.ext.asyncio.AsyncConnection` for reads."""

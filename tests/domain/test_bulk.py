@@ -87,7 +87,8 @@ async def test_one_row_written_without_a_flush(client: Any, backend: Backend, te
             created_on=when,
             modified_on=when,
         )
-        event.listen(backend.engine.sync_engine, "before_cursor_execute", record)
+        for engine in backend.engines:
+            event.listen(engine, "before_cursor_execute", record)
         try:
             await bulk.insert_object(session, message)
             await bulk.update_object(session, contact, {"last_seen_on": when, "modified_on": when})
@@ -95,7 +96,8 @@ async def test_one_row_written_without_a_flush(client: Any, backend: Backend, te
             assert message in session and not session.new and not session.dirty
             await session.flush()
         finally:
-            event.remove(backend.engine.sync_engine, "before_cursor_execute", record)
+            for engine in backend.engines:
+                event.remove(engine, "before_cursor_execute", record)
         assert len(statements) == 2, statements
         # the columns it left out took their defaults, on the object too
         assert (message.msg_type, message.visibility, message.attachments, message.msg_count) == (
