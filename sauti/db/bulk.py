@@ -1,13 +1,12 @@
 """Writing many rows at once, at the speed of the database.
 
 On PostgreSQL the rows go in with ``COPY`` (asyncpg's binary copy, inside the session's own transaction), or as
-one prepared INSERT when they are few; on SQLite with one ``executemany`` on the driver (in aiosqlite's thread,
-so the loop goes on meanwhile). Either way
-no ORM object is made for any row, and values are converted by the columns' own bind processors, once per
-distinct value object where rows share one (a broadcast's 100,000 messages share their timestamps and
-content): SQLAlchemy's own executemany processed every parameter of every row again, which cost more than the
-insert itself. Values are given as the columns' Python types (aware datetimes are stored as naive UTC, JSON
-columns take any JSON value).
+one prepared INSERT when they are few; on SQLite with one ``executemany`` on the driver (a large one in a thread,
+so the loop goes on meanwhile: ``db/inline.py``). Either way no ORM object is made for any row, and values are
+converted by the columns' own bind processors, once per distinct value object where rows share one (a
+broadcast's 100,000 messages share their timestamps and content): SQLAlchemy's own executemany processed every
+parameter of every row again, which cost more than the insert itself. Values are given as the columns' Python
+types (aware datetimes are stored as naive UTC, JSON columns take any JSON value).
 
 One ORM row can be written the same way, without a flush (:func:`insert_object`, :func:`update_object`): a hot
 path that writes one row or one column pays for the statement, not for the unit of work's machinery.

@@ -5,7 +5,8 @@ rows (three) and closes the cursor (four) for every statement; each trip wakes t
 loop. Here one function runs in the thread and does all four, returning the description, row count, last row id
 and rows: the same DBAPI answers, a quarter of the waits. Everything else (transactions, server-side cursors,
 the pool, errors) is the stock dialect's. ``db/engine.make_engine`` uses it for every ``sqlite+aiosqlite`` URL;
-measured in ``bench/`` beside the stock dialect.
+measured in ``bench/`` beside the stock dialect. Sessions on a SQLite file no longer go through it (they run on the
+loop's thread, ``db/inline.py``): it serves migrations, in-memory databases and direct engine use.
 """
 
 from __future__ import annotations
