@@ -103,7 +103,9 @@ OUTBOX = claims.Kind(
 )
 
 
-async def _claim(worker: Worker, channel: Channel, limit: int, lanes: Any = None) -> list[Claimed]:
+async def _claim(
+    worker: Worker, channel: Channel, limit: int, lanes: Sequence[ColumnElement[bool]] | None = None
+) -> list[Claimed]:
     async with worker.sessionmaker() as session:
         ids = await claims.claim(session, OUTBOX, worker.id, channel.id, limit, worker.dialect, lanes)
         if not ids:
