@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sauti.domain.broadcasts import service as broadcast_service
 from sauti.domain.groups import service as group_service
 from sauti.kit import clock
-from sauti.models import Broadcast, Contact, Message
+from sauti.models import Broadcast, Contact, GroupMember, Message
 from sauti.worker import claims
 from sauti.worker.outbox import OUTBOX
 from sauti.worker.scheduler import BROADCASTS
@@ -227,6 +227,35 @@ async def test_a_broadcast_batch_reads_its_recipients_in_index_order(
         group = await group_service.create(session, tenant.workspace, name="Everyone")
         await session.commit()
         group_id = group.id
+    # enough rows, in two workspaces, for the planner's statistics to speak: on near-empty tables PostgreSQL may
+    # as well walk the primary key and filter, which on a shared table reads every other workspace's contacts
+    from tests.conftest import make_tenant
+
+    other = await make_tenant(backend, "Bigger", "b@bigger.org", country="RW")
+    now = clock.now()
+    async with backend.sessionmaker() as session:
+        for ws, n in ((tenant.workspace.id, 200), (other.workspace.id, 3000)):
+            await session.execute(
+                insert(Contact),
+                [
+                    {
+                        "uuid": clock.new_uuid(),
+                        "workspace_id": ws,
+                        "status": "active",
+                        "is_active": True,
+                        "created_on": now,
+                        "modified_on": now,
+                    }
+                    for _ in range(n)
+                ],
+            )
+        mine = (await session.execute(select(Contact.id).where(Contact.workspace_id == tenant.workspace.id))).scalars()
+        await session.execute(insert(GroupMember), [{"group_id": group_id, "contact_id": c} for c in mine])
+        await session.commit()
+    async with backend.engine.connect() as conn:
+        for table in ("contacts", "contact_group_members"):
+            await conn.exec_driver_sql(f"ANALYZE {table}")
+        await conn.commit()
     broadcast = Broadcast(workspace_id=tenant.workspace.id, group_ids=[group_id], contact_ids=[], urn_contact_ids=[])
     stmt = broadcast_service._recipients(broadcast)
     assert stmt is not None
