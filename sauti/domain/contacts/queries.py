@@ -478,13 +478,14 @@ async def load_details(session: AsyncSession, contacts: Sequence[Any]) -> dict[i
     if not ids:
         return out
     wanted = {"ids": ids}
-    for urn in await plain.rows(session, DETAIL_URNS, wanted):
+    # each result read whole (``all``: one fetch, not one driver call per row)
+    for urn in (await plain.rows(session, DETAIL_URNS, wanted)).all():
         out[urn.contact_id].urns.append(urn)
-    for group in await plain.rows(session, DETAIL_GROUPS, wanted):
+    for group in (await plain.rows(session, DETAIL_GROUPS, wanted)).all():
         out[group.contact_id].groups.append(group)
-    for value in await plain.rows(session, DETAIL_VALUES, wanted):
+    for value in (await plain.rows(session, DETAIL_VALUES, wanted)).all():
         out[value.contact_id].values[value.field_id] = value
-    for note in await plain.rows(session, _DETAIL_NOTES, wanted):
+    for note in (await plain.rows(session, _DETAIL_NOTES, wanted)).all():
         name = f"{note.first_name or ''} {note.last_name or ''}".strip() or None
         out[note.contact_id].notes.append(NoteView(note.text, note.created_on, note.email, name))
     return out
