@@ -20,6 +20,7 @@ from sauti.api.throttle import Throttle
 from sauti.db import inline
 from sauti.db.engine import make_engine, make_read_engine, make_sessionmaker, sync_engines
 from sauti.domain.flows import webhooks as flow_webhooks
+from sauti.kit import gctune
 from sauti.kit import http as outbound
 from sauti.settings import Settings, get_settings
 from sauti.worker import Worker
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        gctune.tune()  # once per process: what start-up made is frozen, young collections rarer
         engine = make_engine(settings.resolved_database_url)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)

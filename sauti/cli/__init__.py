@@ -280,6 +280,9 @@ def worker() -> None:
     )
 
     async def go() -> None:
+        from sauti.kit import gctune
+
+        gctune.tune()
         engine = make_engine(settings.resolved_database_url)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -149,13 +149,28 @@ def render(
     return _Page(fields, ws, tz, expand_urns, flows or {}).render(c, details)
 
 
+# the columns of a contact's own row that ``render`` reads (a listing reads these, not the whole row)
+PAGE_COLUMNS = (
+    Contact.id,
+    Contact.uuid,
+    Contact.name,
+    Contact.status,
+    Contact.language,
+    Contact.is_active,
+    Contact.current_flow_id,
+    Contact.created_on,
+    Contact.modified_on,
+    Contact.last_seen_on,
+)
+
+
 class _Page:
     """What every contact of a page is rendered with, worked out once per page: the fields as plain tuples (not
     ORM attributes read 250 times each), the workspace's flags, the flows the page names."""
 
     def __init__(
         self,
-        fields: Sequence[ContactField],
+        fields: Sequence[ContactField | field_queries.Shown],
         ws: Workspace,
         tz: ZoneInfo,
         expand_urns: bool,
@@ -236,7 +251,7 @@ async def render_many(
 ) -> list[dict[str, Any]]:
     """A page of contacts in a fixed number of queries."""
     details = await queries.load_details(session, contacts)
-    fields = await field_queries.user_fields(session, ws)
+    fields = await field_queries.shown_fields(session, ws)
     flows = await flow_queries.load_flow_refs(session, (c.current_flow_id for c in contacts if c.current_flow_id))
     page = _Page(fields, ws, ZoneInfo(ws.timezone), expand_urns, flows)
     return [page.render(c, details[c.id]) for c in contacts]
@@ -282,9 +297,10 @@ async def get(ctx: Ctx) -> Response:
             modified_before=params.date_value(req, "before"),
             modified_after=params.date_value(req, "after"),
         )
-        stmt = await queries.select_contacts(ctx.session, ws, wanted)
-        if stmt is None:
+        found = await queries.select_contacts(ctx.session, ws, wanted)
+        if found is None:
             return empty_page()
+        stmt = found.with_only_columns(*PAGE_COLUMNS)  # what render shows of a contact's own row, no more
         ordering = Ordering(Contact.modified_on, Contact.id, descending=not params.flag(req, "reverse"))
         expand = params.flag(req, "expand_urns")
 

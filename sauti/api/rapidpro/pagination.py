@@ -72,8 +72,12 @@ def _decode(token: str, ordering: Ordering) -> tuple[Any, int, bool]:
 
 
 def _plain(stmt: Select[Any]) -> Select[Any]:
-    """The same select, reading the entity's table columns instead of building ORM objects."""
-    entity = stmt.column_descriptions[0].get("entity")
+    """The same select, reading the entity's table columns instead of building ORM objects. A select of chosen
+    columns (a page that shows only some of them) is left as it is."""
+    first = stmt.column_descriptions[0]
+    entity = first.get("entity")
+    if first.get("expr") is not entity:
+        return stmt
     table = getattr(entity, "__table__", None)
     return stmt.with_only_columns(*table.c) if table is not None else stmt
 

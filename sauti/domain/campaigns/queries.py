@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import plain
 from sauti.domain.scope import scoped
 from sauti.models import Campaign, CampaignEvent, ContactField, ContactGroup, Workspace
 
@@ -118,19 +119,27 @@ async def fields_of(session: AsyncSession, events: Iterable[CampaignEvent]) -> d
     return {f.id: f for f in rows.scalars()}
 
 
+# built once (building it cost more than running it): every field listing asks
+_FIELD_USAGE = (
+    select(CampaignEvent.field_id, func.count().label("n"))
+    .join(Campaign, Campaign.id == CampaignEvent.campaign_id)
+    .where(CampaignEvent.workspace_id == bindparam("ws"), CampaignEvent.is_active, Campaign.is_active)
+    .group_by(CampaignEvent.field_id)
+)
+_FIELD_USAGE_OF = _FIELD_USAGE.where(CampaignEvent.field_id.in_(bindparam("fields", expanding=True)))
+
+
 async def field_usage(
     session: AsyncSession, workspace: Workspace, field_ids: Sequence[int] | None = None
 ) -> dict[int, int]:
     """How many active events of active campaigns use each field (by field id)."""
-    stmt = (
-        scoped(CampaignEvent, workspace, CampaignEvent.field_id, func.count())
-        .join(Campaign, Campaign.id == CampaignEvent.campaign_id)
-        .where(CampaignEvent.is_active, Campaign.is_active)
-        .group_by(CampaignEvent.field_id)
-    )
-    if field_ids is not None:
-        stmt = stmt.where(CampaignEvent.field_id.in_(list(field_ids)))
-    return {field_id: int(n) for field_id, n in await session.execute(stmt)}
+    if field_ids is None:
+        rows = await plain.rows(session, _FIELD_USAGE, {"ws": workspace.id})
+    elif not field_ids:
+        return {}
+    else:
+        rows = await plain.rows(session, _FIELD_USAGE_OF, {"ws": workspace.id, "fields": list(field_ids)})
+    return {row.field_id: int(row.n) for row in rows.all()}
 
 
 async def live_on_group(session: AsyncSession, workspace: Workspace, group_id: int) -> bool:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Final
+
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import versioning
 from sauti.domain.scope import scoped
 from sauti.models import ContactField, Workspace
 
@@ -32,6 +36,28 @@ async def user_fields(session: AsyncSession, workspace: Workspace) -> list[Conta
     """The workspace's active custom fields, oldest first (the order contact ``fields`` are rendered in)."""
     rows = await session.execute(_USER_FIELDS, {"workspace_id": workspace.id})
     return list(rows.scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a contact page needs of a field: plain values, kept per process under the assets version."""
+
+    id: int
+    key: str
+    value_type: str
+
+
+_SHOWN: Final[versioning.Kept[tuple[Shown, ...]]] = versioning.Kept()
+
+
+async def shown_fields(session: AsyncSession, workspace: Workspace) -> tuple[Shown, ...]:
+    """:func:`user_fields` as plain values, read again only when the workspace's assets version moved (every
+    write to a field moves it): a page of contacts reads no field row while the fields stand still."""
+
+    async def read() -> tuple[Shown, ...]:
+        return tuple(Shown(f.id, f.key, f.value_type) for f in await user_fields(session, workspace))
+
+    return await _SHOWN.get(session, workspace.id, read)
 
 
 async def by_key(session: AsyncSession, workspace: Workspace, key: str) -> ContactField | None:

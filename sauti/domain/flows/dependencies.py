@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import plain
 from sauti.engine.definition import FlowInfo
 from sauti.models import Flow, FlowDependency, Workspace
 
@@ -47,15 +48,18 @@ async def record(session: AsyncSession, flow: Flow, info: FlowInfo) -> None:
     await session.flush()
 
 
+_FIELD_USAGE = (
+    select(FlowDependency.identity, func.count(func.distinct(FlowDependency.flow_id)).label("n"))
+    .join(Flow, Flow.id == FlowDependency.flow_id)
+    .where(FlowDependency.workspace_id == bindparam("ws"), FlowDependency.type == "field", Flow.is_active)
+    .group_by(FlowDependency.identity)
+)  # built once: every field listing asks
+
+
 async def field_usage(session: AsyncSession, workspace: Workspace) -> dict[str, int]:
     """Field key -> how many flows (not deleted) use it. One query."""
-    rows = await session.execute(
-        select(FlowDependency.identity, func.count(func.distinct(FlowDependency.flow_id)))
-        .join(Flow, Flow.id == FlowDependency.flow_id)
-        .where(FlowDependency.workspace_id == workspace.id, FlowDependency.type == "field", Flow.is_active)
-        .group_by(FlowDependency.identity)
-    )
-    return {key: int(n) for key, n in rows.all()}
+    rows = await plain.rows(session, _FIELD_USAGE, {"ws": workspace.id})
+    return {row.identity: int(row.n) for row in rows.all()}
 
 
 async def of_flows(session: AsyncSession, workspace: Workspace, flow_ids: Collection[int]) -> Sequence[Any]:

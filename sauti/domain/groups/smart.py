@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import delete, insert, literal, select
+from sqlalchemy import bindparam, delete, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import plain
 from sauti.domain.campaigns import fires
 from sauti.domain.contacts import queries as contact_queries
 from sauti.domain.errors import ErrorCollector
@@ -181,17 +182,18 @@ async def repopulate_using_field(session: AsyncSession, ws: Workspace, key: str)
                 await populate(session, ws, group, parsed)
 
 
+_SMART_QUERIES = select(ContactGroup.query).where(
+    ContactGroup.workspace_id == bindparam("ws"),
+    ContactGroup.is_active,
+    ContactGroup.group_type == "smart",
+    ~ContactGroup.is_system,
+)  # built once: every field listing asks
+
+
 async def field_usage(session: AsyncSession, ws: Workspace) -> dict[str, int]:
     """How many active smart groups use each field key."""
-    rows = (
-        await session.execute(
-            scoped(ContactGroup, ws, ContactGroup.query).where(
-                ContactGroup.is_active, ContactGroup.group_type == "smart", ~ContactGroup.is_system
-            )
-        )
-    ).scalars()
     usage: dict[str, int] = {}
-    for query in rows:
+    for (query,) in (await plain.rows(session, _SMART_QUERIES, {"ws": ws.id})).all():
         for key in fields_of(query or ""):
             usage[key] = usage.get(key, 0) + 1
     return usage

@@ -348,3 +348,21 @@ async def test_racing_requests_are_run_again_not_failed(client: httpx.AsyncClien
             await session.execute(select(ContactURN.contact_id).where(ContactURN.identity == "tel:+250788555000"))
         ).all()
     assert len(owners) == 1
+
+
+async def test_a_listing_follows_changes_to_the_fields(client: httpx.AsyncClient, db: Any) -> None:
+    """The fields a contact page shows are kept per process under the assets version: a new field, and a field
+    whose type changed, show on the very next page."""
+    await create_contact(client, name="Amina", urns=["tel:+250788123123"])
+    first = (await client.get("/api/v2/contacts.json")).json()["results"][0]
+    assert first["fields"] == {}
+    await create_field(client, "Score")
+    resp = await client.post("/api/v2/contacts.json?urn=tel:%2B250788123123", json={"fields": {"score": "007.50"}})
+    assert resp.status_code == 200, resp.text
+    listed = (await client.get("/api/v2/contacts.json")).json()["results"][0]
+    assert listed["fields"] == {"score": "007.50"}  # a text field: the text as written
+    resp = await client.post("/api/v2/fields.json?key=score", json={"name": "Score", "type": "number"})
+    assert resp.status_code == 200, resp.text
+    listed = (await client.get("/api/v2/contacts.json")).json()["results"][0]
+    assert listed["fields"] == {"score": "7.5"}  # now a number field: the number's canonical text
+    assert await count(db, ContactValue) == 1

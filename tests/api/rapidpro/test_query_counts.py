@@ -21,13 +21,15 @@ from tests.support.queries import counted
 
 pytestmark = pytest.mark.usefixtures("app")
 
-# statements per list request: authentication (1), the page (1), and what each endpoint loads for its page
+# statements per list request: authentication (1), the page (1), and what each endpoint loads for its page. Counted
+# after one request of the same listing, as a running server serves it: what is kept per process under the
+# workspace's assets version (the fields a contact page shows) is in place then
 EXPECTED = {
     "archives": 3,  # + the count (limit/offset pages say how many match)
     "broadcasts": 4,  # + contacts, groups named by the page
     "channels": 2,
     "classifiers": 2,
-    "contacts": 8,  # + fields, URNs, groups, values, notes, the flows contacts are in
+    "contacts": 7,  # + URNs, groups, values, notes, the flows contacts are in (fields: kept, see below)
     "fields": 5,  # + the smart groups, the flows and the campaign events that use fields
     "flows": 2,
     "flow_starts": 5,  # + flows, contacts, groups named by the page
@@ -168,6 +170,7 @@ async def test_a_page_costs_a_fixed_number_of_queries(
     settings = app.state.settings
     counts: dict[int, int] = {}
     rows: dict[int, int] = {}
+    assert (await client.get(f"/api/v2/{endpoint}.json")).status_code == 200
     for size in (1, 250):
         settings.page_size = size
         try:
