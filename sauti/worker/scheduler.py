@@ -40,15 +40,8 @@ BROADCASTS = claims.Kind(
 async def expand_broadcasts(sessionmaker: async_sessionmaker[AsyncSession], dialect: str, worker_id: str) -> int:
     """Expand one batch of the first due broadcast of every workspace that has one; returns the messages
     created (0: nothing was due)."""
-    async with sessionmaker() as session:
-        workspaces = await claims.partitions(session, BROADCASTS)
     created = 0
-    for workspace_id in workspaces:
-        async with sessionmaker() as session:
-            ids = await claims.claim(session, BROADCASTS, worker_id, workspace_id, 1, dialect)
-            await session.commit()
-        if not ids:
-            continue
+    async for ids in claims.each_partition(sessionmaker, BROADCASTS, worker_id, 1, dialect):
         done: list[int] = []
 
         async def handle(batch: Sequence[int], done: list[int] = done) -> None:

@@ -102,13 +102,9 @@ async def _deliver(worker: Worker, delivery_id: int) -> bool:
 
 async def deliver_due(worker: Worker) -> int:
     """One round: claim a batch of due deliveries per workspace and post them all; returns how many were tried."""
-    async with worker.sessionmaker() as session:
-        workspaces = await claims.partitions(session, WEBHOOKS)
     claimed: list[int] = []
-    for workspace_id in workspaces:
-        async with worker.sessionmaker() as session:
-            claimed += await claims.claim(session, WEBHOOKS, worker.id, workspace_id, BATCH, worker.dialect)
-            await session.commit()
+    async for ids in claims.each_partition(worker.sessionmaker, WEBHOOKS, worker.id, BATCH, worker.dialect):
+        claimed += ids  # every workspace's batch claimed first, then all posted at once (below)
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def one(batch: Sequence[int]) -> None:
