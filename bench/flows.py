@@ -48,7 +48,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from bench import dataset, dblimit
-from bench.contacts import BACKENDS, database, log, run_report
+from bench.contacts import BACKENDS, CHOICES, database, log, run_report
 from sauti.channels.base import Incoming
 from sauti.db.engine import make_engine, make_sessionmaker, sqlite_file, sync_engines
 from sauti.domain.channels import service as channels
@@ -311,16 +311,16 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.flows", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: sqlite,postgres")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgres,postgres-socket")
     parser.add_argument("--inbound", type=int, default=2_000, help="inbound messages through the flow (2000)")
     parser.add_argument("--concurrency", type=int, default=4, help="messages handled at once (default 4)")
     parser.add_argument("--start", type=int, default=10_000, help="contacts of the flow start (default 10000)")
     parser.add_argument("--seed", type=int, default=dataset.DEFAULT_SEED)
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    unknown = [b for b in args.backends if b not in BACKENDS]
+    unknown = [b for b in args.backends if b not in CHOICES]
     if unknown or not args.backends:
-        parser.error(f"--backends takes {', '.join(BACKENDS)} (got {', '.join(unknown) or 'none'})")
+        parser.error(f"--backends takes {', '.join(CHOICES)} (got {', '.join(unknown) or 'none'})")
     if args.inbound < 0 or args.start < 0 or args.concurrency < 1:
         parser.error("--inbound and --start must be at least 0, --concurrency at least 1")
     return args
