@@ -579,6 +579,11 @@ async def start_with_input(
     return started
 
 
+def _resume_in_place(*args: Any) -> tuple[engine.Session, engine.Sprint]:
+    """``engine.resume`` of a session read from its row's JSON just now, used for nothing else: no copy."""
+    return engine.resume(*args, copy_session=False)
+
+
 async def resume_session(
     session: AsyncSession,
     workspace: Workspace,
@@ -607,7 +612,7 @@ async def resume_session(
         parsed = Resume.from_json(resume, default_time=clock.now())
         es, sprint = await flow_webhooks.sprint(
             flow_webhooks.may_call(loaded.assets),
-            engine.resume,
+            _resume_in_place,
             loaded.env,
             loaded.assets,
             person.contact,
