@@ -10,7 +10,8 @@ flows.md §1.9 (ask the name, ask the age, thank and save the age field). Then:
   is queued as a high-priority reply. Messages handled per second (goal >= 300); every reply must be queued.
   ``cpu_ms_per_msg``: this process's CPU time (user and system) over the timed part, per message (all of the
   work on SQLite; on PostgreSQL the server's share is not in it): steadier than the rate when the machine is
-  busy with others. ``system_cpu_ms_per_msg``: the kernel's part of it (on PostgreSQL mostly the socket's).
+  busy with others. ``system_cpu_ms_per_msg``: the kernel's part of it (on PostgreSQL the socket's writes are
+  in it).
 
   Beside it, ``database_limit``: the database's own limit for the same work (``bench.dblimit``). Sixteen more
   contacts (``CAPTURED`` per concurrent message) are started in the flow and answer as the others did, each
@@ -27,6 +28,9 @@ flows.md §1.9 (ask the name, ask the age, thank and save the age field). Then:
 - ``start``: a flow start to a group of ``--start`` contacts (goal: 10,000), expanded by the worker's own round
   (``worker/flows.expand_starts``) until it is completed. Timed from the start's creation until every first
   message is queued (goal <= 10 s).
+
+``--backends`` also takes ``postgres-socket``: the same throwaway PostgreSQL over its unix socket instead of TCP
+loopback (``bench.contacts.database``), to compare the two.
 
 ``goals`` lists each figure with its goal and whether it was met. Exactly one JSON line goes to stdout; progress
 goes to stderr::
