@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench import dataset
-from bench.contacts import BACKENDS, database, log, run_report
+from bench.contacts import BACKENDS, CHOICES, database, log, run_report
 from bench.messaging import ELIGIBLE_SHARE, _make_group
 from sauti.db.base import table_of
 from sauti.db.bulk import insert_rows
@@ -210,14 +210,14 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.campaigns", description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=100_000, help="members of the campaign's group (100000)")
-    parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: sqlite,postgres")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgres,postgres-socket")
     parser.add_argument("--seed", type=int, default=dataset.DEFAULT_SEED)
     parser.add_argument("--template", action="store_true", help="texts with expressions, evaluated per contact")
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    unknown = [b for b in args.backends if b not in BACKENDS]
+    unknown = [b for b in args.backends if b not in CHOICES]
     if unknown or not args.backends:
-        parser.error(f"--backends takes {', '.join(BACKENDS)} (got {', '.join(unknown) or 'none'})")
+        parser.error(f"--backends takes {', '.join(CHOICES)} (got {', '.join(unknown) or 'none'})")
     if args.contacts < 1:
         parser.error("--contacts must be at least 1")
     return args

@@ -59,6 +59,8 @@ PAGE_SIZE = 250  # the server's default page size (SAUTI_PAGE_SIZE)
 DEEP_PAGE = 400
 RATIO_GOAL = 1.2
 BACKENDS = ("sqlite", "postgres")
+# besides BACKENDS, on request: the same throwaway PostgreSQL reached over its unix socket instead of TCP loopback
+CHOICES = (*BACKENDS, "postgres-socket")
 API_RATES = json.dumps(dict.fromkeys(DEFAULT_API_RATES, "10000000/hour"))  # no throttling in the way
 LISTING = "/api/v2/contacts.json"
 MESSAGES = "/api/v2/messages.json"
@@ -79,7 +81,8 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def database(backend: str, workdir: Path) -> Iterator[str]:
-    """An empty database for ``backend``, removed afterwards; yields its async SQLAlchemy URL."""
+    """An empty database for ``backend`` (one of ``CHOICES``), removed afterwards; yields its async SQLAlchemy
+    URL (``postgres-socket``: ``postgresql+asyncpg://postgres@/sauti?host=<socket dir>&port=<port>``)."""
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
         return
@@ -87,7 +90,8 @@ def database(backend: str, workdir: Path) -> Iterator[str]:
 
     cluster = Cluster()
     try:
-        yield cluster.start()
+        tcp = cluster.start()
+        yield cluster.socket_url() if backend == "postgres-socket" else tcp
     finally:
         cluster.stop()
 
@@ -384,7 +388,7 @@ async def mixed_reads(
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.contacts", description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=100_000, help="contacts to list (default 100000)")
-    parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: sqlite,postgres")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgres,postgres-socket")
     parser.add_argument("--requests", type=int, default=60, help="timed requests per case (default 60)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per case first (default 5)")
     parser.add_argument("--messages", type=int, default=1_000_000, help="messages to list (default 1000000)")
@@ -393,9 +397,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=dataset.DEFAULT_SEED)
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    unknown = [b for b in args.backends if b not in BACKENDS]
+    unknown = [b for b in args.backends if b not in CHOICES]
     if unknown or not args.backends:
-        parser.error(f"--backends takes {', '.join(BACKENDS)} (got {', '.join(unknown) or 'none'})")
+        parser.error(f"--backends takes {', '.join(CHOICES)} (got {', '.join(unknown) or 'none'})")
     if args.contacts < 1 or args.requests < 1 or args.warmup < 1:
         parser.error("--contacts, --requests and --warmup must be at least 1")
     return args

@@ -8,9 +8,29 @@ flows.md §1.9 (ask the name, ask the age, thank and save the age field). Then:
   each of them writes its name through ``domain.messages.receive`` (one transaction per message, as a channel
   callback does, ``--concurrency`` at a time): the session resumes, the result is saved and the next question
   is queued as a high-priority reply. Messages handled per second (goal >= 300); every reply must be queued.
+  ``cpu_ms_per_msg``: this process's CPU time (user and system) over the timed part, per message (all of the
+  work on SQLite; on PostgreSQL the server's share is not in it): steadier than the rate when the machine is
+  busy with others. ``system_cpu_ms_per_msg``: the kernel's part of it (on PostgreSQL the socket's writes are
+  in it).
+
+  Beside it, ``database_limit``: the database's own limit for the same work (``bench.dblimit``). Sixteen more
+  contacts (``CAPTURED`` per concurrent message) are started in the flow and answer as the others did, each
+  message with every statement the driver is sent captured (with its parameters: SQLAlchemy's cursor event
+  and the driver's executemany, which bulk writes use); then ``--inbound`` messages are replayed from those
+  statements with the raw driver, one transaction per message (SQLite: ``sqlite3`` on a copy of the database,
+  one message after another, as its one writer allows; PostgreSQL: ``asyncpg``, ``--concurrency``
+  connections, each replaying its own contacts, and ``sequential``, one connection). ``msgs_per_s`` and
+  ``ms_per_msg`` there are what the database alone costs; the rest of the inbound rate's milliseconds are
+  Python's (ours, SQLAlchemy's, the driver adapter's). The bench's own reads of the workspace and channel
+  before each message are not part of it. ``captured_statements_per_msg`` counts the statements replayed
+  (more than tests/domain/test_inbound_statements.py pins: those count neither the two bulk inserts nor, in
+  this dataset, the URN's move to the bench's channel; a contact with several numbers costs two more).
 - ``start``: a flow start to a group of ``--start`` contacts (goal: 10,000), expanded by the worker's own round
   (``worker/flows.expand_starts``) until it is completed. Timed from the start's creation until every first
   message is queued (goal <= 10 s).
+
+``--backends`` also takes ``postgres-socket``: the same throwaway PostgreSQL over its unix socket instead of TCP
+loopback (``bench.contacts.database``), to compare the two.
 
 ``goals`` lists each figure with its goal and whether it was met. Exactly one JSON line goes to stdout; progress
 goes to stderr::
@@ -34,10 +54,10 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bench import dataset
-from bench.contacts import BACKENDS, database, log, run_report
+from bench import dataset, dblimit
+from bench.contacts import BACKENDS, CHOICES, database, log, run_report
 from sauti.channels.base import Incoming
-from sauti.db.engine import make_engine, make_sessionmaker
+from sauti.db.engine import make_engine, make_sessionmaker, sqlite_file, sync_engines
 from sauti.domain.channels import service as channels
 from sauti.domain.flows import runner, starts
 from sauti.domain.flows.definitions import save_flow
@@ -49,6 +69,7 @@ from sauti.worker import flows as flow_work
 FLOW = Path(__file__).resolve().parent.parent / "tests" / "domain" / "flow_defs" / "registration.json"
 SECOND_QUESTION = "Thanks Amina. How old are you?"
 FIRST_QUESTION = "Hi! What is your name?"
+CAPTURED = 4  # messages captured per concurrent lane for the database limit (bench.dblimit)
 ELIGIBLE_SHARE = 0.89  # active contacts with a tel URN among the generated ones (see bench.messaging)
 
 
@@ -112,9 +133,10 @@ async def measure_inbound(
                     await receive(session, ws, channel, Incoming(urn=urn, text="Amina"))
                     await session.commit()
 
-        started = time.perf_counter()
+        started, before = time.perf_counter(), os.times()
         await asyncio.gather(*(writer() for _ in range(concurrency)))
-        seconds = time.perf_counter() - started
+        seconds, after = time.perf_counter() - started, os.times()
+        user, system = after.user - before.user, after.system - before.system
         async with maker() as session:
             replies = await session.scalar(
                 select(func.count()).where(
@@ -126,10 +148,58 @@ async def measure_inbound(
             "concurrency": concurrency,
             "seconds": round(seconds, 2),
             "msgs_per_s": round(len(people) / seconds, 1),
+            "cpu_ms_per_msg": round((user + system) * 1000 / len(people), 3),
+            "system_cpu_ms_per_msg": round(system * 1000 / len(people), 3),
             "replies_queued": int(replies or 0),
         }
     finally:
         await engine.dispose()
+
+
+async def measure_database_limit(
+    url: str,
+    workspace_uuid: str,
+    channel_id: int,
+    flow_id: int,
+    people: Sequence[tuple[int, str]],
+    n: int,
+    concurrency: int,
+) -> dict[str, Any]:
+    """``people`` more contacts are started in the flow and write their names, as in ``inbound``, each with
+    every statement captured (``bench.dblimit``); those messages are then replayed, ``n`` in all, with the raw
+    driver."""
+    engine = make_engine(url)
+    maker = make_sessionmaker(engine)
+    captured: list[list[dblimit.Statement]] = []
+    try:
+        async with maker() as session:
+            ws = (await session.execute(select(Workspace).where(Workspace.uuid == workspace_uuid))).scalar_one()
+            flow = await session.get(Flow, flow_id)
+            assert flow is not None
+            await runner.start_contacts(session, ws, flow, [cid for cid, _ in people])
+            await session.commit()
+        for contact_id, urn in people:
+            async with maker() as session:
+                ws = (await session.execute(select(Workspace).where(Workspace.uuid == workspace_uuid))).scalar_one()
+                channel = await session.get(Channel, channel_id)
+                assert channel is not None
+                with dblimit.capture([engine.sync_engine, *sync_engines(maker)]) as statements:
+                    await receive(session, ws, channel, Incoming(urn=urn, text="Amina"))
+                    await session.commit()
+                captured.append(statements)
+            async with maker() as session:
+                reply = await session.scalar(
+                    select(func.count()).where(Message.contact_id == contact_id, Message.text == SECOND_QUESTION)
+                )
+                assert reply == 1, "a captured message was not answered"
+    finally:
+        await engine.dispose()
+    path = sqlite_file(url)
+    if path is not None:
+        return dblimit.replay_sqlite(path, captured, n)
+    figures = await dblimit.replay_postgres(url, captured, n, concurrency)
+    figures["sequential"] = await dblimit.replay_postgres(url, captured, n, 1)
+    return figures
 
 
 async def measure_start(url: str, workspace_uuid: str, flow_id: int, ids: Sequence[int]) -> dict[str, Any]:
@@ -215,7 +285,8 @@ def goals(result: dict[str, Any]) -> dict[str, Any]:
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"sauti-bench-flows-{backend}-") as tmp:
         with database(backend, Path(tmp)) as url:
-            wanted = args.inbound + args.start
+            extra = CAPTURED * args.concurrency if args.inbound else 0  # the database limit's captured messages
+            wanted = args.inbound + args.start + extra
             generate = math.ceil(wanted / ELIGIBLE_SHARE) + 100
             log(f"{backend}: generating {generate} contacts")
             data = dataset.build(url, contacts=generate, seed=args.seed)
@@ -228,9 +299,21 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                         url, data.workspace_uuid, channel_id, flow_id, people[: args.inbound], args.concurrency
                     )
                 )
+                log(f"{backend}: the database limit, {args.inbound} messages replayed from captured statements")
+                result["inbound"]["database_limit"] = asyncio.run(
+                    measure_database_limit(
+                        url,
+                        data.workspace_uuid,
+                        channel_id,
+                        flow_id,
+                        people[len(people) - extra :],
+                        args.inbound,
+                        args.concurrency,
+                    )
+                )
             if args.start:
                 log(f"{backend}: a flow start to {args.start} contacts")
-                ids = [cid for cid, _ in people[args.inbound :]]
+                ids = [cid for cid, _ in people[args.inbound : len(people) - extra]]
                 result["start"] = asyncio.run(measure_start(url, data.workspace_uuid, flow_id, ids))
             result["goals"] = goals(result)
             return result
@@ -238,16 +321,16 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.flows", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: sqlite,postgres")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgres,postgres-socket")
     parser.add_argument("--inbound", type=int, default=2_000, help="inbound messages through the flow (2000)")
     parser.add_argument("--concurrency", type=int, default=4, help="messages handled at once (default 4)")
     parser.add_argument("--start", type=int, default=10_000, help="contacts of the flow start (default 10000)")
     parser.add_argument("--seed", type=int, default=dataset.DEFAULT_SEED)
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    unknown = [b for b in args.backends if b not in BACKENDS]
+    unknown = [b for b in args.backends if b not in CHOICES]
     if unknown or not args.backends:
-        parser.error(f"--backends takes {', '.join(BACKENDS)} (got {', '.join(unknown) or 'none'})")
+        parser.error(f"--backends takes {', '.join(CHOICES)} (got {', '.join(unknown) or 'none'})")
     if args.inbound < 0 or args.start < 0 or args.concurrency < 1:
         parser.error("--inbound and --start must be at least 0, --concurrency at least 1")
     return args

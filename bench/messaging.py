@@ -51,7 +51,7 @@ import httpx
 from sqlalchemy import func, insert, select, text, update
 
 from bench import dataset
-from bench.contacts import API_RATES, BACKENDS, REPO, Server, database, log, run_report
+from bench.contacts import API_RATES, BACKENDS, CHOICES, REPO, Server, database, log, run_report
 from sauti.db.engine import make_engine, make_sessionmaker
 from sauti.domain.channels import service as channels
 from sauti.domain.groups import service as group_service
@@ -578,7 +578,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.messaging", description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=100_000, help="broadcast recipients (default 100000)")
-    parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: sqlite,postgres")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgres,postgres-socket")
     parser.add_argument("--messages", type=int, default=5_000, help="messages sent at unlimited TPS (default 5000)")
     parser.add_argument("--tps", default="50,500", help="the paced channels' TPS, comma-separated (default 50,500)")
     parser.add_argument("--backlog", type=int, default=300_000, help="messages waiting for the large claim (300000)")
@@ -593,9 +593,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     args.tps = [int(t) for t in str(args.tps).split(",") if t.strip()]
-    unknown = [b for b in args.backends if b not in BACKENDS]
+    unknown = [b for b in args.backends if b not in CHOICES]
     if unknown or not args.backends:
-        parser.error(f"--backends takes {', '.join(BACKENDS)} (got {', '.join(unknown) or 'none'})")
+        parser.error(f"--backends takes {', '.join(CHOICES)} (got {', '.join(unknown) or 'none'})")
     if args.contacts < 0 or args.messages < 2 or min(args.tps, default=0) < 1 or args.tps_messages < 2:
         parser.error("--contacts must be at least 0, --messages and --tps-messages at least 2, --tps at least 1")
     return args

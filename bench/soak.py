@@ -40,7 +40,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bench import dataset
-from bench.contacts import BACKENDS, Server, database, log, percentile, run_report
+from bench.contacts import BACKENDS, CHOICES, Server, database, log, percentile, run_report
 from bench.messaging import UNLIMITED_TPS, Provider, _add_channel, fake_provider
 from sauti.db.engine import make_engine
 from sauti.models import Broadcast, Message
@@ -441,14 +441,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--short", action="store_true", help="a CI-sized run: 60 seconds, 5000 contacts")
     parser.add_argument("--clients", type=int, default=CLIENTS, help=f"concurrent clients (default {CLIENTS})")
     parser.add_argument("--contacts", type=int, default=20_000, help="generated contacts (default 20000)")
-    parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: sqlite,postgres")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgres,postgres-socket")
     parser.add_argument("--seed", type=int, default=dataset.DEFAULT_SEED)
     args = parser.parse_args(argv)
     if args.short:
         args.seconds, args.contacts = 60.0, 5000
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    if not args.backends or any(b not in BACKENDS for b in args.backends):
-        parser.error(f"--backends takes {', '.join(BACKENDS)}")
+    if not args.backends or any(b not in CHOICES for b in args.backends):
+        parser.error(f"--backends takes {', '.join(CHOICES)}")
     return args
 
 

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+_S = TypeVar("_S", bound=Any)
+
+# The execution option of a statement built once and executed often (a module's constant): see built_once.
+BUILT_ONCE = "sauti_built_once"
+
+
+def built_once(statement: _S) -> _S:
+    """``statement`` (a Core INSERT or UPDATE of a table, built once at import and executed on a session's
+    connection) marked as such. A backend may keep such a statement's compiled form: SQLite write sessions run
+    it straight on the driver, compiled once per set of parameter keys (``db/inline.py``); elsewhere it runs as
+    any statement does. The results it gives are the same either way."""
+    marked: _S = statement.execution_options(**{BUILT_ONCE: True})
+    return marked
+
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -27,7 +27,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from sauti.db import jsontext, versioning
-from sauti.db.base import UTCDateTime
+from sauti.db.base import UTCDateTime, built_once
 
 Convert = Callable[[Any], Any]
 
@@ -184,8 +184,8 @@ def _mapped(obj: Any) -> _Mapped:
             for prop in mapper.column_attrs
             if prop.key != pk
         )
-        update_one = update(table).where(table.c[pk] == bindparam("_row_id"))
-        found = _MAPPED[type(obj)] = _Mapped(pk, columns, insert(table), update_one)
+        update_one = built_once(update(table).where(table.c[pk] == bindparam("_row_id")))
+        found = _MAPPED[type(obj)] = _Mapped(pk, columns, built_once(insert(table)), update_one)
     return found
 
 

@@ -206,12 +206,23 @@ def start(
 
 
 def resume(
-    env: Environment, assets: Assets, contact: Contact, session: Session, resume: Resume, services: Services
+    env: Environment,
+    assets: Assets,
+    contact: Contact,
+    session: Session,
+    resume: Resume,
+    services: Services,
+    *,
+    copy_session: bool = True,
 ) -> tuple[Session, Sprint]:
     """Resume a waiting ``session`` (a copy of it) and run it until it waits again or ends.
 
+    ``copy_session=False``: the caller owns ``session`` and will not use it again (it was just read from its
+    JSON), so it is resumed in place and returned, rather than deep-copied first: the copy cost a fifth of a
+    resume's time on the inbound path.
+
     Raises :class:`SessionError` when the session isn't waiting, isn't ``contact``'s, or its wait doesn't take
-    this kind of resume.
+    this kind of resume (the session is then unchanged, also in place: these checks come first).
     """
     if session.contact_uuid != contact.uuid:
         raise SessionError("the session belongs to another contact")
@@ -225,7 +236,8 @@ def resume(
     if node is not None and node.router is not None and node.router.wait is not None:
         if not routers.accepts(node.router.wait, resume.type):
             raise SessionError(f"resume of type {resume.type} not accepted by wait of type {node.router.wait.TYPE}")
-    session = copy.deepcopy(session)
+    if copy_session:
+        session = copy.deepcopy(session)
     sprint = Sprint(services.new_uuid())
     scene = Scene(
         env, assets, contact, session, services, sprint, resume, parent_summary=_parent_summary(session.trigger)

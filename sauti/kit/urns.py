@@ -11,6 +11,7 @@ percent-escapes are interpreted. This module is pure: no I/O, no database, no we
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -177,8 +178,13 @@ def _region(country: str | None) -> str | None:
     return country.strip().upper() or None
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_phone(number: str, country: str | None) -> phonenumbers.PhoneNumber | None:
-    """The number parsed by libphonenumber if it is a *possible* number, else ``None``."""
+    """The number parsed by libphonenumber if it is a *possible* number, else ``None``.
+
+    Kept per (number, country), most recent first: one inbound message parsed its sender's number four times
+    (normalising, the fixed-point check, validating, the engine's display of it), which cost more than one of
+    its statements. Callers only read the result (format it, test it), never change it."""
     try:
         parsed = phonenumbers.parse(number, _region(country))
     except phonenumbers.NumberParseException:

@@ -63,6 +63,10 @@ class Cluster:
         self._run(str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "sauti")
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/sauti"
 
+    def socket_url(self) -> str:
+        """The started cluster's database over its unix socket (made in ``root`` by ``-k``) instead of TCP."""
+        return f"postgresql+asyncpg://postgres@/sauti?host={self.root}&port={self.port}"
+
     def stop(self) -> None:
         subprocess.run(
             [*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from sauti.db import bulk
-from sauti.db.base import table_of
+from sauti.db.base import built_once, table_of
 from sauti.domain.flows import apply, queries
 from sauti.domain.flows import assets as flow_assets
 from sauti.domain.flows import classifiers as flow_classifiers
@@ -92,7 +92,7 @@ async def _bump_counters(session: AsyncSession, deltas: Mapping[tuple[int, str],
 
 
 _TIMERS: Final = table_of(FlowTimer)
-_RETIRE: Final = (
+_RETIRE: Final = built_once(
     update(_TIMERS)
     .where(_TIMERS.c.session_id == bindparam("of_session"), _TIMERS.c.status == "waiting")
     .values(status="skipped", modified_on=bindparam("now"))
@@ -231,7 +231,7 @@ def _save_runs(
             deltas[(run_row.flow_id, run.status)] += 1
 
 
-_RUN_UPDATE: Final = (
+_RUN_UPDATE: Final = built_once(
     update(table_of(FlowRun))
     .where(table_of(FlowRun).c.uuid == bindparam("run_uuid"))
     .execution_options(synchronize_session=False)
@@ -285,7 +285,7 @@ async def _write_runs(
 
 
 _SESSIONS: Final = table_of(FlowSession)
-_SESSION_UPDATE: Final = update(_SESSIONS).where(_SESSIONS.c.id == bindparam("row_id"))
+_SESSION_UPDATE: Final = built_once(update(_SESSIONS).where(_SESSIONS.c.id == bindparam("row_id")))
 
 
 def _wait_in(contact: Contact, flow_id: int | None) -> None:
@@ -579,6 +579,11 @@ async def start_with_input(
     return started
 
 
+def _resume_in_place(*args: Any) -> tuple[engine.Session, engine.Sprint]:
+    """``engine.resume`` of a session read from its row's JSON just now, used for nothing else: no copy."""
+    return engine.resume(*args, copy_session=False)
+
+
 async def resume_session(
     session: AsyncSession,
     workspace: Workspace,
@@ -607,7 +612,7 @@ async def resume_session(
         parsed = Resume.from_json(resume, default_time=clock.now())
         es, sprint = await flow_webhooks.sprint(
             flow_webhooks.may_call(loaded.assets),
-            engine.resume,
+            _resume_in_place,
             loaded.env,
             loaded.assets,
             person.contact,
