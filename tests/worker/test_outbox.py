@@ -248,6 +248,8 @@ async def test_a_reply_queued_while_a_batch_is_sent_leaves_in_the_next_wave(
         Scripted.send = original  # type: ignore[method-assign]
     assert queued and len(Scripted.sent) == bulk + 1
     position = Scripted.sent.index("reply")
-    # the first wave (CONCURRENCY calls) had left; the reply goes in the second, ahead of the batch's rest
-    assert outbox.CONCURRENCY <= position < 2 * outbox.CONCURRENCY, Scripted.sent
+    # the reply leads the next wave, ahead of the batch's rest (without the probe it was last, 61st). How many of
+    # the first wave's calls had left by then depends on the loop's turns: the first call waits for the reply's
+    # request, and a wave whose calls are slow lets the next one start early (WAVE_PATIENCE)
+    assert 1 <= position < 2 * outbox.CONCURRENCY, Scripted.sent
     assert (await row(db, Message, Message.uuid == queued[0])).status == "wired"
