@@ -11,6 +11,7 @@ Timeouts, connection failures and protocol errors come back as httpx's own excep
 
 from __future__ import annotations
 
+from http.cookiejar import Cookie, CookieJar
 from typing import Any
 
 import aiohttp
@@ -75,6 +76,19 @@ def _timeout(value: Any) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(connect=value.get("connect"), sock_read=value.get("read"))
 
 
+class NoCookies(CookieJar):
+    """A cookie jar that keeps nothing. One client serves every workspace's channels (and web hooks): a cookie a
+    provider or a receiver set while answering one workspace's call must never ride along on another's. Keeping
+    none also spares each response the parsing of its ``Set-Cookie`` headers."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        return None
+
+
 def client(timeout: float) -> httpx.AsyncClient:
-    """The client for calls out: httpx's API, aiohttp's connections, ``timeout`` seconds for each phase."""
-    return httpx.AsyncClient(timeout=timeout, transport=AiohttpTransport())
+    """The client for calls out: httpx's API, aiohttp's connections, ``timeout`` seconds for each phase, no
+    cookies kept between calls."""
+    return httpx.AsyncClient(timeout=timeout, transport=AiohttpTransport(), cookies=NoCookies())

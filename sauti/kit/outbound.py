@@ -41,6 +41,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from sauti.kit.http import NoCookies
+
 log = logging.getLogger("sauti.outbound")
 
 __all__ = [
@@ -289,7 +291,7 @@ async def call(request: Request, *, budget: float, policy: Policy, client: httpx
     started = time.monotonic()
     state = _Progress(request.url)
     own = client is None
-    http = client or httpx.AsyncClient(follow_redirects=False, trust_env=False)
+    http = client or httpx.AsyncClient(follow_redirects=False, trust_env=False, cookies=NoCookies())
     try:
         return await asyncio.wait_for(_acall(http, request, budget, policy, started, state), budget)
     except TimeoutError:

@@ -42,7 +42,7 @@ class Worker:
         self.http = http_client or provider_http.client(settings.send_timeout)
         # user-configured URLs (web hooks, resthooks) go through kit/outbound on httpx's own transport, which sends
         # the Host header of a call pinned to a checked address
-        self.hooks_http = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+        self.hooks_http = httpx.AsyncClient(follow_redirects=False, trust_env=False, cookies=provider_http.NoCookies())
         self.pacer = pacing.pacer(settings.redis_url)  # channel rates, shared in Redis when it is set
         self._last_beat = 0.0
         self._last_recover = 0.0

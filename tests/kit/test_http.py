@@ -91,3 +91,34 @@ async def test_a_silent_server_is_a_timeout() -> None:
     finally:
         await quick.aclose()
         server.close()
+
+
+async def test_a_cookie_set_by_one_answer_never_rides_on_the_next_call(
+    provider: FakeProvider, client: httpx.AsyncClient
+) -> None:
+    """One client serves every workspace's channels: what a provider sets while answering one call is not sent on
+    any other."""
+    provider.respond(200, "{}", "application/json", **{"Set-Cookie": "session=abc123; Path=/"})
+    provider.respond(200, "{}")
+    first = await client.post(provider.url("/send"), data={"to": "+250788123123"})
+    assert first.headers["set-cookie"].startswith("session=abc123")  # the answer is still read whole
+    await client.post(provider.url("/send"), data={"to": "+250788123124"})
+    assert [r.headers.get("cookie") for r in provider.requests] == [None, None]
+    assert list(client.cookies.jar) == []
+
+
+async def test_the_workers_clients_keep_no_cookies_either(provider: FakeProvider) -> None:
+    """The worker's provider client and its web hook client (user-configured URLs of every workspace) alike."""
+    from sauti.settings import Settings
+    from sauti.worker import Worker
+
+    worker = Worker(None, Settings())  # type: ignore[arg-type]  # no database: only its clients are used
+    try:
+        for http_client in (worker.http, worker.hooks_http):
+            provider.respond(200, "{}", "application/json", **{"Set-Cookie": "who=workspace-1; Path=/"})
+            await http_client.get(provider.url("/hook"))
+        await worker.hooks_http.get(provider.url("/hook"))
+    finally:
+        await worker.http.aclose()
+        await worker.hooks_http.aclose()
+    assert [r.headers.get("cookie") for r in provider.requests] == [None, None, None]
