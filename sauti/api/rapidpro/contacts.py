@@ -136,19 +136,6 @@ def _urn(urn: ContactURN, anon: bool, expand: bool) -> Any:
     return f"{urn.scheme}:{path}"
 
 
-def render(
-    c: Contact,
-    details: queries.Details,
-    fields: Sequence[ContactField],
-    ws: Workspace,
-    tz: ZoneInfo,
-    expand_urns: bool = False,
-    flows: Mapping[int, Any] | None = None,
-) -> dict[str, Any]:
-    """One contact as ``contacts.json`` shows it."""
-    return _Page(fields, ws, tz, expand_urns, flows or {}).render(c, details)
-
-
 # the columns of a contact's own row that ``render`` reads (a listing reads these, not the whole row)
 PAGE_COLUMNS = (
     Contact.id,
