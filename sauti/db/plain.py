@@ -4,25 +4,39 @@ A select of columns (``select(Contact.id, Contact.uuid)``, a page read as a tabl
 yet ``Session.execute`` still runs the ORM's statement machinery for it: on SQLite that machinery cost twice
 what the statement did (56 us against 23 us on the connection, one process, one run). The hot read paths (pages
 and what a page shows of other rows) call :func:`rows` instead; anything that wants ORM objects keeps
-``session.execute``.
+``session.execute``. On a SQLite file the select runs straight on the driver (``db/reads.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
 
-from sqlalchemy import Executable, Result
+from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import reads
 from sauti.db.inline import ReadSession
 
 
-async def rows(
-    session: AsyncSession | ReadSession, stmt: Executable, params: Mapping[str, Any] | None = None
-) -> Result[Any]:
+class Rows(Protocol):
+    """What the callers read of the rows: iterated, or ``all()``, ``first()``, ``scalar()``."""
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def all(self) -> Sequence[Any]: ...
+
+    def first(self) -> Any: ...
+
+    def scalar(self) -> Any: ...
+
+
+async def rows(session: AsyncSession | ReadSession, stmt: Executable, params: Mapping[str, Any] | None = None) -> Rows:
     """The rows of ``stmt`` (a select of columns) in the session's transaction."""
     if isinstance(session, ReadSession):
-        return session.sync_session.connection().execute(stmt, params)
+        sync = session.sync_session.connection()
+        direct = reads.run(sync, stmt, params)
+        return direct if direct is not None else sync.execute(stmt, params)
     connection = await session.connection()
-    return await connection.execute(stmt, params)
+    result: Rows = await connection.execute(stmt, params)
+    return result

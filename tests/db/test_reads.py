@@ -1,0 +1,164 @@
+"""Selects run straight on SQLite's driver (``db/reads.py``, through ``db/plain.rows``) give what SQLAlchemy's
+execution of the same statement gives: the same values after type processing, under the same keys; listeners
+hear of them; errors are SQLAlchemy's; and a select this path cannot serve faithfully goes through SQLAlchemy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.exc import OperationalError
+
+from sauti.db import plain, reads
+from sauti.db.base import UTCDateTime
+from sauti.db.inline import ReadSessions, make_engine
+
+META = MetaData()
+NOTES = Table(
+    "notes",
+    META,
+    Column("id", Integer, primary_key=True),
+    Column("body", String(40)),
+    Column("at", UTCDateTime()),
+    Column("data", JSON),
+    Column("done", Boolean),
+)
+TAGS = Table(
+    "tags",
+    META,
+    Column("id", Integer, primary_key=True),
+    Column("note_id", ForeignKey("notes.id")),
+    Column("name", String(20)),
+)
+AT = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Any:
+    path = str(tmp_path / "reads.db")
+    writer = create_engine(f"sqlite:///{path}")
+    with writer.begin() as conn:
+        META.create_all(conn)
+        conn.execute(
+            insert(NOTES),
+            [
+                {"id": 1, "body": "one", "at": AT, "data": {"k": [1, "é"]}, "done": True},
+                {"id": 2, "body": "two", "at": None, "data": None, "done": False},
+                {"id": 3, "body": "three", "at": AT, "data": [], "done": None},
+            ],
+        )
+        conn.execute(
+            insert(TAGS), [{"note_id": 1, "name": "a"}, {"note_id": 1, "name": "b"}, {"note_id": 3, "name": "c"}]
+        )
+    writer.dispose()
+    engine = make_engine(path)  # read-only connections on the file, as the read sessions of a server use
+    yield ReadSessions(engine)
+    engine.dispose()
+
+
+STATEMENTS: list[tuple[str, Any, dict[str, Any] | None]] = [
+    ("columns", select(NOTES.c.id, NOTES.c.body, NOTES.c.at, NOTES.c.data, NOTES.c.done).order_by(NOTES.c.id), None),
+    ("a value per request", select(NOTES.c.body).where(NOTES.c.id == 3), None),
+    ("a named bind", select(NOTES.c.at).where(NOTES.c.id == bindparam("n")), {"n": 1}),
+    ("an IN list", select(NOTES.c.id, NOTES.c.done).where(NOTES.c.id.in_([1, 3])).order_by(NOTES.c.id), None),
+    ("an expanding bind", select(NOTES.c.id).where(NOTES.c.id.in_(bindparam("ids", expanding=True))), {"ids": [2]}),
+    ("an empty IN", select(NOTES.c.id).where(NOTES.c.id.in_([])), None),
+    (
+        "a join with labels",
+        select(TAGS.c.note_id, TAGS.c.name.label("tag"), NOTES.c.at.label("noted"))
+        .join(NOTES, NOTES.c.id == TAGS.c.note_id)
+        .order_by(TAGS.c.id),
+        None,
+    ),
+    ("an aggregate", select(func.count().label("n"), func.max(NOTES.c.at).label("last")), None),
+    (
+        "two columns of one name",
+        select(NOTES.c.id, TAGS.c.id).join(TAGS, TAGS.c.note_id == NOTES.c.id).order_by(TAGS.c.id),
+        None,
+    ),
+    ("nothing found", select(NOTES.c.id, NOTES.c.at).where(NOTES.c.id > 99), None),
+]
+
+
+@pytest.mark.parametrize(("name", "statement", "params"), STATEMENTS, ids=[s[0] for s in STATEMENTS])
+async def test_rows_are_sqlalchemys(sessions: Any, name: str, statement: Any, params: Any) -> None:
+    async with sessions() as session:
+        conn = session.sync_session.connection()
+        expected = conn.execute(statement, params)
+        keys = list(expected.keys())
+        expected_rows = [tuple(r) for r in expected.all()]
+        direct = reads.run(conn, statement, params)
+        assert direct is not None, name  # served here, not handed back
+        got = direct.all()
+        assert [tuple(r) for r in got] == expected_rows
+        assert all(list(r._fields) == keys for r in got)
+        if got:
+            assert [getattr(got[0], k) for k in keys] == list(expected_rows[0])
+        # the types came back processed: aware datetimes, decoded JSON, booleans
+        for row in got:
+            for value in row:
+                assert not isinstance(value, datetime) or value.tzinfo is UTC
+
+
+async def test_first_scalar_and_iteration(sessions: Any) -> None:
+    async with sessions() as session:
+        ordered = select(NOTES.c.id, NOTES.c.body).order_by(NOTES.c.id.desc())
+        assert (await plain.rows(session, ordered)).first() == (3, "three")
+        assert (await plain.rows(session, ordered)).scalar() == 3
+        assert [r.body for r in await plain.rows(session, ordered)] == ["three", "two", "one"]
+        nothing = select(NOTES.c.id).where(NOTES.c.id > 9)
+        assert (await plain.rows(session, nothing)).first() is None
+        assert (await plain.rows(session, nothing)).scalar() is None
+
+
+async def test_a_select_it_cannot_serve_faithfully_goes_through_sqlalchemy(sessions: Any) -> None:
+    odd_names = select(NOTES.c.id.label("_id"), NOTES.c.body.label("two words")).order_by(NOTES.c.id)
+    textual = select(literal_column("1").label("one")).select_from(text("notes"))
+    async with sessions() as session:
+        conn = session.sync_session.connection()
+        assert reads.run(conn, odd_names) is None  # keys a named tuple cannot have
+        assert reads.run(conn, select(NOTES.c.id).execution_options(yield_per=1)) is None
+        assert reads.run(conn, text("SELECT 1")) is None
+        rows = (await plain.rows(session, odd_names)).all()
+        assert [tuple(r) for r in rows] == [(1, "one"), (2, "two"), (3, "three")]
+        assert rows[0]._id == 1
+        assert (await plain.rows(session, textual)).all()  # served either way, with SQLAlchemy's answer
+
+
+async def test_listeners_hear_of_it_and_errors_are_sqlalchemys(sessions: Any) -> None:
+    heard: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, params: Any, _context: Any, _many: bool) -> None:
+        heard.append((sql, params))
+
+    event.listen(sessions.engine, "before_cursor_execute", record)
+    try:
+        async with sessions() as session:
+            await plain.rows(session, select(NOTES.c.body).where(NOTES.c.id.in_([1, 2])))
+            broken = select(NOTES.c.id).where(literal_column("no_such_column") == 1)
+            with pytest.raises(OperationalError):
+                reads.run(session.sync_session.connection(), broken)
+    finally:
+        event.remove(sessions.engine, "before_cursor_execute", record)
+    assert heard[0] == ("SELECT notes.body \nFROM notes \nWHERE notes.id IN (?, ?)", (1, 2))
+    assert len(heard) == 2
