@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -203,34 +203,34 @@ class PageData:
     labels: dict[int, list[Any]] = field(default_factory=dict)
 
 
+# what a page shows of other rows: built once (building a select cost more than running it), the ids expanded
+_PAGE_CONTACTS = select(Contact.id, Contact.uuid, Contact.name).where(Contact.id.in_(bindparam("ids", expanding=True)))
+_PAGE_URNS = select(ContactURN.id, ContactURN.scheme, ContactURN.path).where(
+    ContactURN.id.in_(bindparam("ids", expanding=True))
+)
+_PAGE_CHANNELS = select(Channel.id, Channel.uuid, Channel.name).where(Channel.id.in_(bindparam("ids", expanding=True)))
+_PAGE_LABELS = (
+    select(MessageLabel.message_id, Label.uuid, Label.name)
+    .join(Label, Label.id == MessageLabel.label_id)
+    .where(MessageLabel.message_id.in_(bindparam("ids", expanding=True)), Label.is_active)
+    .order_by(Label.name)
+)
+
+
 async def load_page(session: AsyncSession, messages: Sequence[Any]) -> PageData:
     """Contacts, URNs, channels and labels of a page of messages, in at most four queries."""
     data = PageData()
     if not messages:
         return data
-    contact_ids = {m.contact_id for m in messages}
-    urn_ids = {m.contact_urn_id for m in messages if m.contact_urn_id}
-    channel_ids = {m.channel_id for m in messages if m.channel_id}
+    contact_ids = list({m.contact_id for m in messages})
+    urn_ids = list({m.contact_urn_id for m in messages if m.contact_urn_id})
+    channel_ids = list({m.channel_id for m in messages if m.channel_id})
     ids = [m.id for m in messages]
-    rows = await plain.rows(session, select(Contact.id, Contact.uuid, Contact.name).where(Contact.id.in_(contact_ids)))
-    data.contacts = {c.id: c for c in rows}
+    data.contacts = {c.id: c for c in await plain.rows(session, _PAGE_CONTACTS, {"ids": contact_ids})}
     if urn_ids:
-        urns = await plain.rows(
-            session, select(ContactURN.id, ContactURN.scheme, ContactURN.path).where(ContactURN.id.in_(urn_ids))
-        )
-        data.urns = {u.id: u for u in urns}
+        data.urns = {u.id: u for u in await plain.rows(session, _PAGE_URNS, {"ids": urn_ids})}
     if channel_ids:
-        channels = await plain.rows(
-            session, select(Channel.id, Channel.uuid, Channel.name).where(Channel.id.in_(channel_ids))
-        )
-        data.channels = {c.id: c for c in channels}
-    labelled = await plain.rows(
-        session,
-        select(MessageLabel.message_id, Label.uuid, Label.name)
-        .join(Label, Label.id == MessageLabel.label_id)
-        .where(MessageLabel.message_id.in_(ids), Label.is_active)
-        .order_by(Label.name),
-    )
-    for label in labelled:
+        data.channels = {c.id: c for c in await plain.rows(session, _PAGE_CHANNELS, {"ids": channel_ids})}
+    for label in await plain.rows(session, _PAGE_LABELS, {"ids": ids}):
         data.labels.setdefault(label.message_id, []).append(label)
     return data
