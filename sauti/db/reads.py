@@ -26,7 +26,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Select
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import compiler
 
 Processor = Callable[[Any], Any] | None
@@ -57,19 +59,34 @@ class Rows:
         return Rows([row[0] for row in self._rows])
 
 
-class _Shape(NamedTuple):
-    """What one compiled select's rows need: their type, and each column's result processor."""
+class _Shape:
+    """What one compiled select's rows need: their type, and each column's result processor for the types the
+    driver says it returns (PostgreSQL's type of a numeric column decides its processor; SQLite's driver says
+    nothing)."""
 
-    row: Callable[..., Any]
-    processors: tuple[Processor, ...]
-    convert: bool  # any processor at all
+    __slots__ = ("_by_types", "columns", "row")
+
+    def __init__(self, row: Callable[..., Any], columns: Sequence[Any]) -> None:
+        self.row = row
+        self.columns = columns
+        self._by_types: dict[tuple[Any, ...] | None, tuple[Processor, ...] | None] = {}
+
+    def processors(self, dialect: Any, types: tuple[Any, ...] | None) -> tuple[Processor, ...] | None:
+        """Each column's processor (``None`` for none at all)."""
+        if types in self._by_types:
+            return self._by_types[types]
+        each = types or (None,) * len(self.columns)
+        found = tuple(c.type._cached_result_processor(dialect, t) for c, t in zip(self.columns, each, strict=True))
+        kept = found if any(p is not None for p in found) else None
+        self._by_types[types] = kept
+        return kept
 
 
 # per compiled form (weakly: SQLAlchemy's cache may drop one and compile again); None: not for this path
 _SHAPES: weakref.WeakKeyDictionary[Any, _Shape | None] = weakref.WeakKeyDictionary()
 
 
-def _shape(compiled: Any, dialect: Any) -> _Shape | None:
+def _shape(compiled: Any) -> _Shape | None:
     if compiled in _SHAPES:
         return _SHAPES[compiled]
     found = None
@@ -81,16 +98,14 @@ def _shape(compiled: Any, dialect: Any) -> _Shape | None:
         and len(set(keys)) == len(keys)
         and all(isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k) and k[0] != "_" for k in keys)
     ):
-        processors = tuple(c.type._cached_result_processor(dialect, None) for c in columns)
         row = namedtuple("Row", keys)  # type: ignore[misc]  # its fields are the select's keys
-        found = _Shape(row._make, processors, any(p is not None for p in processors))
+        found = _Shape(row._make, columns)
     _SHAPES[compiled] = found
     return found
 
 
-def run(connection: Connection, statement: Any, params: Mapping[str, Any] | None = None) -> Rows | None:
-    """The rows of ``statement`` (a select) on ``connection`` (a synchronous SQLite connection), or ``None``
-    when it must go through SQLAlchemy."""
+def _prepare(connection: Connection, statement: Any, params: Mapping[str, Any] | None) -> _Call | None:
+    """What to send the driver for ``statement``, as SQLAlchemy would send it, or ``None``."""
     if not isinstance(statement, Select) or connection._execution_options or statement._execution_options:
         return None
     dialect = connection.dialect
@@ -104,7 +119,7 @@ def run(connection: Connection, statement: Any, params: Mapping[str, Any] | None
     compiled: Any = found  # an SQLCompiler: the attributes read below are its own
     if compiled.schema_translate_map or not compiled.positional or compiled.escaped_bind_names:
         return None
-    shape = _shape(compiled, dialect)
+    shape = _shape(compiled)
     if shape is None:
         return None
     values = compiled.construct_params(
@@ -120,20 +135,73 @@ def run(connection: Connection, statement: Any, params: Mapping[str, Any] | None
         order = expanded.positiontup
         values = expanded.parameters
     sent = tuple(processors[k](values[k]) if k in processors else values[k] for k in order)
+    return _Call(sql, sent, shape, dialect)
+
+
+class _Call(NamedTuple):
+    sql: str
+    sent: tuple[Any, ...]
+    shape: _Shape
+    dialect: Any
+
+    def rows(self, fetched: Sequence[Any], types: tuple[Any, ...] | None = None) -> Rows:
+        """The driver's rows as the select's rows; ``types``: the driver's type of each column, if it says."""
+        make = self.shape.row
+        procs = self.shape.processors(self.dialect, types)
+        if procs is None:
+            return Rows([make(r) for r in fetched])
+        return Rows([make([v if p is None else p(v) for v, p in zip(r, procs, strict=True)]) for r in fetched])
+
+
+def run(connection: Connection, statement: Any, params: Mapping[str, Any] | None = None) -> Rows | None:
+    """The rows of ``statement`` (a select) on ``connection`` (a synchronous SQLite connection), or ``None``
+    when it must go through SQLAlchemy."""
+    call = _prepare(connection, statement, params)
+    if call is None:
+        return None
     raw = connection.connection.driver_connection
     assert isinstance(raw, sqlite3.Connection)
     cursor = raw.cursor()
     try:
         if connection._has_events or connection.engine._has_events:
-            connection.dispatch.before_cursor_execute(connection, cursor, sql, sent, None, False)
-        cursor.execute(sql, sent)
+            connection.dispatch.before_cursor_execute(connection, cursor, call.sql, call.sent, None, False)
+        cursor.execute(call.sql, call.sent)
         fetched = cursor.fetchall()
     except sqlite3.Error as error:
-        raise DBAPIError.instance(sql, sent, error, sqlite3.Error) from error
+        raise DBAPIError.instance(call.sql, call.sent, error, sqlite3.Error) from error
     finally:
         cursor.close()
-    make = shape.row
-    if not shape.convert:
-        return Rows([make(r) for r in fetched])
-    procs = shape.processors
-    return Rows([make([v if p is None else p(v) for v, p in zip(r, procs, strict=True)]) for r in fetched])
+    return call.rows(fetched)
+
+
+async def run_async(
+    connection: AsyncConnection, statement: Any, params: Mapping[str, Any] | None = None
+) -> Rows | None:
+    """The rows of ``statement`` (a select) on ``connection`` (PostgreSQL's asyncio connection, over asyncpg),
+    or ``None`` when it must go through SQLAlchemy. It runs inside the transaction SQLAlchemy's adapter began
+    (begun here when it had not yet, as the adapter does before a statement), under the adapter's lock; asyncpg
+    runs the adapter's own prepared statement for it."""
+    sync = connection.sync_connection
+    assert sync is not None
+    adapted = sync.connection.dbapi_connection
+    if not isinstance(adapted, AsyncAdapt_asyncpg_connection):
+        return None
+    call = _prepare(sync, statement, params)
+    if call is None:
+        return None
+    if sync._has_events or sync.engine._has_events:
+        sync.dispatch.before_cursor_execute(sync, None, call.sql, call.sent, None, False)
+    try:
+        async with adapted._execute_mutex:
+            if adapted._transaction is None:
+                await adapted._start_transaction()
+            # the adapter's own prepared statement (kept per connection), as its cursor would run it
+            prepared, attributes = await adapted._prepare(call.sql, sync.dialect._invalidate_schema_cache_asof)
+            fetched = await prepared.fetch(*call.sent)
+    except Exception as error:
+        try:
+            adapted._handle_exception(error)  # the adapter's translation of asyncpg's errors
+        except Exception as translated:
+            raise DBAPIError.instance(call.sql, call.sent, translated, sync.dialect.loaded_dbapi.Error) from error
+        raise
+    return call.rows(fetched, tuple(a.type.oid for a in attributes))

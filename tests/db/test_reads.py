@@ -4,7 +4,10 @@ hear of them; errors are SQLAlchemy's; and a select this path cannot serve faith
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +16,11 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Engine,
     ForeignKey,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     bindparam,
@@ -27,11 +32,14 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from sauti.db import plain, reads
 from sauti.db.base import UTCDateTime
+from sauti.db.engine import make_engine as make_async_engine
+from sauti.db.engine import make_sessionmaker
 from sauti.db.inline import ReadSessions, make_engine
+from sauti.settings import database_url
 
 META = MetaData()
 NOTES = Table(
@@ -42,6 +50,7 @@ NOTES = Table(
     Column("at", UTCDateTime()),
     Column("data", JSON),
     Column("done", Boolean),
+    Column("amount", Numeric(10, 2)),  # on PostgreSQL its processor depends on the type the driver reports
 )
 TAGS = Table(
     "tags",
@@ -53,31 +62,71 @@ TAGS = Table(
 AT = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 
 
-@pytest.fixture
-def sessions(tmp_path: Path) -> Any:
-    path = str(tmp_path / "reads.db")
-    writer = create_engine(f"sqlite:///{path}")
-    with writer.begin() as conn:
-        META.create_all(conn)
-        conn.execute(
-            insert(NOTES),
-            [
-                {"id": 1, "body": "one", "at": AT, "data": {"k": [1, "é"]}, "done": True},
-                {"id": 2, "body": "two", "at": None, "data": None, "done": False},
-                {"id": 3, "body": "three", "at": AT, "data": [], "done": None},
-            ],
-        )
-        conn.execute(
-            insert(TAGS), [{"note_id": 1, "name": "a"}, {"note_id": 1, "name": "b"}, {"note_id": 3, "name": "c"}]
-        )
-    writer.dispose()
-    engine = make_engine(path)  # read-only connections on the file, as the read sessions of a server use
-    yield ReadSessions(engine)
-    engine.dispose()
+ROWS = [
+    {"id": 1, "body": "one", "at": AT, "data": {"k": [1, "é"]}, "done": True, "amount": Decimal("12.50")},
+    {"id": 2, "body": "two", "at": None, "data": None, "done": False, "amount": None},
+    {"id": 3, "body": "three", "at": AT, "data": [], "done": None, "amount": Decimal("0.10")},
+]
+TAG_ROWS = [{"note_id": 1, "name": "a"}, {"note_id": 1, "name": "b"}, {"note_id": 3, "name": "c"}]
+
+
+@dataclass
+class Reads:
+    """Sessions of one database, and how a test reaches the driver path and SQLAlchemy's own on them."""
+
+    name: str
+    sessions: Any
+    engines: list[Engine]
+
+    async def connection(self, session: Any) -> Any:
+        return session.sync_session.connection() if self.name == "sqlite" else await session.connection()
+
+    async def direct(self, session: Any, statement: Any, params: Any = None) -> Any:
+        conn = await self.connection(session)
+        if self.name == "sqlite":
+            return reads.run(conn, statement, params)
+        return await reads.run_async(conn, statement, params)
+
+    async def sqlalchemys(self, session: Any, statement: Any, params: Any = None) -> Any:
+        conn = await self.connection(session)
+        return conn.execute(statement, params) if self.name == "sqlite" else await conn.execute(statement, params)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Reads]:
+    if request.param == "sqlite":
+        path = str(tmp_path / "reads.db")
+        writer = create_engine(f"sqlite:///{path}")
+        with writer.begin() as conn:
+            META.create_all(conn)
+            conn.execute(insert(NOTES), ROWS)
+            conn.execute(insert(TAGS), TAG_ROWS)
+        writer.dispose()
+        engine = make_engine(path)  # read-only connections on the file, as the read sessions of a server use
+        yield Reads("sqlite", ReadSessions(engine), [engine])
+        engine.dispose()
+        return
+    url = database_url(request.getfixturevalue("postgres_url"), Path("."))
+    made = make_async_engine(url)
+    async with made.begin() as conn:
+        await conn.run_sync(META.drop_all)
+        await conn.run_sync(META.create_all)
+        await conn.execute(insert(NOTES), ROWS)
+        await conn.execute(insert(TAGS), TAG_ROWS)
+    try:
+        yield Reads("postgres", make_sessionmaker(made), [made.sync_engine])
+    finally:
+        async with made.begin() as conn:
+            await conn.run_sync(META.drop_all)
+        await made.dispose()
 
 
 STATEMENTS: list[tuple[str, Any, dict[str, Any] | None]] = [
-    ("columns", select(NOTES.c.id, NOTES.c.body, NOTES.c.at, NOTES.c.data, NOTES.c.done).order_by(NOTES.c.id), None),
+    (
+        "columns",
+        select(NOTES.c.id, NOTES.c.body, NOTES.c.at, NOTES.c.data, NOTES.c.done, NOTES.c.amount).order_by(NOTES.c.id),
+        None,
+    ),
     ("a value per request", select(NOTES.c.body).where(NOTES.c.id == 3), None),
     ("a named bind", select(NOTES.c.at).where(NOTES.c.id == bindparam("n")), {"n": 1}),
     ("an IN list", select(NOTES.c.id, NOTES.c.done).where(NOTES.c.id.in_([1, 3])).order_by(NOTES.c.id), None),
@@ -91,6 +140,7 @@ STATEMENTS: list[tuple[str, Any, dict[str, Any] | None]] = [
         None,
     ),
     ("an aggregate", select(func.count().label("n"), func.max(NOTES.c.at).label("last")), None),
+    ("a sum", select(func.sum(NOTES.c.amount).label("total")), None),
     (
         "two columns of one name",
         select(NOTES.c.id, TAGS.c.id).join(TAGS, TAGS.c.note_id == NOTES.c.id).order_by(TAGS.c.id),
@@ -101,16 +151,16 @@ STATEMENTS: list[tuple[str, Any, dict[str, Any] | None]] = [
 
 
 @pytest.mark.parametrize(("name", "statement", "params"), STATEMENTS, ids=[s[0] for s in STATEMENTS])
-async def test_rows_are_sqlalchemys(sessions: Any, name: str, statement: Any, params: Any) -> None:
-    async with sessions() as session:
-        conn = session.sync_session.connection()
-        expected = conn.execute(statement, params)
+async def test_rows_are_sqlalchemys(db: Reads, name: str, statement: Any, params: Any) -> None:
+    async with db.sessions() as session:
+        expected = await db.sqlalchemys(session, statement, params)
         keys = list(expected.keys())
         expected_rows = [tuple(r) for r in expected.all()]
-        direct = reads.run(conn, statement, params)
+        direct = await db.direct(session, statement, params)
         assert direct is not None, name  # served here, not handed back
         got = direct.all()
         assert [tuple(r) for r in got] == expected_rows
+        assert [tuple(map(type, r)) for r in got] == [tuple(map(type, r)) for r in expected_rows]  # 12.5 == Decimal
         assert all(list(r._fields) == keys for r in got)
         if got:
             assert [getattr(got[0], k) for k in keys] == list(expected_rows[0])
@@ -120,8 +170,8 @@ async def test_rows_are_sqlalchemys(sessions: Any, name: str, statement: Any, pa
                 assert not isinstance(value, datetime) or value.tzinfo is UTC
 
 
-async def test_first_scalar_and_iteration(sessions: Any) -> None:
-    async with sessions() as session:
+async def test_first_scalar_and_iteration(db: Reads) -> None:
+    async with db.sessions() as session:
         ordered = select(NOTES.c.id, NOTES.c.body).order_by(NOTES.c.id.desc())
         assert (await plain.rows(session, ordered)).first() == (3, "three")
         assert (await plain.rows(session, ordered)).scalar() == 3
@@ -131,34 +181,36 @@ async def test_first_scalar_and_iteration(sessions: Any) -> None:
         assert (await plain.rows(session, nothing)).scalar() is None
 
 
-async def test_a_select_it_cannot_serve_faithfully_goes_through_sqlalchemy(sessions: Any) -> None:
+async def test_a_select_it_cannot_serve_faithfully_goes_through_sqlalchemy(db: Reads) -> None:
     odd_names = select(NOTES.c.id.label("_id"), NOTES.c.body.label("two words")).order_by(NOTES.c.id)
     textual = select(literal_column("1").label("one")).select_from(text("notes"))
-    async with sessions() as session:
-        conn = session.sync_session.connection()
-        assert reads.run(conn, odd_names) is None  # keys a named tuple cannot have
-        assert reads.run(conn, select(NOTES.c.id).execution_options(yield_per=1)) is None
-        assert reads.run(conn, text("SELECT 1")) is None
+    async with db.sessions() as session:
+        assert await db.direct(session, odd_names) is None  # keys a named tuple cannot have
+        assert await db.direct(session, select(NOTES.c.id).execution_options(yield_per=1)) is None
+        assert await db.direct(session, text("SELECT 1")) is None
         rows = (await plain.rows(session, odd_names)).all()
         assert [tuple(r) for r in rows] == [(1, "one"), (2, "two"), (3, "three")]
         assert rows[0]._id == 1
         assert (await plain.rows(session, textual)).all()  # served either way, with SQLAlchemy's answer
 
 
-async def test_listeners_hear_of_it_and_errors_are_sqlalchemys(sessions: Any) -> None:
+async def test_listeners_hear_of_it_and_errors_are_sqlalchemys(db: Reads) -> None:
     heard: list[tuple[str, Any]] = []
 
     def record(_conn: Any, _cursor: Any, sql: str, params: Any, _context: Any, _many: bool) -> None:
         heard.append((sql, params))
 
-    event.listen(sessions.engine, "before_cursor_execute", record)
+    for engine in db.engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
-        async with sessions() as session:
+        async with db.sessions() as session:
             await plain.rows(session, select(NOTES.c.body).where(NOTES.c.id.in_([1, 2])))
             broken = select(NOTES.c.id).where(literal_column("no_such_column") == 1)
-            with pytest.raises(OperationalError):
-                reads.run(session.sync_session.connection(), broken)
+            with pytest.raises(OperationalError if db.name == "sqlite" else ProgrammingError):
+                await db.direct(session, broken)
     finally:
-        event.remove(sessions.engine, "before_cursor_execute", record)
-    assert heard[0] == ("SELECT notes.body \nFROM notes \nWHERE notes.id IN (?, ?)", (1, 2))
+        for engine in db.engines:
+            event.remove(engine, "before_cursor_execute", record)
+    mark = "?, ?" if db.name == "sqlite" else "$1::INTEGER, $2::INTEGER"
+    assert heard[0] == (f"SELECT notes.body \nFROM notes \nWHERE notes.id IN ({mark})", (1, 2))
     assert len(heard) == 2
