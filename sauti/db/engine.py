@@ -41,8 +41,12 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.close()
 
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    # Up to 30 connections a process, each kept once opened. The cap was 10 kept and 20 more opened for a burst
+    # and closed after it: under 32 clients reading at once about 3% of the server's time went on opening
+    # connections (and PostgreSQL starting a backend for each), and each new one's prepared statements were
+    # prepared again.
+    kwargs.setdefault("pool_size", 30)
+    kwargs.setdefault("max_overflow", 0)
     return create_async_engine(url, json_serializer=jsontext.dumps, **kwargs)
 
 
