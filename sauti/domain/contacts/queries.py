@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 
 from sauti.db import plain
 from sauti.domain.errors import BadParameter
-from sauti.domain.scope import scoped
+from sauti.domain.scope import scoped, scoped_by_value
 from sauti.models import (
     Contact,
     ContactGroup,
@@ -49,8 +49,20 @@ SCOPES = ("landlines", "textable", "flagged", "with_notes")
 ORDERS = ("created", "modified", "first_name", "last_name", "business_name", "phone", "name_then_phone")
 
 
-def listing(workspace: Workspace, *, deleted: bool = False) -> Select[Contact]:
-    return scoped(Contact, workspace).where(Contact.is_active.is_(not deleted))
+# A group this small is listed from its members: each looked up by id, then sorted. Walking the workspace's
+# contacts in listing order and probing each for membership reads every contact for a group of a few (a group of
+# 19 among 100k contacts: 27 ms against 0.02 ms on SQLite; of 1,929: 5.1 ms against 2.7 ms); for a large group the
+# walk finds a page of members after a few probes, and reading all members to sort them would cost more.
+MEMBERS_FIRST: Final = 2000
+
+
+def listing(workspace: Workspace, *, deleted: bool = False, members_of: int | None = None) -> Select[Contact]:
+    """Live (or deleted) contacts of the workspace; with ``members_of``, only that group's members, read from
+    the group's members (see :data:`MEMBERS_FIRST`)."""
+    if members_of is None:
+        return scoped(Contact, workspace).where(Contact.is_active.is_(not deleted))
+    members = select(GroupMember.contact_id).where(GroupMember.group_id == members_of)
+    return scoped_by_value(Contact, workspace).where(Contact.is_active.is_(not deleted), Contact.id.in_(members))
 
 
 @dataclass(frozen=True)
@@ -86,22 +98,28 @@ def lookup_identity(workspace: Workspace, raw: str) -> str:
 async def select_contacts(session: AsyncSession, workspace: Workspace, f: ContactFilter) -> Select[Contact] | None:
     """The scoped select of the contacts ``f`` describes, or ``None`` when nothing can match (an unknown
     group). Ordering and paging are the caller's."""
-    stmt = listing(workspace, deleted=f.deleted)
+    conditions: list[Any] = []
     if f.uuid is not None:
-        stmt = stmt.where(Contact.uuid == f.uuid)
+        conditions.append(Contact.uuid == f.uuid)
     if f.urn is not None:
         identity = lookup_identity(workspace, f.urn)
         owners = scoped(ContactURN, workspace, ContactURN.contact_id).where(ContactURN.identity == identity)
-        stmt = stmt.where(Contact.id.in_(owners))
+        conditions.append(Contact.id.in_(owners))
+    members_of = None
     if f.group is not None:
-        group_id = await group_for_filter(session, workspace, f.group)
-        if group_id is None:
+        group = await group_for_filter(session, workspace, f.group)
+        if group is None:
             return None
-        # a primary-key probe per contact walked in listing order (no temporary list of every member)
-        member = select(GroupMember.contact_id).where(
-            GroupMember.group_id == group_id, GroupMember.contact_id == Contact.id
-        )
-        stmt = stmt.where(member.exists())
+        group_id, size = group
+        if size <= MEMBERS_FIRST:
+            members_of = group_id
+        else:
+            # a primary-key probe per contact walked in listing order (no temporary list of every member)
+            member = select(GroupMember.contact_id).where(
+                GroupMember.group_id == group_id, GroupMember.contact_id == Contact.id
+            )
+            conditions.append(member.exists())
+    stmt = listing(workspace, deleted=f.deleted, members_of=members_of).where(*conditions)
     if f.modified_before is not None:
         stmt = stmt.where(Contact.modified_on <= f.modified_before)
     if f.modified_after is not None:
@@ -253,13 +271,14 @@ async def load_reach(session: AsyncSession, workspace: Workspace, contacts: Sequ
     return out
 
 
-async def group_for_filter(session: AsyncSession, workspace: Workspace, ref: str) -> int | None:
-    """A group named in the listing filter: by UUID or exact (case-sensitive) name, active groups only."""
-    stmt = scoped(ContactGroup, workspace, ContactGroup.id).where(
+async def group_for_filter(session: AsyncSession, workspace: Workspace, ref: str) -> tuple[int, int] | None:
+    """A group named in the listing filter, and how many members it has: by UUID or exact (case-sensitive)
+    name, active groups only."""
+    stmt = scoped(ContactGroup, workspace, ContactGroup.id, ContactGroup.member_count).where(
         ContactGroup.is_active, (ContactGroup.uuid == ref) | (ContactGroup.name == ref)
     )
-    found: int | None = (await session.execute(stmt.order_by(ContactGroup.id).limit(1))).scalar()
-    return found
+    row = (await plain.rows(session, stmt.order_by(ContactGroup.id).limit(1))).first()
+    return None if row is None else (row.id, row.member_count)
 
 
 async def by_uuid(session: AsyncSession, workspace: Workspace, uuid: str) -> Contact | None:
