@@ -10,7 +10,7 @@ from sqlalchemy.dialects import registry
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from sauti.db import inline, jsontext, onehop
+from sauti.db import direct, inline, jsontext, onehop
 from sauti.db import versioning as _versioning  # noqa: F401  (the assets version follows every flush)
 
 registry.register(f"sqlite.{onehop.DRIVER}", "sauti.db.onehop", "Dialect")
@@ -70,10 +70,12 @@ def sqlite_file(url: str) -> str | None:
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions over ``engine``'s database. On a SQLite file they run on the loop's thread, one write
     transaction at a time (:class:`~sauti.db.inline.WriteSessions`; their connections are closed when ``engine``
-    is disposed of); otherwise they are SQLAlchemy's asyncio sessions."""
+    is disposed of); otherwise they are SQLAlchemy's asyncio sessions (on PostgreSQL ones that run built-once
+    statements straight on asyncpg: :class:`~sauti.db.direct.DirectSession`)."""
     path = sqlite_file(engine.url.render_as_string(hide_password=False))
     if path is None:
-        return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        kind = direct.DirectSession if engine.dialect.name == "postgresql" else AsyncSession
+        return async_sessionmaker(engine, class_=kind, expire_on_commit=False, autoflush=False)
     sessions = inline.WriteSessions(path)
     sessions.follow(engine.sync_engine)
     return cast(async_sessionmaker[AsyncSession], sessions)

@@ -1,0 +1,174 @@
+"""Built-once statements (``db.base.built_once``: a module's constant INSERT or UPDATE of a table) run on the
+driver, compiled once per dialect and set of parameter keys.
+
+SQLAlchemy's execution of a statement whose compiled form it had cached still cost two to three times what
+the statement did on SQLite, and on PostgreSQL its asyncio layer over asyncpg about three times what asyncpg
+alone takes (an inbound message runs seven of them). :func:`plan` is the compiled form, the same for both
+databases: the SQL, the bind names in order and the columns' own bind processors; the parameters it sends are
+the ones SQLAlchemy would. Where it runs: ``db/inline.WriteConnection`` (SQLite write sessions, on
+``sqlite3``) and :class:`DirectConnection` here (PostgreSQL, on asyncpg, in the adapter's own transaction).
+Either way the engine's ``before_cursor_execute`` listeners hear of each statement (statements are counted
+that way) and the driver's errors arrive as SQLAlchemy's (``IntegrityError``...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Insert, Table, Update
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from sauti.db.base import BUILT_ONCE
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A built-once statement compiled for one dialect and set of parameter keys: its SQL, bind names in order
+    and the binds' converters (the columns' own bind processors)."""
+
+    statement: Any  # held: the cache is keyed by its id
+    compiled: Any
+    sql: str
+    convert: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+    is_insert: bool
+    # an INSERT that hands back the new row's primary key itself (PostgreSQL's RETURNING id; SQLite's driver
+    # tells the last row id instead)
+    returns_key: bool
+
+    def record(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The driver's parameters for one row of values, as SQLAlchemy would send them."""
+        values = self.compiled.construct_params(row)
+        return tuple(v if f is None else f(v) for v, f in ((values[n], f) for n, f in self.convert))
+
+
+class Done:
+    """What a built-once statement's caller reads of its result."""
+
+    __slots__ = ("inserted_primary_key", "rowcount")
+
+    def __init__(self, rowcount: int, key: Any | None) -> None:
+        self.rowcount = rowcount
+        self.inserted_primary_key = (key,) if key is not None else None
+
+
+_PLANS: dict[tuple[int, tuple[str, ...], str], Plan | None] = {}
+_PLANS_MAX = 512  # distinct (statement, keys, dialect) kept: built-once statements are few
+
+
+def plan(statement: Any, keys: tuple[str, ...], dialect: Any) -> Plan | None:
+    """The compiled form of a built-once statement for ``keys`` on ``dialect``, or ``None`` when it needs what
+    only SQLAlchemy's execution does (RETURNING more than an INSERT's primary key, Python-side defaults or
+    onupdate values, escaped or expanding binds, an ORM entity)."""
+    key = (id(statement), keys, dialect.name)
+    if key in _PLANS:
+        found = _PLANS[key]
+        if found is None or found.statement is statement:
+            return found
+    found = None
+    if (
+        isinstance(statement, Insert | Update)
+        and isinstance(statement.table, Table)
+        and not statement._propagate_attrs  # an ORM statement (an entity, not a table) goes through the ORM
+    ):
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        is_insert = isinstance(statement, Insert)
+        returned = list(compiled.returning or ())
+        returns_key = bool(returned) and is_insert and returned == list(statement.table.primary_key.columns)
+        if not (
+            (returned and not returns_key)
+            or compiled.insert_prefetch
+            or compiled.update_prefetch
+            or compiled.postfetch
+            or compiled.escaped_bind_names
+            or compiled.literal_execute_params
+            or compiled.post_compile_params
+            or compiled.positiontup is None
+        ):
+            processors = compiled._bind_processors
+            convert: list[tuple[str, Callable[[Any], Any] | None]] = []
+            for name in compiled.positiontup:
+                processor = processors.get(name)
+                if processor is not None and not callable(processor):  # a tuple type's processors: not ours
+                    break
+                convert.append((name, processor))
+            else:
+                found = Plan(statement, compiled, compiled.string, tuple(convert), is_insert, returns_key)
+    if len(_PLANS) < _PLANS_MAX:
+        _PLANS[key] = found
+    return found
+
+
+def is_built_once(statement: Any, params: Any, kwargs: Mapping[str, Any]) -> bool:
+    """Whether an ``execute(statement, params, **kwargs)`` is one a direct path may take."""
+    return bool(params) and not kwargs and bool(statement.get_execution_options().get(BUILT_ONCE))
+
+
+_COUNT = re.compile(r"(?:UPDATE|DELETE|INSERT \d+) (\d+)")
+
+
+class DirectConnection(AsyncConnection):
+    """A PostgreSQL session's connection (:class:`DirectSession`). A built-once INSERT or UPDATE of one row
+    runs straight on asyncpg, prepared once per connection (asyncpg's statement cache), inside the transaction
+    SQLAlchemy's adapter began (begun here when it had not yet, as the adapter does before a statement) and
+    under the adapter's lock. Anything else, and a statement that needs more than that (see :func:`plan`), goes
+    through SQLAlchemy, as do several rows at once (SQLAlchemy's executemany, unchanged)."""
+
+    __slots__ = ()
+
+    async def execute(self, statement: Any, parameters: Any = None, **kwargs: Any) -> Any:
+        if is_built_once(statement, parameters, kwargs):
+            done = await self._direct(statement, parameters)
+            if done is not None:
+                return done
+        return await super().execute(statement, parameters, **kwargs)
+
+    async def _direct(self, statement: Any, params: Any) -> Done | None:
+        if isinstance(params, Mapping):
+            row = params
+        elif isinstance(params, Sequence) and len(params) == 1:  # a list of one row: one execution, as SQLAlchemy's
+            row = params[0]
+        else:
+            return None
+        conn = self.sync_connection
+        assert conn is not None
+        adapted = conn.connection.dbapi_connection
+        if not isinstance(adapted, AsyncAdapt_asyncpg_connection):
+            return None
+        found = plan(statement, tuple(row), conn.dialect)
+        if found is None:
+            return None
+        sent = found.record(row)
+        raw = adapted._connection
+        conn.dispatch.before_cursor_execute(conn, None, found.sql, sent, None, False)
+        try:
+            async with adapted._execute_mutex:
+                if adapted._transaction is None:  # SQLAlchemy's adapter begins at the first statement too
+                    await adapted._start_transaction()
+                if found.returns_key:
+                    key = await raw.fetchval(found.sql, *sent)
+                    return Done(1, key)
+                status = await raw.execute(found.sql, *sent)
+        except Exception as error:
+            try:
+                adapted._handle_exception(error)  # the adapter's translation of asyncpg's errors
+            except Exception as translated:
+                raise DBAPIError.instance(found.sql, sent, translated, conn.dialect.loaded_dbapi.Error) from error
+            raise
+        counted = _COUNT.match(status or "")
+        return Done(int(counted.group(1)) if counted else -1, None)
+
+
+class DirectSession(AsyncSession):
+    """SQLAlchemy's asyncio session whose connection is a :class:`DirectConnection` (PostgreSQL)."""
+
+    async def connection(self, *args: Any, **kwargs: Any) -> AsyncConnection:
+        base = await super().connection(*args, **kwargs)
+        if isinstance(base, DirectConnection):  # the proxy SQLAlchemy keeps for the connection, while it lives
+            return base
+        assert base.sync_connection is not None
+        return DirectConnection(base.engine, base.sync_connection)
