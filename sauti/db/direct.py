@@ -9,6 +9,9 @@ the ones SQLAlchemy would. Where it runs: ``db/inline.WriteConnection`` (SQLite 
 ``sqlite3``) and :class:`DirectConnection` here (PostgreSQL, on asyncpg, in the adapter's own transaction).
 Either way the engine's ``before_cursor_execute`` listeners hear of each statement (statements are counted
 that way) and the driver's errors arrive as SQLAlchemy's (``IntegrityError``...).
+
+On PostgreSQL the savepoint statements go straight to asyncpg too (:class:`Dialect`), and a session hands
+back its connection without asking SQLAlchemy again while its transaction stands (:class:`DirectSession`).
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert, Table, Update
-from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+from sqlalchemy import Connection, Insert, Table, Update
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection, PGDialect_asyncpg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.util.concurrency import await_
 
 from sauti.db.base import BUILT_ONCE
 
@@ -144,24 +148,59 @@ class DirectConnection(AsyncConnection):
         if found is None:
             return None
         sent = found.record(row)
-        raw = adapted._connection
         conn.dispatch.before_cursor_execute(conn, None, found.sql, sent, None, False)
-        try:
-            async with adapted._execute_mutex:
-                if adapted._transaction is None:  # SQLAlchemy's adapter begins at the first statement too
-                    await adapted._start_transaction()
-                if found.returns_key:
-                    key = await raw.fetchval(found.sql, *sent)
-                    return Done(1, key)
-                status = await raw.execute(found.sql, *sent)
-        except Exception as error:
-            try:
-                adapted._handle_exception(error)  # the adapter's translation of asyncpg's errors
-            except Exception as translated:
-                raise DBAPIError.instance(found.sql, sent, translated, conn.dialect.loaded_dbapi.Error) from error
-            raise
-        counted = _COUNT.match(status or "")
+        if found.returns_key:
+            return Done(1, await _on_driver(conn, adapted, found.sql, sent, key=True))
+        counted = _COUNT.match(await _on_driver(conn, adapted, found.sql, sent) or "")
         return Done(int(counted.group(1)) if counted else -1, None)
+
+
+async def _on_driver(
+    conn: Connection, adapted: AsyncAdapt_asyncpg_connection, sql: str, args: Sequence[Any], *, key: bool = False
+) -> Any:
+    """``sql`` run on asyncpg in the adapter's transaction (begun first when it has not been, as the adapter
+    does before its first statement), under the adapter's lock: the status text, or with ``key`` the first
+    column of the row it returns. asyncpg's errors arrive as SQLAlchemy's."""
+    raw: Any = adapted._connection  # the asyncpg connection (SQLAlchemy types it as a protocol of its own)
+    try:
+        async with adapted._execute_mutex:
+            if adapted._transaction is None:
+                await cast(Any, adapted)._start_transaction()
+            return await (raw.fetchval(sql, *args) if key else raw.execute(sql, *args))
+    except Exception as error:
+        try:
+            adapted._handle_exception(error)  # the adapter's translation of asyncpg's errors
+        except Exception as translated:
+            raise DBAPIError.instance(sql, args, translated, conn.dialect.loaded_dbapi.Error) from error
+        raise
+
+
+DRIVER = "sauti_asyncpg"
+
+
+class Dialect(PGDialect_asyncpg):
+    """SQLAlchemy's asyncpg dialect, whose savepoint statements go straight to asyncpg (``db/engine.make_engine``
+    uses it for every ``postgresql+asyncpg`` URL). SQLAlchemy sent each through its whole execution, compiling
+    it anew every time: a savepoint and its release cost about 400 us of CPU where asyncpg takes 30 (an
+    inbound message offered to a flow opens one). Listeners hear of them as before; everything else is the
+    stock dialect's."""
+
+    supports_statement_cache = True  # as the stock dialect's: its statements compile as before
+
+    def do_savepoint(self, connection: Connection, name: str) -> None:
+        self._savepoint_statement(connection, f"SAVEPOINT {self.identifier_preparer.quote(name)}")
+
+    def do_release_savepoint(self, connection: Connection, name: str) -> None:
+        self._savepoint_statement(connection, f"RELEASE SAVEPOINT {self.identifier_preparer.quote(name)}")
+
+    def do_rollback_to_savepoint(self, connection: Connection, name: str) -> None:
+        self._savepoint_statement(connection, f"ROLLBACK TO SAVEPOINT {self.identifier_preparer.quote(name)}")
+
+    def _savepoint_statement(self, connection: Connection, sql: str) -> None:
+        adapted = connection.connection.dbapi_connection
+        assert isinstance(adapted, AsyncAdapt_asyncpg_connection)
+        connection.dispatch.before_cursor_execute(connection, None, sql, (), None, False)
+        await_(_on_driver(connection, adapted, sql, ()))
 
 
 class DirectSession(AsyncSession):

@@ -14,6 +14,7 @@ from sauti.db import direct, inline, jsontext, onehop
 from sauti.db import versioning as _versioning  # noqa: F401  (the assets version follows every flush)
 
 registry.register(f"sqlite.{onehop.DRIVER}", "sauti.db.onehop", "Dialect")
+registry.register(f"postgresql.{direct.DRIVER}", "sauti.db.direct", "Dialect")
 
 
 def is_sqlite(url: str) -> bool:
@@ -43,7 +44,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_async_engine(url, json_serializer=jsontext.dumps, **kwargs)
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql+asyncpg":  # the same driver, savepoints sent straight to it
+        parsed = parsed.set(drivername=f"postgresql+{direct.DRIVER}")
+    return create_async_engine(parsed, json_serializer=jsontext.dumps, **kwargs)
 
 
 def make_read_engine(url: str, **kwargs: Any) -> Engine | None:

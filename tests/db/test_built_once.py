@@ -144,3 +144,37 @@ async def test_a_statement_that_needs_sqlalchemy_still_goes_through_it(notes: No
         await session.commit()
     async with notes.engine.connect() as conn:
         assert (await conn.execute(select(NOTES.c.kind))).scalar_one() == "plain"
+
+
+async def test_savepoints_are_heard_of_and_undo_their_own(notes: Notes) -> None:
+    heard: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        heard.append(sql.split(" (")[0])
+
+    engines = [notes.engine.sync_engine, *sync_engines(notes.sessions)]
+    for each in engines:
+        event.listen(each, "before_cursor_execute", record)
+    statement = built_once(insert(NOTES))
+    try:
+        async with notes.sessions() as session:
+            async with session.begin_nested():
+                await (await session.connection()).execute(statement, {"body": "kept", "kind": "k"})
+            with pytest.raises(RuntimeError):
+                async with session.begin_nested():
+                    await (await session.connection()).execute(statement, {"body": "undone", "kind": "k"})
+                    raise RuntimeError("a flow failed")
+            await session.commit()
+    finally:
+        for each in engines:
+            event.remove(each, "before_cursor_execute", record)
+    assert heard == [
+        "SAVEPOINT sa_savepoint_1",
+        "INSERT INTO built_once_notes",
+        "RELEASE SAVEPOINT sa_savepoint_1",
+        "SAVEPOINT sa_savepoint_2",
+        "INSERT INTO built_once_notes",
+        "ROLLBACK TO SAVEPOINT sa_savepoint_2",
+    ]
+    async with notes.engine.connect() as conn:
+        assert (await conn.execute(select(NOTES.c.body))).scalars().all() == ["kept"]
