@@ -18,9 +18,9 @@ BUILT_ONCE = "sauti_built_once"
 
 def built_once(statement: _S) -> _S:
     """``statement`` (a Core INSERT or UPDATE of a table, built once at import and executed on a session's
-    connection) marked as such. A backend may keep such a statement's compiled form: SQLite write sessions run
-    it straight on the driver, compiled once per set of parameter keys (``db/inline.py``); elsewhere it runs as
-    any statement does. The results it gives are the same either way."""
+    connection) marked as such. A backend may keep such a statement's compiled form and run it straight on the
+    driver, compiled once per set of parameter keys (``db/direct.py``: SQLite write sessions and PostgreSQL
+    sessions); elsewhere it runs as any statement does. The results it gives are the same either way."""
     marked: _S = statement.execution_options(**{BUILT_ONCE: True})
     return marked
 

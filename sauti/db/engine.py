@@ -10,10 +10,11 @@ from sqlalchemy.dialects import registry
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from sauti.db import inline, jsontext, onehop
+from sauti.db import direct, inline, jsontext, onehop
 from sauti.db import versioning as _versioning  # noqa: F401  (the assets version follows every flush)
 
 registry.register(f"sqlite.{onehop.DRIVER}", "sauti.db.onehop", "Dialect")
+registry.register(f"postgresql.{direct.DRIVER}", "sauti.db.direct", "Dialect")
 
 
 def is_sqlite(url: str) -> bool:
@@ -47,7 +48,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # prepared again.
     kwargs.setdefault("pool_size", 30)
     kwargs.setdefault("max_overflow", 0)
-    return create_async_engine(url, json_serializer=jsontext.dumps, **kwargs)
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql+asyncpg":  # the same driver, savepoints sent straight to it
+        parsed = parsed.set(drivername=f"postgresql+{direct.DRIVER}")
+    return create_async_engine(parsed, json_serializer=jsontext.dumps, **kwargs)
 
 
 def make_read_engine(url: str, **kwargs: Any) -> Engine | None:
@@ -74,10 +78,12 @@ def sqlite_file(url: str) -> str | None:
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions over ``engine``'s database. On a SQLite file they run on the loop's thread, one write
     transaction at a time (:class:`~sauti.db.inline.WriteSessions`; their connections are closed when ``engine``
-    is disposed of); otherwise they are SQLAlchemy's asyncio sessions."""
+    is disposed of); otherwise they are SQLAlchemy's asyncio sessions (on PostgreSQL ones that run built-once
+    statements straight on asyncpg: :class:`~sauti.db.direct.DirectSession`)."""
     path = sqlite_file(engine.url.render_as_string(hide_password=False))
     if path is None:
-        return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        kind = direct.DirectSession if engine.dialect.name == "postgresql" else AsyncSession
+        return async_sessionmaker(engine, class_=kind, expire_on_commit=False, autoflush=False)
     sessions = inline.WriteSessions(path)
     sessions.follow(engine.sync_engine)
     return cast(async_sessionmaker[AsyncSession], sessions)

@@ -33,17 +33,15 @@ import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Insert, Table, TextClause, Update, create_engine, event
+from sqlalchemy import Connection, Engine, TextClause, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from sauti.db import jsontext
-from sauti.db.base import BUILT_ONCE
+from sauti.db import direct, jsontext
 
 # A reader waits for the write lock only while a writer resets the WAL file; that is short, and it happens on
 # the loop's thread, so the wait is kept short too.
@@ -377,115 +375,45 @@ class _Raw:
         self.driver_connection = driver
 
 
-@dataclass(frozen=True)
-class _Direct:
-    """A built-once statement compiled for one set of parameter keys: its SQL, bind names in order and the
-    binds' converters (the columns' own bind processors)."""
-
-    statement: Any  # held: the cache is keyed by its id
-    compiled: Any
-    sql: str
-    convert: tuple[tuple[str, Callable[[Any], Any] | None], ...]
-    is_insert: bool
-
-
-class _Done:
-    """What a built-once statement's caller reads of its result."""
-
-    __slots__ = ("inserted_primary_key", "rowcount")
-
-    def __init__(self, rowcount: int, lastrowid: int | None) -> None:
-        self.rowcount = rowcount
-        self.inserted_primary_key = (lastrowid,) if lastrowid is not None else None
-
-
-_DIRECT: dict[tuple[int, tuple[str, ...]], _Direct | None] = {}
-_DIRECT_MAX = 512  # distinct (statement, keys) pairs kept: built-once statements are few
-
-
-def _direct(statement: Any, keys: tuple[str, ...], dialect: Any) -> _Direct | None:
-    """The compiled form of a built-once statement for ``keys``, or ``None`` when it needs what only
-    SQLAlchemy's execution does (RETURNING, Python-side defaults or onupdate values, escaped or expanding
-    binds, an ORM entity)."""
-    key = (id(statement), keys)
-    if key in _DIRECT:
-        found = _DIRECT[key]
-        if found is None or found.statement is statement:
-            return found
-    found = None
-    if (
-        isinstance(statement, Insert | Update)
-        and isinstance(statement.table, Table)
-        and not statement._propagate_attrs  # an ORM statement (an entity, not a table) goes through the ORM
-    ):
-        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
-        if not (
-            compiled.returning
-            or compiled.insert_prefetch
-            or compiled.update_prefetch
-            or compiled.postfetch
-            or compiled.escaped_bind_names
-            or compiled.literal_execute_params
-            or compiled.post_compile_params
-            or compiled.positiontup is None
-        ):
-            processors = compiled._bind_processors
-            convert: list[tuple[str, Callable[[Any], Any] | None]] = []
-            for name in compiled.positiontup:
-                processor = processors.get(name)
-                if processor is not None and not callable(processor):  # a tuple type's processors: not ours
-                    break
-                convert.append((name, processor))
-            else:
-                found = _Direct(statement, compiled, compiled.string, tuple(convert), isinstance(statement, Insert))
-    if len(_DIRECT) < _DIRECT_MAX:
-        _DIRECT[key] = found
-    return found
-
-
 class WriteConnection(ReadConnection):
     """A write session's connection. A built-once INSERT or UPDATE (``sauti.db.base.built_once``) runs straight
-    on the driver's connection, in the session's transaction: SQLAlchemy's execution of a statement whose
-    compiled form it had cached still cost two to three times what the statement did (an inbound message runs
-    eight of them). Its parameters are converted by the columns' own bind processors, as SQLAlchemy would; the
-    engine's ``before_cursor_execute`` listeners hear of it as of any statement (statements are counted that
-    way), and the driver's errors arrive as SQLAlchemy's (``IntegrityError``...). Anything else, and a
-    statement that needs more than that (see :func:`_direct`), goes through SQLAlchemy."""
+    on the driver's connection, in the session's transaction, compiled once (``db/direct.plan``: its
+    parameters converted by the columns' own bind processors, as SQLAlchemy would); the engine's
+    ``before_cursor_execute`` listeners hear of it as of any statement (statements are counted that way), and
+    the driver's errors arrive as SQLAlchemy's (``IntegrityError``...). Anything else, and a statement that
+    needs more than that, goes through SQLAlchemy."""
 
     async def execute(self, statement: Any, params: Any = None, **kwargs: Any) -> Any:
-        if params and not kwargs and statement.get_execution_options().get(BUILT_ONCE):
+        if direct.is_built_once(statement, params, kwargs):
             done = self._direct(statement, params)
             if done is not None:
                 return done
         return self.sync_connection.execute(statement, params, **kwargs)
 
-    def _direct(self, statement: Any, params: Any) -> _Done | None:
+    def _direct(self, statement: Any, params: Any) -> direct.Done | None:
         many = not isinstance(params, Mapping)
         rows: Sequence[Mapping[str, Any]] = params if many else (params,)
         keys = tuple(rows[0])
         if many and any(tuple(row) != keys for row in rows):
             return None
         conn = self.sync_connection
-        direct = _direct(statement, keys, conn.dialect)
-        if direct is None:
+        found = direct.plan(statement, keys, conn.dialect)
+        if found is None or found.returns_key:  # the driver tells the last row id: no RETURNING here
             return None
-        records = []
-        for row in rows:
-            values = direct.compiled.construct_params(row)
-            records.append(tuple(v if f is None else f(v) for v, f in ((values[n], f) for n, f in direct.convert)))
+        records = [found.record(row) for row in rows]
         raw = conn.connection.driver_connection
         assert isinstance(raw, sqlite3.Connection)
         cursor = raw.cursor()
         sent: Any = records if many else records[0]
         try:
-            conn.dispatch.before_cursor_execute(conn, cursor, direct.sql, sent, None, many)
+            conn.dispatch.before_cursor_execute(conn, cursor, found.sql, sent, None, many)
             if many:
-                cursor.executemany(direct.sql, sent)
+                cursor.executemany(found.sql, sent)
             else:
-                cursor.execute(direct.sql, sent)
-            return _Done(cursor.rowcount, cursor.lastrowid if direct.is_insert and not many else None)
+                cursor.execute(found.sql, sent)
+            return direct.Done(cursor.rowcount, cursor.lastrowid if found.is_insert and not many else None)
         except sqlite3.Error as error:
-            raise DBAPIError.instance(direct.sql, sent, error, sqlite3.Error) from error
+            raise DBAPIError.instance(found.sql, sent, error, sqlite3.Error) from error
         finally:
             cursor.close()
 

@@ -31,6 +31,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import compiler
 
+from sauti.db import direct
+
 Processor = Callable[[Any], Any] | None
 
 
@@ -178,9 +180,8 @@ async def run_async(
     connection: AsyncConnection, statement: Any, params: Mapping[str, Any] | None = None
 ) -> Rows | None:
     """The rows of ``statement`` (a select) on ``connection`` (PostgreSQL's asyncio connection, over asyncpg),
-    or ``None`` when it must go through SQLAlchemy. It runs inside the transaction SQLAlchemy's adapter began
-    (begun here when it had not yet, as the adapter does before a statement), under the adapter's lock; asyncpg
-    runs the adapter's own prepared statement for it."""
+    or ``None`` when it must go through SQLAlchemy: the adapter's own prepared statement, run as built-once
+    writes are (``db.direct.on_driver``: in the adapter's transaction, under its lock)."""
     sync = connection.sync_connection
     assert sync is not None
     adapted = sync.connection.dbapi_connection
@@ -191,17 +192,11 @@ async def run_async(
         return None
     if sync._has_events or sync.engine._has_events:
         sync.dispatch.before_cursor_execute(sync, None, call.sql, call.sent, None, False)
-    try:
-        async with adapted._execute_mutex:
-            if adapted._transaction is None:
-                await adapted._start_transaction()
-            # the adapter's own prepared statement (kept per connection), as its cursor would run it
-            prepared, attributes = await adapted._prepare(call.sql, sync.dialect._invalidate_schema_cache_asof)
-            fetched = await prepared.fetch(*call.sent)
-    except Exception as error:
-        try:
-            adapted._handle_exception(error)  # the adapter's translation of asyncpg's errors
-        except Exception as translated:
-            raise DBAPIError.instance(call.sql, call.sent, translated, sync.dialect.loaded_dbapi.Error) from error
-        raise
+
+    async def fetch() -> tuple[Any, Any]:
+        # the adapter's own prepared statement (kept per connection), as its cursor would run it
+        prepared, attributes = await adapted._prepare(call.sql, sync.dialect._invalidate_schema_cache_asof)
+        return await prepared.fetch(*call.sent), attributes
+
+    fetched, attributes = await direct.on_driver(sync, adapted, call.sql, call.sent, fetch)
     return call.rows(fetched, tuple(a.type.oid for a in attributes))

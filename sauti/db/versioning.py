@@ -23,6 +23,7 @@ from sqlalchemy import event, inspect, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from sauti.models import (
     Campaign,
@@ -133,6 +134,20 @@ def place(session: Any, workspace: Workspace) -> tuple[str, str]:
     return str(sync.get_bind().url), workspace.uuid
 
 
+def _held(session: Any, workspace_id: int) -> Workspace | None:
+    """The workspace's row when the session holds it with its assets version loaded (as it does when it read
+    the workspace: the request's or job's own), taken from the identity map as ``session.get`` would; else
+    ``None``, for ``session.get`` to find or load it. An asyncio session's ``get`` costs a trip through a
+    greenlet even when the row is there, and an inbound message asks three times."""
+    sync = getattr(session, "sync_session", session)
+    if not isinstance(sync, Session):
+        return None
+    found = sync.identity_map.get(identity_key(Workspace, workspace_id))
+    if isinstance(found, Workspace) and "assets_version" in inspect(found).dict:
+        return found
+    return None
+
+
 class Kept(Generic[T]):
     """Something read of a workspace, kept per process under the workspace's assets version: read again when
     the version moved. What is kept must be plain values (never ORM rows, which belong to one session)."""
@@ -142,7 +157,9 @@ class Kept(Generic[T]):
         self._keep = keep
 
     async def get(self, session: AsyncSession, workspace_id: int, read: Callable[[], Awaitable[T]]) -> T:
-        workspace = await session.get(Workspace, workspace_id)  # in the session already: no statement
+        workspace = _held(session, workspace_id)
+        if workspace is None:
+            workspace = await session.get(Workspace, workspace_id)
         if workspace is None:
             return await read()
         version = workspace.assets_version

@@ -1,9 +1,12 @@
-"""Built-once INSERTs and UPDATEs (``db.base.built_once``) on SQLite write sessions run straight on the driver
-(``db/inline.WriteConnection``): the rows they write, what their results say, the statements listeners hear of
-and the errors they raise are those of the same statements run through SQLAlchemy."""
+"""Built-once INSERTs and UPDATEs (``db.base.built_once``) run straight on the driver (``db/direct.py``: SQLite
+write sessions on ``sqlite3``, PostgreSQL sessions on asyncpg): the rows they write, what their results say,
+the statements listeners hear of, the transaction they run in and the errors they raise are those of the same
+statements run through SQLAlchemy."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,14 +14,16 @@ from typing import Any
 import pytest
 from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, bindparam, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sauti.db.base import UTCDateTime, built_once
+from sauti.db.direct import DirectSession
 from sauti.db.engine import make_engine, make_sessionmaker, sync_engines
 from sauti.db.inline import WriteSessions
 
 META = MetaData()
 NOTES = Table(
-    "notes",
+    "built_once_notes",
     META,
     Column("id", Integer, primary_key=True),
     Column("body", String(40), unique=True, nullable=False),
@@ -29,94 +34,147 @@ NOTES = Table(
 AT = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 
 
-async def _sessions(tmp_path: Path, name: str) -> tuple[Any, Any]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / name}")
+@dataclass
+class Notes:
+    name: str
+    engine: AsyncEngine
+    sessions: Any
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def notes(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Notes]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'notes.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
     async with engine.begin() as conn:
+        await conn.run_sync(META.drop_all)
         await conn.run_sync(META.create_all)
     sessions = make_sessionmaker(engine)
-    assert isinstance(sessions, WriteSessions)
-    return engine, sessions
-
-
-async def test_rows_and_results_are_sqlalchemys(tmp_path: Path) -> None:
-    engine, sessions = await _sessions(tmp_path, "same.db")
-    values = {"body": "b", "at": AT, "data": {"x": [1, "é"]}, "kind": "k"}
+    assert isinstance(sessions, WriteSessions) or sessions.class_ is DirectSession
     try:
-        async with sessions() as session:
-            conn = await session.connection()
-            plain = await conn.execute(insert(NOTES), {**values, "body": "plain"})
-            direct = await conn.execute(built_once(insert(NOTES)), values)
-            assert plain.inserted_primary_key == (1,) and direct.inserted_primary_key == (2,)
-            moved = await conn.execute(
-                built_once(update(NOTES).where(NOTES.c.id == bindparam("row"))),
-                [{"row": 1, "at": AT}, {"row": 2, "at": AT}],
-            )
-            assert moved.rowcount == 2
-            await session.commit()
-        async with engine.connect() as conn:
-            stored = (await conn.execute(select(NOTES.c.at, NOTES.c.data, NOTES.c.kind).order_by(NOTES.c.id))).all()
-            texts = (await conn.exec_driver_sql("SELECT at, data FROM notes ORDER BY id")).all()
-        assert stored[0] == stored[1] == (AT, {"x": [1, "é"]}, "k")
-        assert texts[0] == texts[1]  # the same text in the file
+        yield Notes(request.param, engine, sessions)
     finally:
+        async with engine.begin() as conn:
+            await conn.run_sync(META.drop_all)
         await engine.dispose()
 
 
-async def test_listeners_hear_of_every_statement(tmp_path: Path) -> None:
-    engine, sessions = await _sessions(tmp_path, "heard.db")
+async def test_rows_and_results_are_sqlalchemys(notes: Notes) -> None:
+    values = {"body": "b", "at": AT, "data": {"x": [1, "é"]}, "kind": "k"}
+    async with notes.sessions() as session:
+        conn = await session.connection()
+        plain = await conn.execute(insert(NOTES), {**values, "body": "plain"})
+        direct = await conn.execute(built_once(insert(NOTES)), values)
+        assert plain.inserted_primary_key == (1,) and direct.inserted_primary_key == (2,)
+        one = await conn.execute(built_once(update(NOTES).where(NOTES.c.id == bindparam("row"))), {"row": 2, "at": AT})
+        assert one.rowcount == 1
+        none = await conn.execute(built_once(update(NOTES).where(NOTES.c.id == bindparam("row"))), {"row": 9, "at": AT})
+        assert none.rowcount == 0
+        rows = [{"row": 1, "at": AT}, {"row": 2, "at": AT}]
+        by_sqlalchemy = await conn.execute(update(NOTES).where(NOTES.c.id == bindparam("row")), rows)
+        moved = await conn.execute(built_once(update(NOTES).where(NOTES.c.id == bindparam("row"))), rows)
+        assert moved.rowcount == by_sqlalchemy.rowcount
+        await session.commit()
+    async with notes.engine.connect() as conn:
+        stored = (await conn.execute(select(NOTES.c.at, NOTES.c.data, NOTES.c.kind).order_by(NOTES.c.id))).all()
+        as_text = "data::text" if notes.name == "postgres" else "data"
+        texts = (await conn.exec_driver_sql(f"SELECT at, {as_text} FROM built_once_notes ORDER BY id")).all()
+    assert stored[0] == stored[1] == (AT, {"x": [1, "é"]}, "k")
+    assert texts[0] == texts[1]  # the same stored values
+
+
+async def test_listeners_hear_of_every_statement(notes: Notes) -> None:
     heard: list[tuple[str, bool, bool]] = []
 
     def record(_conn: Any, _cursor: Any, sql: str, _params: Any, context: Any, many: bool) -> None:
         # no execution context: the statement went straight to the driver
         heard.append((sql.split(" (")[0].split(" SET")[0], many, context is None))
 
-    engines = [engine.sync_engine, *sync_engines(sessions)]
+    engines = [notes.engine.sync_engine, *sync_engines(notes.sessions)]
     for each in engines:
         event.listen(each, "before_cursor_execute", record)
     try:
-        async with sessions() as session:
+        async with notes.sessions() as session:
             conn = await session.connection()
             await conn.execute(built_once(insert(NOTES)), {"body": "a", "kind": "k"})
             await conn.execute(built_once(update(NOTES)), [{"body": "b"}, {"body": "b"}])
             await conn.execute(built_once(insert(NOTES)), {"body": "c"})  # needs the default: SQLAlchemy's
             await session.commit()
+        # on PostgreSQL several rows at once go through SQLAlchemy's executemany, as before
         assert heard == [
-            ("INSERT INTO notes", False, True),
-            ("UPDATE notes", True, True),
-            ("INSERT INTO notes", False, False),
+            ("INSERT INTO built_once_notes", False, True),
+            ("UPDATE built_once_notes", True, notes.name == "sqlite"),
+            ("INSERT INTO built_once_notes", False, False),
         ]
     finally:
         for each in engines:
             event.remove(each, "before_cursor_execute", record)
-        await engine.dispose()
 
 
-async def test_errors_are_sqlalchemys_and_a_savepoint_undoes_only_its_own(tmp_path: Path) -> None:
-    engine, sessions = await _sessions(tmp_path, "errors.db")
+async def test_errors_are_sqlalchemys_and_a_savepoint_undoes_only_its_own(notes: Notes) -> None:
+    statement = built_once(insert(NOTES))
+    async with notes.sessions() as session:
+        conn = await session.connection()
+        await conn.execute(statement, {"body": "once", "kind": "k"})
+        with pytest.raises(IntegrityError):
+            async with session.begin_nested():
+                await (await session.connection()).execute(statement, {"body": "twice", "kind": "k"})
+                await (await session.connection()).execute(statement, {"body": "once", "kind": "k"})
+        await (await session.connection()).execute(statement, {"body": "after", "kind": "k"})
+        await session.commit()
+    async with notes.engine.connect() as conn:
+        assert (await conn.execute(select(NOTES.c.body).order_by(NOTES.c.id))).scalars().all() == ["once", "after"]
+
+
+async def test_the_first_statement_of_a_transaction_is_in_it(notes: Notes) -> None:
+    async with notes.sessions() as session:
+        conn = await session.connection()
+        await conn.execute(built_once(insert(NOTES)), {"body": "undone", "kind": "k"})
+        await session.rollback()
+    async with notes.engine.connect() as conn:
+        assert (await conn.execute(select(NOTES.c.body))).scalars().all() == []
+
+
+async def test_a_statement_that_needs_sqlalchemy_still_goes_through_it(notes: Notes) -> None:
+    async with notes.sessions() as session:
+        conn = await session.connection()
+        await conn.execute(built_once(insert(NOTES)), {"body": "a"})  # "kind" left to its Python-side default
+        await session.commit()
+    async with notes.engine.connect() as conn:
+        assert (await conn.execute(select(NOTES.c.kind))).scalar_one() == "plain"
+
+
+async def test_savepoints_are_heard_of_and_undo_their_own(notes: Notes) -> None:
+    heard: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        heard.append(sql.split(" (")[0])
+
+    engines = [notes.engine.sync_engine, *sync_engines(notes.sessions)]
+    for each in engines:
+        event.listen(each, "before_cursor_execute", record)
     statement = built_once(insert(NOTES))
     try:
-        async with sessions() as session:
-            conn = await session.connection()
-            await conn.execute(statement, {"body": "once", "kind": "k"})
-            with pytest.raises(IntegrityError):
+        async with notes.sessions() as session:
+            async with session.begin_nested():
+                await (await session.connection()).execute(statement, {"body": "kept", "kind": "k"})
+            with pytest.raises(RuntimeError):
                 async with session.begin_nested():
-                    await (await session.connection()).execute(statement, {"body": "twice", "kind": "k"})
-                    await (await session.connection()).execute(statement, {"body": "once", "kind": "k"})
+                    await (await session.connection()).execute(statement, {"body": "undone", "kind": "k"})
+                    raise RuntimeError("a flow failed")
             await session.commit()
-        async with engine.connect() as conn:
-            assert (await conn.execute(select(NOTES.c.body))).scalars().all() == ["once"]
     finally:
-        await engine.dispose()
-
-
-async def test_a_statement_that_needs_sqlalchemy_still_goes_through_it(tmp_path: Path) -> None:
-    engine, sessions = await _sessions(tmp_path, "defaults.db")
-    try:
-        async with sessions() as session:
-            conn = await session.connection()
-            await conn.execute(built_once(insert(NOTES)), {"body": "a"})  # "kind" left to its Python-side default
-            await session.commit()
-        async with engine.connect() as conn:
-            assert (await conn.execute(select(NOTES.c.kind))).scalar_one() == "plain"
-    finally:
-        await engine.dispose()
+        for each in engines:
+            event.remove(each, "before_cursor_execute", record)
+    assert heard == [
+        "SAVEPOINT sa_savepoint_1",
+        "INSERT INTO built_once_notes",
+        "RELEASE SAVEPOINT sa_savepoint_1",
+        "SAVEPOINT sa_savepoint_2",
+        "INSERT INTO built_once_notes",
+        "ROLLBACK TO SAVEPOINT sa_savepoint_2",
+    ]
+    async with notes.engine.connect() as conn:
+        assert (await conn.execute(select(NOTES.c.body))).scalars().all() == ["kept"]
