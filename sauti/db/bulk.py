@@ -21,12 +21,13 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import JSON, DateTime, Table, bindparam, insert, inspect, update
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from sauti.db import jsontext, versioning
+from sauti.db import direct, jsontext, versioning
 from sauti.db.base import UTCDateTime, built_once
 
 Convert = Callable[[Any], Any]
@@ -118,13 +119,26 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
     connection = await session.connection()
     plan = _plan(connection.dialect, table, tuple(rows[0]))
     records = _records(plan, rows)
-    raw = (await connection.get_raw_connection()).driver_connection
+    pooled = await connection.get_raw_connection()
+    raw = pooled.driver_connection
     assert raw is not None
-    if plan.copy and len(records) > _FEW:
-        # COPY knows nothing of the models' Python-side defaults (the plan fills them in, as executemany would)
-        await raw.copy_records_to_table(table.name, columns=list(plan.columns), records=records)
+    copy = plan.copy and len(records) > _FEW
+
+    async def write() -> None:
+        if copy:
+            # COPY knows nothing of the models' Python-side defaults (the plan fills them in, as executemany would)
+            await raw.copy_records_to_table(table.name, columns=list(plan.columns), records=records)
+        else:
+            await raw.executemany(plan.sql, records)
+
+    adapted = getattr(pooled, "dbapi_connection", None)
+    if isinstance(adapted, AsyncAdapt_asyncpg_connection):
+        # in the session's transaction (begun first if this is its first statement) and under the adapter's lock
+        sync = connection.sync_connection
+        assert sync is not None
+        await direct.on_driver(sync, adapted, plan.sql, (), write)
     else:
-        await raw.executemany(plan.sql, records)
+        await write()
 
 
 def _processor(column_type: Any, dialect: Dialect) -> Convert | None:

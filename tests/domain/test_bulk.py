@@ -118,3 +118,39 @@ async def test_one_row_written_without_a_flush(client: Any, backend: Backend, te
         )
         seen = await session.get(Contact, contact.id)
         assert seen is not None and (seen.last_seen_on, seen.modified_on) == (when, when)
+
+
+@pytest.mark.parametrize("count", [3, 20])  # PostgreSQL: a prepared INSERT, then COPY
+async def test_rows_written_first_in_a_session_are_in_its_transaction(
+    client: Any, backend: Backend, tenant: Tenant, count: int
+) -> None:
+    """The session's first statement may be the bulk write: it is still inside the session's transaction, so a
+    rollback undoes it (on PostgreSQL the driver is called directly, and asyncpg alone would have committed it)."""
+    joe = await create_contact(client, urns=["tel:+250788123124"])
+    from sauti.models import Contact
+
+    async with backend.sessionmaker() as session:
+        contact_id = (await session.execute(select(Contact.id).where(Contact.uuid == joe["uuid"]))).scalar_one()
+    now = clock.now()
+    rows = [
+        {
+            "uuid": u,
+            "workspace_id": tenant.workspace.id,
+            "contact_id": contact_id,
+            "direction": "out",
+            "status": "queued",
+            "text": "undone",
+            "created_on": now,
+            "modified_on": now,
+        }
+        for u in clock.new_uuids(count)
+    ]
+    async with backend.sessionmaker() as session:
+        await bulk.insert_rows(session, table_of(Message), rows)  # nothing before it in this session
+        await session.rollback()
+    async with backend.sessionmaker() as session:
+        assert (await session.execute(select(Message.id).where(Message.text == "undone"))).all() == []
+        await bulk.insert_rows(session, table_of(Message), rows)
+        await session.commit()
+    async with backend.sessionmaker() as session:
+        assert len((await session.execute(select(Message.id).where(Message.text == "undone"))).all()) == count
