@@ -11,10 +11,12 @@ A property has zero or more values for a contact (several tel URNs, no language 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sauti.engine.contactql.text import ascii_lower, name_key, name_matches, value_key
 from sauti.engine.contactql.tree import ATTRIBUTES, DATETIME, LOCATION_TYPES, NUMBER, TEXT, Condition, Node
@@ -142,14 +144,24 @@ def _never(value: Any) -> bool:
 
 def _matcher(cond: Condition, op: str, value_type: str, query: str, env: Environment) -> Callable[[Any], bool]:
     """A test of one contact value for ``op`` (never ``!=``: callers negate ``=``)."""
+    return _matcher_for(cond, op, value_type, query, env.date_style, env.timezone)
+
+
+@functools.lru_cache(maxsize=4096)
+def _matcher_for(
+    cond: Condition, op: str, value_type: str, query: str, date_style: str, timezone: str
+) -> Callable[[Any], bool]:
+    """:func:`_matcher`, made once per condition and environment: a smart group's query is tested against every
+    contact a flow start or an import changes, and parsing its value again for each (a number's pattern and
+    Decimal, a date in the workspace's style) was a sixth of a 10,000-contact flow start."""
     if value_type == NUMBER:
         number = parse_number(query)
         assert number is not None, "validated"
         return _number_test(op, number)
     if value_type == DATETIME:
-        day = parse_date(query, env.date_style)
+        day = parse_date(query, date_style)
         assert day is not None, "validated"
-        return _datetime_test(op, *day_range(day, env.tzinfo))
+        return _datetime_test(op, *day_range(day, ZoneInfo(timezone)))
     if cond.kind == "scheme" or cond.key == "urn":
         folded = ascii_lower(query)
         if op == "~":
