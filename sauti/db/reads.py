@@ -152,7 +152,10 @@ class _Call(NamedTuple):
         procs = self.shape.processors(self.dialect, types)
         if procs is None:
             return Rows([make(r) for r in fetched])
-        return Rows([make([v if p is None else p(v) for v, p in zip(r, procs, strict=True)]) for r in fetched])
+        # a NULL stays None: every processor of the project's types maps None to None (SQLAlchemy's, UTCDateTime)
+        return Rows(
+            [make([v if p is None or v is None else p(v) for v, p in zip(r, procs, strict=True)]) for r in fetched]
+        )
 
 
 def run(connection: Connection, statement: Any, params: Mapping[str, Any] | None = None) -> Rows | None:
