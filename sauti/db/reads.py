@@ -136,6 +136,8 @@ def _prepare(connection: Connection, statement: Any, params: Mapping[str, Any] |
         processors = {**processors, **expanded.processors}
         order = expanded.positiontup
         values = expanded.parameters
+    if not all(callable(p) for p in processors.values()):  # a tuple type's processors: SQLAlchemy's to apply
+        return None
     sent = tuple(processors[k](values[k]) if k in processors else values[k] for k in order)
     return _Call(sql, sent, shape, dialect)
 

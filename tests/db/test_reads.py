@@ -31,6 +31,7 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -188,6 +189,9 @@ async def test_a_select_it_cannot_serve_faithfully_goes_through_sqlalchemy(db: R
         assert await db.direct(session, odd_names) is None  # keys a named tuple cannot have
         assert await db.direct(session, select(NOTES.c.id).execution_options(yield_per=1)) is None
         assert await db.direct(session, text("SELECT 1")) is None
+        pairs = select(NOTES.c.id).where(tuple_(NOTES.c.id, NOTES.c.body).in_([(1, "one"), (3, "three")]))
+        assert await db.direct(session, pairs) is None  # a tuple type's processors: SQLAlchemy applies them
+        assert [r.id for r in await plain.rows(session, pairs.order_by(NOTES.c.id))] == [1, 3]
         rows = (await plain.rows(session, odd_names)).all()
         assert [tuple(r) for r in rows] == [(1, "one"), (2, "two"), (3, "three")]
         assert rows[0]._id == 1
