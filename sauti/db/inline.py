@@ -406,7 +406,8 @@ _DIRECT_MAX = 512  # distinct (statement, keys) pairs kept: built-once statement
 def _direct(statement: Any, keys: tuple[str, ...], dialect: Any) -> _Direct | None:
     """The compiled form of a built-once statement for ``keys``, or ``None`` when it needs what only
     SQLAlchemy's execution does (RETURNING, Python-side defaults or onupdate values, escaped or expanding
-    binds, an ORM entity)."""
+    binds, an ORM entity). Columns set by SQL expressions (``postfetch``: ``coalesce(?, column)``) need
+    nothing more: only the ORM reads them back, and ORM statements never come here."""
     key = (id(statement), keys)
     if key in _DIRECT:
         found = _DIRECT[key]
@@ -423,7 +424,6 @@ def _direct(statement: Any, keys: tuple[str, ...], dialect: Any) -> _Direct | No
             compiled.returning
             or compiled.insert_prefetch
             or compiled.update_prefetch
-            or compiled.postfetch
             or compiled.escaped_bind_names
             or compiled.literal_execute_params
             or compiled.post_compile_params

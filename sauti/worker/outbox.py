@@ -15,14 +15,14 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import ColumnElement, String, bindparam, false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.channels import registry
 from sauti.channels.base import ChannelInfo, ChannelType, Outgoing, ProviderHTTP, SendError, SendResult
-from sauti.db.base import UTCDateTime, table_of
+from sauti.db.base import UTCDateTime, built_once, table_of
 from sauti.domain.channels import logs
 from sauti.domain.channels.service import info
 from sauti.domain.contacts import service as contacts
@@ -209,6 +209,21 @@ async def _finish(
     await _record(worker, channel, [Outcome(Claimed(message_id, placeholder), http, result, error)])
 
 
+_MESSAGES = table_of(Message)
+# what the provider accepted, a row of values per message; built once (on SQLite it runs straight on the driver)
+_ACCEPTED: Final = built_once(
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        external_id=func.coalesce(bindparam("b_external", type_=String), _MESSAGES.c.external_id),
+        sent_on=func.coalesce(_MESSAGES.c.sent_on, bindparam("b_now", type_=UTCDateTime)),
+        modified_on=bindparam("b_now", type_=UTCDateTime),
+        claimed_by=None,
+    )
+)
+
+
 async def _record(worker: Worker, channel: Channel, outcomes: Sequence[Outcome]) -> None:
     """The results of calls that came back, with their channel logs, in one transaction: the messages the
     provider accepted in one statement, the others (errors, failures) one by one. A message whose claim was
@@ -245,21 +260,8 @@ async def _record(worker: Worker, channel: Channel, outcomes: Sequence[Outcome])
             if held[message_id].sent_on is None:
                 first_sent.setdefault(held[message_id].workspace_id, []).append(message_id)
             log_rows.append(logs.row(channel, "msg_send", outcome.http.logs, (), message_id))
-        if accepted:
-            messages_table = table_of(Message)
-            table = messages_table.c
-            await session.execute(  # Core executemany: one statement, a row of values per message
-                update(messages_table)
-                .where(table.id == bindparam("b_id"))
-                .values(
-                    status=bindparam("b_status"),
-                    external_id=func.coalesce(bindparam("b_external", type_=String), table.external_id),
-                    sent_on=func.coalesce(table.sent_on, bindparam("b_now", type_=UTCDateTime)),
-                    modified_on=bindparam("b_now", type_=UTCDateTime),
-                    claimed_by=None,
-                ),
-                accepted,
-            )
+        if accepted:  # Core executemany: one statement, a row of values per message
+            await (await session.connection()).execute(_ACCEPTED, accepted)
         if others:
             log_rows.extend(await _record_others(session, channel, others))
         for workspace_id, message_ids in first_sent.items():  # handed to the provider: web hooks hear of it
