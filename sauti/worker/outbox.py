@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sauti.channels import registry
 from sauti.channels.base import ChannelInfo, ChannelType, Outgoing, ProviderHTTP, SendError, SendResult
 from sauti.db.base import UTCDateTime, built_once, table_of
+from sauti.db.engine import on_the_loop
 from sauti.domain.channels import logs
 from sauti.domain.channels.service import info
 from sauti.domain.contacts import service as contacts
@@ -352,9 +353,14 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
     A wave is marked ``sending`` in one statement and its calls leave at once (each in its rate slot), so the
     window between marking and calling stays as short as it was for one message (the crash guarantee of
     ``recovery.py`` is unchanged). Results that came back are recorded together, in one transaction, once half a
-    wave's worth are in, or none are left in flight, or the oldest has waited ``RECORD_PATIENCE``. The next wave
-    waits until half the calls have come back (or none are left in flight), so each statement carries many
-    messages when the provider is fast; when calls are slow, free slots are used after ``WAVE_PATIENCE`` anyway.
+    wave's worth are in, or none are left in flight, or the oldest has waited ``RECORD_PATIENCE``. On a database
+    server that transaction runs beside the next waves (one at a time: results that come back meanwhile wait for
+    the next), so the calls do not wait for its round trips; on SQLite its statements run on the loop's own
+    thread, where running it beside the waves gained nothing and cost a tenth more per message (measured in
+    ``bench/messaging.py``), so the loop records before it goes on. The next wave waits until half the calls have come
+    back (or none are left in flight), so each statement carries many messages when the provider is fast; when
+    calls are slow, free slots are used after ``WAVE_PATIENCE`` anyway. The batch is done once every result is
+    recorded.
     """
     chan = info(channel, worker.settings.callback_base)
     pending = deque(claimed)
@@ -365,8 +371,10 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
     patient = max(1, min(wave_cap, CONCURRENCY // 2))
     wave_at_least = patient
     unrecorded: list[Outcome] = []
+    recording: asyncio.Task[None] | None = None
+    beside = not on_the_loop(worker.sessionmaker)  # record beside the waves
     since = 0.0  # when the oldest unrecorded outcome came back
-    while pending or running or unrecorded:
+    while pending or running or unrecorded or recording is not None:
         free = CONCURRENCY - len(running)
         if pending and free > 0 and (not running or free >= min(len(pending), wave_at_least)):
             pending.extendleft(reversed(await _replies_since(worker, channel, wave_cap)))
@@ -377,20 +385,37 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
                     running[asyncio.create_task(_paced_call(worker, kind, chan, item, tps))] = item
             continue
         waited = time.monotonic() - since
-        if unrecorded and (not running or len(unrecorded) >= patient or waited >= RECORD_PATIENCE):
-            await _record_safely(worker, channel, unrecorded)
+        if (
+            unrecorded
+            and recording is None
+            and (not running or len(unrecorded) >= patient or waited >= RECORD_PATIENCE)
+        ):
+            if beside:
+                recording = asyncio.create_task(_record_safely(worker, channel, unrecorded))
+            else:
+                await _record_safely(worker, channel, unrecorded)
             unrecorded = []
             continue
-        timeout = WAVE_PATIENCE if not unrecorded else min(WAVE_PATIENCE, RECORD_PATIENCE - waited)
-        done, _ = await asyncio.wait(running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        waiting: set[asyncio.Task[Any]] = {*running, *([recording] if recording is not None else [])}
+        if unrecorded and recording is None:
+            timeout = min(WAVE_PATIENCE, RECORD_PATIENCE - waited)
+        else:
+            timeout = WAVE_PATIENCE
+        done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if recording is not None and recording in done:
+            recording.result()  # _record_safely raises nothing but a cancellation
+            recording = None
+        called = [task for task in done if task in running]
         if not done:  # slow calls: don't keep free slots idle waiting for half of them
             wave_at_least = 1
+            continue
+        if not called:  # only the recording ended
             continue
         wave_at_least = patient
         if not unrecorded:
             since = time.monotonic()
-        unrecorded.extend(task.result() for task in done)
-        for task in done:
+        unrecorded.extend(task.result() for task in called)
+        for task in called:
             del running[task]
 
 
