@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
+
+from sauti.kit import http
 
 MASK = "********"
 
@@ -195,14 +197,21 @@ class ProviderHTTP:
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         started = time.monotonic()
-        request = self.client.build_request(method, url, **kwargs)
-        raw_request = _dump_request(request)
+        light = _light(self.client, method, url, kwargs)
+        if light is not None:  # Sauti's own client: the same call, without httpx's request objects
+            own, prepared = light
+            shown = prepared.url_text
+            raw_request = _dump_request(prepared.method, prepared.url, prepared.items, prepared.body)
+        else:
+            request = self.client.build_request(method, url, **kwargs)
+            shown = str(request.url)
+            raw_request = _dump_request(request.method, request.url, request.headers.items(), request.content)
         try:
-            response = await self.client.send(request)
+            response = await (self.client.send(request) if light is None else own.send_prepared(prepared))
         except httpx.HTTPError as exc:
             self.logs.append(
                 HTTPLog(
-                    url=self.mask(str(request.url)),
+                    url=self.mask(shown),
                     method=method,
                     status_code=None,
                     request=self.mask(raw_request),
@@ -213,7 +222,7 @@ class ProviderHTTP:
             raise SendError("connection_failed", f"unable to connect to provider: {type(exc).__name__}") from exc
         self.logs.append(
             HTTPLog(
-                url=self.mask(str(request.url)),
+                url=self.mask(shown),
                 method=method,
                 status_code=response.status_code,
                 request=self.mask(raw_request),
@@ -224,11 +233,24 @@ class ProviderHTTP:
         return response
 
 
-def _dump_request(request: httpx.Request) -> str:
-    head = f"{request.method} {request.url.raw_path.decode()} HTTP/1.1\r\n"
-    head += "".join(f"{k}: {v}\r\n" for k, v in request.headers.items())
-    body = request.content.decode("utf-8", "replace") if request.content else ""
-    return head + "\r\n" + body
+def _light(
+    client: httpx.AsyncClient, method: str, url: str, kwargs: Mapping[str, Any]
+) -> tuple[http.Client, http.Prepared] | None:
+    """The call prepared on the shorter road of Sauti's own client (``kit/http.py``), when it is that client and
+    the call sets only headers and a body of bytes."""
+    if not isinstance(client, http.Client) or not kwargs.keys() <= {"headers", "content"}:
+        return None
+    headers, content = kwargs.get("headers"), kwargs.get("content")
+    if not (headers is None or isinstance(headers, Mapping)) or not (content is None or isinstance(content, bytes)):
+        return None
+    prepared = client.prepare(method, url, headers, content)
+    return None if prepared is None else (client, prepared)
+
+
+def _dump_request(method: str, url: httpx.URL, headers: Iterable[tuple[str, str]], body: bytes) -> str:
+    head = f"{method} {url.raw_path.decode()} HTTP/1.1\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers)
+    return head + "\r\n" + (body.decode("utf-8", "replace") if body else "")
 
 
 def _dump_response(response: httpx.Response) -> str:

@@ -68,7 +68,8 @@ _PLANS_MAX = 512  # distinct (statement, keys, dialect) kept: built-once stateme
 def plan(statement: Any, keys: tuple[str, ...], dialect: Any) -> Plan | None:
     """The compiled form of a built-once statement for ``keys`` on ``dialect``, or ``None`` when it needs what
     only SQLAlchemy's execution does (RETURNING more than an INSERT's primary key, Python-side defaults or
-    onupdate values, escaped or expanding binds, an ORM entity)."""
+    onupdate values, escaped or expanding binds, an ORM entity). Columns set by SQL expressions (``postfetch``:
+    ``coalesce(?, column)``) need nothing more: only the ORM reads them back, and ORM statements never come here."""
     key = (id(statement), keys, dialect.name)
     if key in _PLANS:
         found = _PLANS[key]
@@ -88,7 +89,6 @@ def plan(statement: Any, keys: tuple[str, ...], dialect: Any) -> Plan | None:
             (returned and not returns_key)
             or compiled.insert_prefetch
             or compiled.update_prefetch
-            or compiled.postfetch
             or compiled.escaped_bind_names
             or compiled.literal_execute_params
             or compiled.post_compile_params

@@ -89,6 +89,12 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return cast(async_sessionmaker[AsyncSession], sessions)
 
 
+def on_the_loop(sessions: Any) -> bool:
+    """Whether sessions made by :func:`make_sessionmaker` run their statements right on the event loop's thread
+    (a SQLite file) rather than as round trips to a database server, during which the loop runs other tasks."""
+    return isinstance(sessions, inline.WriteSessions)
+
+
 def sync_engines(sessions: Any) -> list[Engine]:
     """The synchronous engines a session factory made by :func:`make_sessionmaker` runs statements on, besides
     its async engine's (for counting statements)."""

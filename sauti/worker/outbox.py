@@ -15,14 +15,15 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import ColumnElement, String, bindparam, false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sauti.channels import registry
 from sauti.channels.base import ChannelInfo, ChannelType, Outgoing, ProviderHTTP, SendError, SendResult
-from sauti.db.base import UTCDateTime, table_of
+from sauti.db.base import UTCDateTime, built_once, table_of
+from sauti.db.engine import on_the_loop
 from sauti.domain.channels import logs
 from sauti.domain.channels.service import info
 from sauti.domain.contacts import service as contacts
@@ -111,12 +112,12 @@ async def _claim(
         if not ids:
             await session.commit()
             return []
-        rows = await session.execute(
-            select(Message, ContactURN.scheme, ContactURN.path)
+        rows = await session.execute(  # the columns a send reads, not ORM objects: a batch is 200 of them
+            select(*_SENT_COLUMNS, ContactURN.scheme, ContactURN.path)
             .outerjoin(ContactURN, ContactURN.id == Message.contact_urn_id)
             .where(Message.id.in_(ids), Message.claimed_by == worker.id)
         )
-        by_id = {m.id: (m, scheme, path) for m, scheme, path in rows}
+        by_id = {m.id: (m, m.scheme, m.path) for m in rows}
         claimed: list[Claimed] = []
         unusable: dict[int, str] = {}
         for message_id in ids:  # in the claim's order: replies first, then by due time
@@ -134,7 +135,18 @@ async def _claim(
         return claimed
 
 
-def _outgoing(m: Message, scheme: str | None, path: str | None) -> Outgoing:
+_SENT_COLUMNS = (
+    Message.id,
+    Message.uuid,
+    Message.text,
+    Message.attachments,
+    Message.quick_replies,
+    Message.high_priority,
+)
+
+
+def _outgoing(m: Any, scheme: str | None, path: str | None) -> Outgoing:
+    """What a channel type sends of a message (``m``: a message, or a row of its ``_SENT_COLUMNS``)."""
     if not isinstance(m.attachments or [], list) or not isinstance(m.quick_replies or [], list):
         raise TypeError("attachments and quick replies must be lists")
     return Outgoing(
@@ -209,6 +221,21 @@ async def _finish(
     await _record(worker, channel, [Outcome(Claimed(message_id, placeholder), http, result, error)])
 
 
+_MESSAGES = table_of(Message)
+# what the provider accepted, a row of values per message; built once (on SQLite it runs straight on the driver)
+_ACCEPTED: Final = built_once(
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        external_id=func.coalesce(bindparam("b_external", type_=String), _MESSAGES.c.external_id),
+        sent_on=func.coalesce(_MESSAGES.c.sent_on, bindparam("b_now", type_=UTCDateTime)),
+        modified_on=bindparam("b_now", type_=UTCDateTime),
+        claimed_by=None,
+    )
+)
+
+
 async def _record(worker: Worker, channel: Channel, outcomes: Sequence[Outcome]) -> None:
     """The results of calls that came back, with their channel logs, in one transaction: the messages the
     provider accepted in one statement, the others (errors, failures) one by one. A message whose claim was
@@ -245,21 +272,8 @@ async def _record(worker: Worker, channel: Channel, outcomes: Sequence[Outcome])
             if held[message_id].sent_on is None:
                 first_sent.setdefault(held[message_id].workspace_id, []).append(message_id)
             log_rows.append(logs.row(channel, "msg_send", outcome.http.logs, (), message_id))
-        if accepted:
-            messages_table = table_of(Message)
-            table = messages_table.c
-            await session.execute(  # Core executemany: one statement, a row of values per message
-                update(messages_table)
-                .where(table.id == bindparam("b_id"))
-                .values(
-                    status=bindparam("b_status"),
-                    external_id=func.coalesce(bindparam("b_external", type_=String), table.external_id),
-                    sent_on=func.coalesce(table.sent_on, bindparam("b_now", type_=UTCDateTime)),
-                    modified_on=bindparam("b_now", type_=UTCDateTime),
-                    claimed_by=None,
-                ),
-                accepted,
-            )
+        if accepted:  # Core executemany: one statement, a row of values per message
+            await (await session.connection()).execute(_ACCEPTED, accepted)
         if others:
             log_rows.extend(await _record_others(session, channel, others))
         for workspace_id, message_ids in first_sent.items():  # handed to the provider: web hooks hear of it
@@ -350,9 +364,14 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
     A wave is marked ``sending`` in one statement and its calls leave at once (each in its rate slot), so the
     window between marking and calling stays as short as it was for one message (the crash guarantee of
     ``recovery.py`` is unchanged). Results that came back are recorded together, in one transaction, once half a
-    wave's worth are in, or none are left in flight, or the oldest has waited ``RECORD_PATIENCE``. The next wave
-    waits until half the calls have come back (or none are left in flight), so each statement carries many
-    messages when the provider is fast; when calls are slow, free slots are used after ``WAVE_PATIENCE`` anyway.
+    wave's worth are in, or none are left in flight, or the oldest has waited ``RECORD_PATIENCE``. On a database
+    server that transaction runs beside the next waves (one at a time: results that come back meanwhile wait for
+    the next), so the calls do not wait for its round trips; on SQLite its statements run on the loop's own
+    thread, where running it beside the waves gained nothing and cost a tenth more per message (measured in
+    ``bench/messaging.py``), so the loop records before it goes on. The next wave waits until half the calls have come
+    back (or none are left in flight), so each statement carries many messages when the provider is fast; when
+    calls are slow, free slots are used after ``WAVE_PATIENCE`` anyway. The batch is done once every result is
+    recorded.
     """
     chan = info(channel, worker.settings.callback_base)
     pending = deque(claimed)
@@ -363,8 +382,10 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
     patient = max(1, min(wave_cap, CONCURRENCY // 2))
     wave_at_least = patient
     unrecorded: list[Outcome] = []
+    recording: asyncio.Task[None] | None = None
+    beside = not on_the_loop(worker.sessionmaker)  # record beside the waves
     since = 0.0  # when the oldest unrecorded outcome came back
-    while pending or running or unrecorded:
+    while pending or running or unrecorded or recording is not None:
         free = CONCURRENCY - len(running)
         if pending and free > 0 and (not running or free >= min(len(pending), wave_at_least)):
             pending.extendleft(reversed(await _replies_since(worker, channel, wave_cap)))
@@ -375,20 +396,37 @@ async def _send_channel(worker: Worker, channel: Channel, kind: ChannelType, cla
                     running[asyncio.create_task(_paced_call(worker, kind, chan, item, tps))] = item
             continue
         waited = time.monotonic() - since
-        if unrecorded and (not running or len(unrecorded) >= patient or waited >= RECORD_PATIENCE):
-            await _record_safely(worker, channel, unrecorded)
+        if (
+            unrecorded
+            and recording is None
+            and (not running or len(unrecorded) >= patient or waited >= RECORD_PATIENCE)
+        ):
+            if beside:
+                recording = asyncio.create_task(_record_safely(worker, channel, unrecorded))
+            else:
+                await _record_safely(worker, channel, unrecorded)
             unrecorded = []
             continue
-        timeout = WAVE_PATIENCE if not unrecorded else min(WAVE_PATIENCE, RECORD_PATIENCE - waited)
-        done, _ = await asyncio.wait(running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        waiting: set[asyncio.Task[Any]] = {*running, *([recording] if recording is not None else [])}
+        if unrecorded and recording is None:
+            timeout = min(WAVE_PATIENCE, RECORD_PATIENCE - waited)
+        else:
+            timeout = WAVE_PATIENCE
+        done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if recording is not None and recording in done:
+            recording.result()  # _record_safely raises nothing but a cancellation
+            recording = None
+        called = [task for task in done if task in running]
         if not done:  # slow calls: don't keep free slots idle waiting for half of them
             wave_at_least = 1
+            continue
+        if not called:  # only the recording ended
             continue
         wave_at_least = patient
         if not unrecorded:
             since = time.monotonic()
-        unrecorded.extend(task.result() for task in done)
-        for task in done:
+        unrecorded.extend(task.result() for task in called)
+        for task in called:
             del running[task]
 
 
