@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sauti.api.throttle import Throttle
+from sauti.db import plain
 from sauti.domain.workspaces.service import Caller
 
 log = logging.getLogger("sauti.api")
@@ -85,6 +86,8 @@ async def serve(request: Request, door: Door, handler: Callable[[Ctx], Awaitable
     for attempt in range(1, ATTEMPTS + 1):
         workspace_uuid: str | None = None
         async with sessions() as session:
+            if reads_only:
+                plain.reading(session)
             try:
                 caller = await door.authenticate(request, session)
                 workspace_uuid = caller.workspace.uuid

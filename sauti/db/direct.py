@@ -171,13 +171,16 @@ async def on_driver(
     sql: str,
     args: Sequence[Any],
     run: Callable[[], Awaitable[Any]],
+    *,
+    begin: bool = True,
 ) -> Any:
     """What ``run`` (a call of asyncpg for ``sql`` with ``args``) answers, run in the adapter's transaction (begun
-    first when it has not been, as the adapter does before its first statement) and under the adapter's lock.
+    first when it has not been, as the adapter does before its first statement, unless ``begin`` is false) and
+    under the adapter's lock.
     asyncpg's errors arrive as SQLAlchemy's."""
     try:
         async with adapted._execute_mutex:
-            if adapted._transaction is None:
+            if begin and adapted._transaction is None:
                 await cast(Any, adapted)._start_transaction()
             return await run()
     except Exception as error:

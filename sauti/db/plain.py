@@ -31,6 +31,18 @@ class Rows(Protocol):
     def scalar(self) -> Any: ...
 
 
+# a session's info key: set (by :func:`reading`) on a session that will only read
+_READING = "sauti.reading"
+
+
+def reading(session: AsyncSession | ReadSession) -> None:
+    """Say that ``session`` will only read (a GET): on PostgreSQL its plain selects then need no transaction of
+    their own. Under READ COMMITTED each statement sees its own snapshot inside a transaction too, so a BEGIN
+    and a ROLLBACK (two round trips of a small read's four or five) bought nothing for a session that writes
+    nothing. A statement through SQLAlchemy still begins one as always, and the selects after it run inside."""
+    session.info[_READING] = True
+
+
 async def rows(session: AsyncSession | ReadSession, stmt: Executable, params: Mapping[str, Any] | None = None) -> Rows:
     """The rows of ``stmt`` (a select of columns) in the session's transaction."""
     if isinstance(session, ReadSession):
@@ -38,7 +50,7 @@ async def rows(session: AsyncSession | ReadSession, stmt: Executable, params: Ma
         direct = reads.run(sync, stmt, params)
         return direct if direct is not None else sync.execute(stmt, params)
     connection = await session.connection()
-    found = await reads.run_async(connection, stmt, params)
+    found = await reads.run_async(connection, stmt, params, begin=not session.info.get(_READING))
     if found is not None:
         return found
     result: Rows = await connection.execute(stmt, params)

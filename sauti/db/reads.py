@@ -182,11 +182,13 @@ def run(connection: Connection, statement: Any, params: Mapping[str, Any] | None
 
 
 async def run_async(
-    connection: AsyncConnection, statement: Any, params: Mapping[str, Any] | None = None
+    connection: AsyncConnection, statement: Any, params: Mapping[str, Any] | None = None, *, begin: bool = True
 ) -> Rows | None:
     """The rows of ``statement`` (a select) on ``connection`` (PostgreSQL's asyncio connection, over asyncpg),
     or ``None`` when it must go through SQLAlchemy: the adapter's own prepared statement, run as built-once
-    writes are (``db.direct.on_driver``: in the adapter's transaction, under its lock)."""
+    writes are (``db.direct.on_driver``: in the adapter's transaction, under its lock). Without ``begin``, a
+    session that has not begun a transaction yet does not begin one for it (``plain.reading``: under READ
+    COMMITTED, the adapter's default, a statement alone sees what it would see inside one)."""
     sync = connection.sync_connection
     assert sync is not None
     adapted = sync.connection.dbapi_connection
@@ -203,5 +205,8 @@ async def run_async(
         prepared, attributes = await adapted._prepare(call.sql, sync.dialect._invalidate_schema_cache_asof)
         return await prepared.fetch(*call.sent), attributes
 
-    fetched, attributes = await direct.on_driver(sync, adapted, call.sql, call.sent, fetch)
+    # the adapter's level, or (None) the server's default, which the dialect read when it first connected
+    level = adapted.isolation_level or str(sync.dialect.default_isolation_level or "").lower().replace(" ", "_")
+    begin = begin or level != "read_committed"
+    fetched, attributes = await direct.on_driver(sync, adapted, call.sql, call.sent, fetch, begin=begin)
     return call.rows(fetched, tuple(a.type.oid for a in attributes))

@@ -239,3 +239,32 @@ def test_every_column_type_reads_a_null_as_none() -> None:
                 processor = column.type._cached_result_processor(dialect, reported)
                 if processor is not None:
                     assert processor(None) is None, f"{table.name}.{column.name} on {dialect.name}"
+
+
+async def test_a_reading_session_on_postgresql_runs_its_selects_without_a_transaction(postgres_url: str) -> None:
+    """``plain.reading``: a GET's plain selects send no BEGIN (and so no ROLLBACK); other sessions keep theirs.
+    ``now()`` is the transaction's start time, so two selects of it in one transaction agree."""
+    import asyncio
+
+    engine = make_async_engine(database_url(postgres_url, Path(".")))
+    sessions = make_sessionmaker(engine)
+    now = select(func.now().label("now"))
+    try:
+        async with sessions() as session:
+            first = (await plain.rows(session, now)).scalar()
+            await asyncio.sleep(0.02)
+            assert (await plain.rows(session, now)).scalar() == first  # one transaction
+        async with sessions() as session:
+            plain.reading(session)
+            first = (await plain.rows(session, now)).scalar()
+            await asyncio.sleep(0.02)
+            assert (await plain.rows(session, now)).scalar() != first  # a statement each
+            adapted = (await session.connection()).sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
+            assert adapted._transaction is None
+            await session.execute(select(func.now()))  # through SQLAlchemy: it begins one, as always
+            assert adapted._transaction is not None
+            first = (await plain.rows(session, now)).scalar()
+            await asyncio.sleep(0.02)
+            assert (await plain.rows(session, now)).scalar() == first  # inside it now
+    finally:
+        await engine.dispose()
