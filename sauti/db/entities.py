@@ -6,15 +6,20 @@ is read as columns (``db/plain.py``), each object is made from its columns as if
 then left its session (:func:`detached`), and an object the request goes on using through its session is placed
 in that session as loaded, without a statement (:func:`attach`): ``session.get`` then finds it, and changes to
 it are flushed as to any loaded object.
+
+A select that may find a row the session holds already (an inbound message's sender, its waiting session: the
+caller's session may have loaded them) places its objects with :func:`adopt`, which answers as an ORM select
+would: the object the session holds, not overwritten.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from sauti.db.base import Base
 from sauti.db.inline import ReadSession
@@ -43,3 +48,21 @@ async def attach(session: AsyncSession | ReadSession, obj: M) -> M:
         merged: M = session.sync_session.merge(obj, load=False)
         return merged
     return await session.merge(obj, load=False)
+
+
+def adopt(session: AsyncSession | ReadSession, obj: M) -> M:
+    """``obj`` (from :func:`detached`) as the session's object of its identity, as an ORM select of its row would
+    answer: the object the session holds already, left as it is but for the columns it has not loaded (expired,
+    as after a rollback), which are filled from ``obj``; else ``obj`` itself, placed in the session as loaded.
+    No statement is run, and nothing is copied (``merge`` makes a copy)."""
+    sync = session.sync_session
+    state = inspect(obj)
+    assert state.key is not None  # detached: it has its identity
+    held = cast("M | None", sync.identity_map.get(state.key))  # the object of obj's identity: obj's class
+    if held is None:
+        sync.add(obj)  # a detached object becomes persistent: no history, nothing to flush
+        return obj
+    missing = inspect(held).unloaded & state.dict.keys()
+    for key in missing:
+        set_committed_value(held, key, state.dict[key])
+    return held
