@@ -14,6 +14,7 @@ would: the object the session holds, not overwritten.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, inspect
@@ -32,12 +33,18 @@ def columns(model: type[Base], prefix: str) -> list[ColumnElement[Any]]:
     return [prop.columns[0].label(prefix + prop.key) for prop in inspect(model).column_attrs]
 
 
+@functools.cache
+def _keys(model: type[Base], prefix: str) -> tuple[tuple[str, str], ...]:
+    """Each mapped column's attribute name and its label in a row of :func:`columns`: read once per model and
+    prefix (building them per object cost more than the rest of :func:`detached`)."""
+    return tuple((prop.key, prefix + prop.key) for prop in inspect(model).column_attrs)
+
+
 def detached(model: type[M], row: Any, prefix: str) -> M:
     """An instance of ``model`` holding the columns ``row`` read with :func:`columns` (``prefix`` the same), in the
     state of an object loaded and then detached from its session: no history, an identity from its key."""
-    mapper = inspect(model)
-    obj: M = mapper.class_manager.new_instance()  # type: ignore[assignment]  # an instance of model
-    obj.__dict__.update({prop.key: getattr(row, prefix + prop.key) for prop in mapper.column_attrs})
+    obj: M = inspect(model).class_manager.new_instance()  # type: ignore[assignment]  # an instance of model
+    obj.__dict__.update({key: getattr(row, label) for key, label in _keys(model, prefix)})
     make_transient_to_detached(obj)
     return obj
 
@@ -60,7 +67,10 @@ def adopt(session: AsyncSession | ReadSession, obj: M) -> M:
     assert state.key is not None  # detached: it has its identity
     held = cast("M | None", sync.identity_map.get(state.key))  # the object of obj's identity: obj's class
     if held is None:
-        sync.add(obj)  # a detached object becomes persistent: no history, nothing to flush
+        # a detached object becomes persistent, as ``add`` makes it, without ``add``'s save-update cascade: an
+        # object made from a row has no relationship loaded, so it has nothing to cascade to (the cascade's walk
+        # of the mapper's relationships cost as much as the rest)
+        sync._update_impl(state)
         return obj
     missing = inspect(held).unloaded & state.dict.keys()
     for key in missing:
