@@ -87,11 +87,10 @@ async def handle(request: Request) -> Response:
     started = time.monotonic()
     state = request.app.state
     async with state.sessionmaker() as session:
-        channel = await channel_queries.for_callback(session, kind.code, request.path_params["uuid"])
-        if channel is None:
+        found = await channel_queries.for_callback(session, kind.code, request.path_params["uuid"])
+        if found is None:
             return _response(not_found)
-        workspace = await session.get(Workspace, channel.workspace_id)
-        assert workspace is not None
+        channel, workspace = found
         inbound = await _inbound(request)
         http = ProviderHTTP(state.http_client, kind.secrets(info(channel, state.settings.callback_base)))
         action = request.path_params["action"]

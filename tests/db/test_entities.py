@@ -10,9 +10,13 @@ import pytest
 from sqlalchemy import event, inspect, select
 
 from sauti.db.inline import ReadSessions
+from sauti.domain.contacts import service as contacts
 from sauti.domain.workspaces import service
-from sauti.models import User, Workspace
+from sauti.kit import urns
+from sauti.models import Contact, User, Workspace
 from tests.conftest import Backend, make_tenant
+
+AMA, OTHER = "tel:+250788000001", "tel:+250788000002"
 
 
 def _values(obj: Any) -> dict[str, Any]:
@@ -86,3 +90,54 @@ async def test_bad_credentials_find_no_caller(app: Any, backend: Backend, tenant
         assert await service.authenticate(session, tenant.token + "x") is None
         assert await service.authenticate(session, tenant.token, email="E@example.com") is None  # exact email
         assert await service.authenticate(session, tenant.token, email="e@example.com") is not None
+
+
+async def _ama(backend: Backend, tenant: Any) -> int:
+    async with backend.sessionmaker() as session:
+        ws = await session.get(Workspace, tenant.workspace.id)
+        assert ws is not None
+        row = await contacts.create(session, ws, contacts.ContactInput(name="Ama", urns=[AMA, OTHER]))
+        await session.commit()
+        return row.id
+
+
+async def test_a_sender_the_session_holds_is_that_object_unchanged(backend: Backend, tenant: Any) -> None:
+    """An inbound message's sender is read as plain columns (``entities.adopt``): a contact and URN rows the
+    session holds are answered as an ORM select answers them, the held objects, their unflushed changes kept."""
+    ama = await _ama(backend, tenant)
+    async with backend.sessionmaker() as session:
+        ws = await session.get(Workspace, tenant.workspace.id)
+        assert ws is not None
+        held = await session.get(Contact, ama)
+        assert held is not None
+        held.name = "Not yet written"
+        contact, row, urn_rows = await contacts.sender(session, ws, urns.parse_normalized(AMA, "RW"))
+        assert contact is held and contact.name == "Not yet written" and held in session.dirty
+        assert row.identity == AMA and urn_rows is not None and [u.identity for u in urn_rows] == [AMA, OTHER]
+        assert all(u in session for u in urn_rows) and not any(u in session.dirty for u in urn_rows)
+
+
+async def test_an_expired_sender_is_filled_from_the_row(app: Any, backend: Backend, tenant: Any) -> None:
+    """A held contact whose columns were expired (as a rollback leaves it) gets them from the sender's row: they
+    are read with no further statement."""
+    ama = await _ama(backend, tenant)
+    heard: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+        heard.append(sql)
+
+    async with backend.sessionmaker() as session:
+        ws = await session.get(Workspace, tenant.workspace.id)
+        held = await session.get(Contact, ama)
+        assert ws is not None and held is not None
+        session.expire(held)
+        engines = [*app.state.engines, *backend.engines]
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", record)
+        try:
+            contact, _row, _urns = await contacts.sender(session, ws, urns.parse_normalized(AMA, "RW"))
+            assert contact is held and len(heard) == 1
+            assert contact.name == "Ama" and contact.id == ama and len(heard) == 1  # filled: no load
+        finally:
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", record)
