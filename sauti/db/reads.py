@@ -25,7 +25,7 @@ from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select
+from sqlalchemy import CompoundSelect, Connection, Select
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -108,7 +108,11 @@ def _shape(compiled: Any) -> _Shape | None:
 
 def _prepare(connection: Connection, statement: Any, params: Mapping[str, Any] | None) -> _Call | None:
     """What to send the driver for ``statement``, as SQLAlchemy would send it, or ``None``."""
-    if not isinstance(statement, Select) or connection._execution_options or statement._execution_options:
+    if (
+        not isinstance(statement, Select | CompoundSelect)
+        or connection._execution_options
+        or statement._execution_options
+    ):
         return None
     dialect = connection.dialect
     keys = sorted(params) if params else []

@@ -32,6 +32,7 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    union_all,
 )
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -145,6 +146,14 @@ STATEMENTS: list[tuple[str, Any, dict[str, Any] | None]] = [
     (
         "two columns of one name",
         select(NOTES.c.id, TAGS.c.id).join(TAGS, TAGS.c.note_id == NOTES.c.id).order_by(TAGS.c.id),
+        None,
+    ),
+    (
+        "a union of two selects",  # the rows take the first select's column types
+        union_all(
+            select(NOTES.c.id.label("ref"), NOTES.c.at.label("when"), literal_column("0").label("part")),
+            select(TAGS.c.note_id, literal_column("NULL").label("when"), literal_column("1").label("part")),
+        ).order_by(literal_column("part"), literal_column("ref")),
         None,
     ),
     ("nothing found", select(NOTES.c.id, NOTES.c.at).where(NOTES.c.id > 99), None),
