@@ -194,14 +194,12 @@ async def on_driver(
 DRIVER = "sauti_asyncpg"
 
 
-class Dialect(PGDialect_asyncpg):
-    """SQLAlchemy's asyncpg dialect, whose savepoint statements go straight to asyncpg (``db/engine.make_engine``
-    uses it for every ``postgresql+asyncpg`` URL). SQLAlchemy sent each through its whole execution, compiling
-    it anew every time: a savepoint and its release cost about 400 us of CPU where asyncpg takes 30 (an
-    inbound message offered to a flow opens one). Listeners hear of them as before; everything else is the
-    stock dialect's."""
+class SavepointsOnDriver:
+    """A dialect's three savepoint statements, sent by its own ``_savepoint_statement`` straight to the driver
+    (the SQL SQLAlchemy would send; listeners hear of it there): :class:`Dialect` here, and SQLite's
+    ``inline.WriteDialect``."""
 
-    supports_statement_cache = True  # as the stock dialect's: its statements compile as before
+    identifier_preparer: Any
 
     def do_savepoint(self, connection: Connection, name: str) -> None:
         self._savepoint_statement(connection, f"SAVEPOINT {self.identifier_preparer.quote(name)}")
@@ -211,6 +209,19 @@ class Dialect(PGDialect_asyncpg):
 
     def do_rollback_to_savepoint(self, connection: Connection, name: str) -> None:
         self._savepoint_statement(connection, f"ROLLBACK TO SAVEPOINT {self.identifier_preparer.quote(name)}")
+
+    def _savepoint_statement(self, connection: Connection, sql: str) -> None:
+        raise NotImplementedError
+
+
+class Dialect(SavepointsOnDriver, PGDialect_asyncpg):
+    """SQLAlchemy's asyncpg dialect, whose savepoint statements go straight to asyncpg (``db/engine.make_engine``
+    uses it for every ``postgresql+asyncpg`` URL). SQLAlchemy sent each through its whole execution, compiling
+    it anew every time: a savepoint and its release cost about 400 us of CPU where asyncpg takes 30 (an
+    inbound message offered to a flow opens one). Listeners hear of them as before; everything else is the
+    stock dialect's."""
+
+    supports_statement_cache = True  # as the stock dialect's: its statements compile as before
 
     def _savepoint_statement(self, connection: Connection, sql: str) -> None:
         adapted = connection.connection.dbapi_connection

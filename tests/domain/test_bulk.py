@@ -126,11 +126,7 @@ async def test_rows_written_first_in_a_session_are_in_its_transaction(
 ) -> None:
     """The session's first statement may be the bulk write: it is still inside the session's transaction, so a
     rollback undoes it (on PostgreSQL the driver is called directly, and asyncpg alone would have committed it)."""
-    joe = await create_contact(client, urns=["tel:+250788123124"])
-    from sauti.models import Contact
-
-    async with backend.sessionmaker() as session:
-        contact_id = (await session.execute(select(Contact.id).where(Contact.uuid == joe["uuid"]))).scalar_one()
+    contact_id = await _contact_id(client, backend, "tel:+250788123124")
     now = clock.now()
     rows = [
         {
@@ -154,3 +150,12 @@ async def test_rows_written_first_in_a_session_are_in_its_transaction(
         await session.commit()
     async with backend.sessionmaker() as session:
         assert len((await session.execute(select(Message.id).where(Message.text == "undone"))).all()) == count
+
+
+async def _contact_id(client: Any, backend: Backend, urn: str) -> int:
+    from sauti.models import Contact
+
+    made = await create_contact(client, urns=[urn])
+    async with backend.sessionmaker() as session:
+        found: int = (await session.execute(select(Contact.id).where(Contact.uuid == made["uuid"]))).scalar_one()
+    return found
