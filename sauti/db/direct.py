@@ -200,6 +200,8 @@ class SavepointsOnDriver:
     ``inline.WriteDialect``."""
 
     identifier_preparer: Any
+    # how the dialect's driver runs one of them (each dialect defines it)
+    _savepoint_statement: Callable[[Connection, str], None]
 
     def do_savepoint(self, connection: Connection, name: str) -> None:
         self._savepoint_statement(connection, f"SAVEPOINT {self.identifier_preparer.quote(name)}")
@@ -209,9 +211,6 @@ class SavepointsOnDriver:
 
     def do_rollback_to_savepoint(self, connection: Connection, name: str) -> None:
         self._savepoint_statement(connection, f"ROLLBACK TO SAVEPOINT {self.identifier_preparer.quote(name)}")
-
-    def _savepoint_statement(self, connection: Connection, sql: str) -> None:
-        raise NotImplementedError
 
 
 class Dialect(SavepointsOnDriver, PGDialect_asyncpg):

@@ -22,14 +22,11 @@ pytestmark = pytest.mark.usefixtures("app")
 
 @pytest.mark.parametrize("count", [3, 20])  # PostgreSQL: a prepared INSERT, then COPY
 async def test_rows_read_back_as_written(client: Any, backend: Backend, tenant: Tenant, count: int) -> None:
-    joe = await create_contact(client, urns=["tel:+250788123123"])
-    from sauti.models import Contact
-
+    contact_id = await _contact_id(client, backend, "tel:+250788123123")
     kigali = timezone(timedelta(hours=2))
     when = datetime(2026, 5, 1, 12, 30, 15, 123456, tzinfo=kigali)
     shared = ["image/jpeg:https://example.com/a.jpg"]
     async with backend.sessionmaker() as session:
-        contact_id = (await session.execute(select(Contact.id).where(Contact.uuid == joe["uuid"]))).scalar_one()
         rows = [
             {
                 "uuid": u,
