@@ -30,6 +30,9 @@ flows.md §1.9 (ask the name, ask the age, thank and save the age field). Then:
   (``worker/flows.expand_starts``) until it is completed. Timed from the start's creation until every first
   message is queued (goal <= 10 s).
 
+The timed parts run on the loop the server and the worker run on (``on_served_loop``: uvloop where it is
+installed, as uvicorn's ``loop="auto"`` and ``sauti worker`` choose).
+
 ``--backends`` also takes ``postgres-socket``: the same throwaway PostgreSQL over its unix socket instead of TCP
 loopback (``bench.contacts.database``), to compare the two.
 
@@ -49,9 +52,9 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, insert, select
 
@@ -73,6 +76,7 @@ SECOND_QUESTION = "Thanks Amina. How old are you?"
 FIRST_QUESTION = "Hi! What is your name?"
 CAPTURED = 4  # messages captured per concurrent lane for the database limit (bench.dblimit)
 ELIGIBLE_SHARE = 0.89  # active contacts with a tel URN among the generated ones (see bench.messaging)
+T = TypeVar("T")
 
 
 async def _prepare(url: str, workspace_uuid: str, wanted: int) -> tuple[int, int, list[tuple[int, str]]]:
@@ -288,6 +292,16 @@ def goals(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def on_served_loop(work: Coroutine[Any, Any, T]) -> T:
+    """Run the timed work on the loop a channel callback and the worker run on: uvicorn's (``loop="auto"``) and
+    ``sauti worker``'s are uvloop wherever it is installed (uvicorn[standard] brings it), asyncio's otherwise."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(work)
+    return uvloop.run(work)
+
+
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"sauti-bench-flows-{backend}-") as tmp:
         with database(backend, Path(tmp)) as url:
@@ -300,13 +314,13 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             result: dict[str, Any] = {"generated_contacts": generate}
             if args.inbound:
                 log(f"{backend}: inbound through the flow, {args.inbound} messages")
-                result["inbound"] = asyncio.run(
+                result["inbound"] = on_served_loop(
                     measure_inbound(
                         url, data.workspace_uuid, channel_id, flow_id, people[: args.inbound], args.concurrency
                     )
                 )
                 log(f"{backend}: the database limit, {args.inbound} messages replayed from captured statements")
-                result["inbound"]["database_limit"] = asyncio.run(
+                result["inbound"]["database_limit"] = on_served_loop(
                     measure_database_limit(
                         url,
                         data.workspace_uuid,
@@ -320,7 +334,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             if args.start:
                 log(f"{backend}: a flow start to {args.start} contacts")
                 ids = [cid for cid, _ in people[args.inbound : len(people) - extra]]
-                result["start"] = asyncio.run(measure_start(url, data.workspace_uuid, flow_id, ids))
+                result["start"] = on_served_loop(measure_start(url, data.workspace_uuid, flow_id, ids))
             result["goals"] = goals(result)
             return result
 
