@@ -13,11 +13,8 @@ from sauti.api.rapidpro import body, params
 from sauti.api.rapidpro.endpoint import Ctx, Doc, Endpoint, Param, json, list_page
 from sauti.api.rapidpro.errors import APIError, DRFErrors, not_found
 from sauti.api.rapidpro.pagination import Ordering
-from sauti.domain.campaigns import queries as campaign_queries
 from sauti.domain.errors import Invalid
-from sauti.domain.fields import queries, service
-from sauti.domain.flows import dependencies as flow_dependencies
-from sauti.domain.groups import smart
+from sauti.domain.fields import queries, service, usages
 from sauti.models import ContactField, Workspace
 
 LEGACY_TYPES = {"numeric": "number"}
@@ -65,20 +62,18 @@ class FieldBody(BaseModel):
 
 
 async def _serialize(session: AsyncSession, ws: Workspace, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    group_usage = await smart.field_usage(session, ws)
-    flow_usage = await flow_dependencies.field_usage(session, ws)
-    event_usage = await campaign_queries.field_usage(session, ws, [f.id for f in rows])
-    return [render(f, group_usage.get(f.key, 0), flow_usage.get(f.key, 0), event_usage.get(f.id, 0)) for f in rows]
+    used = await usages.usages(session, ws)
+    return [render(f, used.of(f.key, f.id)) for f in rows]
 
 
-def render(f: ContactField, groups: int = 0, flows: int = 0, campaign_events: int = 0) -> dict[str, Any]:
+def render(f: ContactField, used: usages.Usage = usages.Usage(0, 0, 0)) -> dict[str, Any]:
     return {
         "key": f.key,
         "name": f.name,
         "type": f.value_type,
         "featured": f.featured,
         "priority": f.priority,
-        "usages": {"flows": flows, "groups": groups, "campaign_events": campaign_events},
+        "usages": {"flows": used.flows, "groups": used.groups, "campaign_events": used.campaign_events},
         "agent_access": f.agent_access,
         "label": f.name,
         "value_type": API_TO_LEGACY.get(f.value_type, f.value_type),
@@ -143,7 +138,5 @@ async def post(ctx: Ctx) -> Response:
         updated = await service.edit(ctx.session, ctx.workspace, lookup[1], name=name, value_type=value_type)
     except Invalid as exc:
         raise exc.renamed(aliases) from exc
-    usage = await smart.field_usage(ctx.session, ctx.workspace)
-    flow_usage = await flow_dependencies.field_usage(ctx.session, ctx.workspace)
-    events = await campaign_queries.field_usage(ctx.session, ctx.workspace, [updated.id])
-    return json(render(updated, usage.get(updated.key, 0), flow_usage.get(updated.key, 0), events.get(updated.id, 0)))
+    used = await usages.usages(ctx.session, ctx.workspace)
+    return json(render(updated, used.of(updated.key, updated.id)))

@@ -105,6 +105,18 @@ async def test_group_usages(client: httpx.AsyncClient) -> None:
     await create_group(client, "Teens", "age < 18 and age > 12")
     resp = await client.get("/api/v2/fields.json", params={"key": "age"})
     assert resp.json()["results"][0]["usages"] == {"flows": 0, "groups": 2, "campaign_events": 0}
+    # the counts are kept per process under the assets version: a group's change is seen by the next listing
+    teens = (await client.get("/api/v2/groups.json", params={"name": "Teens"})).json()["results"][0]
+    changed = await client.post(
+        f"/api/v2/groups.json?uuid={teens['uuid']}", json={"name": "Teens", "query": "name = Bob"}
+    )
+    assert changed.status_code == 200, changed.text
+    resp = await client.get("/api/v2/fields.json", params={"key": "age"})
+    assert resp.json()["results"][0]["usages"] == {"flows": 0, "groups": 1, "campaign_events": 0}
+    adults = (await client.get("/api/v2/groups.json", params={"name": "Adults"})).json()["results"][0]
+    assert (await client.delete(f"/api/v2/groups.json?uuid={adults['uuid']}")).status_code == 204
+    resp = await client.get("/api/v2/fields.json", params={"key": "age"})
+    assert resp.json()["results"][0]["usages"] == {"flows": 0, "groups": 0, "campaign_events": 0}
 
 
 async def test_limit(client: httpx.AsyncClient, db: Any, tenant: Tenant) -> None:
