@@ -430,7 +430,7 @@ class Details:
 
 
 # a page's details, built once: building these statements cost more than running them. Each takes the contact
-# ids as ``ids``; the flows runtime reads a sprint's contacts with the same three (URNS, GROUPS, VALUES).
+# ids as ``ids``; the flows runtime reads a sprint's contacts with the same ones.
 _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 DETAIL_URNS = (
     select(
@@ -450,16 +450,9 @@ DETAIL_GROUPS = (
     .where(GroupMember.contact_id.in_(_IDS), ContactGroup.is_active)
     .order_by(ContactGroup.id)
 )
-DETAIL_VALUES = select(
-    ContactValue.contact_id,
-    ContactValue.field_id,
-    ContactValue.text_value,
-    ContactValue.number_value,
-    ContactValue.datetime_value,
-).where(ContactValue.contact_id.in_(_IDS))
-# a sprint's contacts (flows/contacts.people): DETAIL_VALUES and DETAIL_GROUPS in one statement, ``part`` 0 for a
-# group (ordered by its id, as DETAIL_GROUPS), 1 for a value. The values come first: the result's column types
-# (a number, a datetime) are the first select's.
+# a page's and a sprint's contacts (load_details, flows/contacts.people): DETAIL_VALUES and DETAIL_GROUPS in one
+# statement, ``part`` 0 for a group (ordered by its id, as DETAIL_GROUPS), 1 for a value. The values come first:
+# the result's column types (a number, a datetime) are the first select's.
 DETAIL_VALUES_AND_GROUPS: Executable = union_all(
     select(
         ContactValue.contact_id,
@@ -495,7 +488,8 @@ _DETAIL_NOTES = (
 
 
 async def load_details(session: AsyncSession, contacts: Sequence[Any]) -> dict[int, Details]:
-    """URNs, groups, values and notes of a page of contacts: four queries, plain columns."""
+    """URNs, groups, values and notes of a page of contacts: three queries (the groups and values in one),
+    plain columns."""
     ids = [c.id for c in contacts]
     out = {cid: Details() for cid in ids}
     if not ids:
@@ -504,10 +498,11 @@ async def load_details(session: AsyncSession, contacts: Sequence[Any]) -> dict[i
     # each result read whole (``all``: one fetch, not one driver call per row)
     for urn in (await plain.rows(session, DETAIL_URNS, wanted)).all():
         out[urn.contact_id].urns.append(urn)
-    for group in (await plain.rows(session, DETAIL_GROUPS, wanted)).all():
-        out[group.contact_id].groups.append(group)
-    for value in (await plain.rows(session, DETAIL_VALUES, wanted)).all():
-        out[value.contact_id].values[value.field_id] = value
+    for row in (await plain.rows(session, DETAIL_VALUES_AND_GROUPS, wanted)).all():
+        if row.part == 0:  # a group: uuid, name (in the order of their ids)
+            out[row.contact_id].groups.append(row)
+        else:  # a value of the field ``ord``: text_value, number_value, datetime_value
+            out[row.contact_id].values[row.ord] = row
     for note in (await plain.rows(session, _DETAIL_NOTES, wanted)).all():
         name = f"{note.first_name or ''} {note.last_name or ''}".strip() or None
         out[note.contact_id].notes.append(NoteView(note.text, note.created_on, note.email, name))

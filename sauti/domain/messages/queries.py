@@ -89,11 +89,8 @@ async def select_messages(session: AsyncSession, workspace: Workspace, f: Messag
         stmt = stmt.where(Message.id == f.id)
     if f.broadcast_id is not None:
         stmt = stmt.where(Message.broadcast_id == f.broadcast_id)
-    if f.contact is not None:
-        found_contact = await contact_id(session, workspace, f.contact)
-        if found_contact is None:
-            return None
-        stmt = stmt.where(Message.contact_id == found_contact)
+    if f.contact is not None:  # in the page's own statement: an unknown contact matches no message
+        stmt = stmt.where(Message.contact_id == _contact_of(workspace, f.contact))
     if f.label is not None:
         found_label = await label_id(session, workspace, f.label)
         if found_label is None:
@@ -174,10 +171,10 @@ def in_folder(workspace: Workspace, folder: str) -> Select[Message] | None:
     return scoped(Message, workspace).where(cond)
 
 
-async def contact_id(session: AsyncSession, workspace: Workspace, uuid: str) -> int | None:
-    stmt = scoped(Contact, workspace, Contact.id).where(Contact.uuid == uuid, Contact.is_active)
-    found: int | None = (await plain.rows(session, stmt)).scalar()
-    return found
+def _contact_of(workspace: Workspace, uuid: str) -> Any:
+    """The id of the workspace's active contact with ``uuid`` (NULL when there is none), as a subquery: one
+    statement fewer than reading it first."""
+    return scoped(Contact, workspace, Contact.id).where(Contact.uuid == uuid, Contact.is_active).scalar_subquery()
 
 
 async def label_id(session: AsyncSession, workspace: Workspace, ref: str) -> int | None:
