@@ -155,13 +155,15 @@ async def list_page(
     stmt: Any,
     ordering: Ordering,
     serialize: Callable[[AsyncSession, Workspace, Sequence[Any]], Awaitable[list[dict[str, Any]]]],
+    params: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     """Page ``stmt`` by the request's cursor and render the ``{next, previous, results}`` envelope.
 
     ``serialize`` turns one page of rows into dicts with a fixed number of queries (never one per row).
+    ``params``: ``stmt`` is a kept shape's (``db.shapes``), run with these values.
     """
     page_size: int = ctx.request.app.state.settings.page_size
-    page = await paginate(ctx.session, stmt, ordering, ctx.request, page_size)
+    page = await paginate(ctx.session, stmt, ordering, ctx.request, page_size, params)
     results = await serialize(ctx.session, ctx.workspace, page.rows)
     return json({"next": page.next, "previous": page.previous, "results": results})
 

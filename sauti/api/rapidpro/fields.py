@@ -89,8 +89,8 @@ def render(f: ContactField, used: usages.Usage = usages.Usage(0, 0, 0)) -> dict[
     ),
 )
 async def get(ctx: Ctx) -> Response:
-    stmt = queries.select_fields(ctx.workspace, key=params.value(ctx.request, "key"))
-    return await list_page(ctx, stmt, Ordering(ContactField.created_on, ContactField.id), _serialize)
+    stmt, values = queries.listed_fields(ctx.workspace, key=params.value(ctx.request, "key"))
+    return await list_page(ctx, stmt, Ordering(ContactField.created_on, ContactField.id), _serialize, values)
 
 
 @endpoint.method(

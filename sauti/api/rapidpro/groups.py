@@ -78,8 +78,8 @@ async def get(ctx: Ctx) -> Response:
         name=params.value(ctx.request, "name"),
         manual_only=params.flag(ctx.request, "manual_only"),
     )
-    stmt = queries.select_groups(ctx.workspace, wanted)
-    return await list_page(ctx, stmt, Ordering(ContactGroup.created_on, ContactGroup.id), _serialize)
+    stmt, values = queries.listed_groups(ctx.workspace, wanted)
+    return await list_page(ctx, stmt, Ordering(ContactGroup.created_on, ContactGroup.id), _serialize, values)
 
 
 @endpoint.method(

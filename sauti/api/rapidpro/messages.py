@@ -149,11 +149,11 @@ async def get(ctx: Ctx) -> Response:
             created_before=params.date_value(req, "before"),
             created_after=params.date_value(req, "after"),
         )
-        stmt = await queries.select_messages(ctx.session, ws, wanted)
+        stmt, values = await queries.listed_messages(ctx.session, ws, wanted)
         if stmt is None:
             return empty_page()
         ordering = Ordering(Message.sent_on if wanted.by_sent_time else Message.created_on, Message.id)
-        return await list_page(ctx, stmt, ordering, render_many)
+        return await list_page(ctx, stmt, ordering, render_many, values)
 
     return await guarded_list(build)
 

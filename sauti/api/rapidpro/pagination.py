@@ -8,7 +8,7 @@ scan from a known key, page 10,000 costs what page 1 costs.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,36 +86,61 @@ def _url(request: Request, cursor: str) -> str:
     return str(request.url.include_query_params(cursor=cursor))
 
 
+def _page_statement(stmt: Select[Any], ordering: Ordering, after: bool | None, walk_desc: bool, size: int) -> Any:
+    """``stmt`` ordered for the walk, past the cursor (``after``: continuing past it, ``False``: the other way
+    from it, ``None``: no cursor; its position and id bound as ``page_position`` and ``page_id``), as plain
+    columns, ``size`` rows."""
+    if after is not None:
+        key = tuple_(ordering.position, ordering.id)
+        bound = tuple_(
+            bindparam("page_position", type_=ordering.position.type), bindparam("page_id", type_=ordering.id.type)
+        )
+        stmt = stmt.where(key < bound if after else key > bound)
+    if walk_desc:
+        stmt = stmt.order_by(ordering.position.desc(), ordering.id.desc())
+    else:
+        stmt = stmt.order_by(ordering.position.asc(), ordering.id.asc())
+    return _plain(stmt).limit(size)
+
+
+# the page statements of kept shapes (db.shapes): what a page adds to one, built once per walk and page size
+_PAGED: dict[tuple[int, bool | None, bool, int, int, int], tuple[Select[Any], Any]] = {}
+
+
 async def paginate(
     session: AsyncSession,
     stmt: Select[Any],
     ordering: Ordering,
     request: Request,
     page_size: int,
+    params: Mapping[str, Any] | None = None,
 ) -> Page:
     """Run ``stmt`` (already filtered and scoped) one page at a time, as the request's cursor says.
 
     ``stmt`` selects the model whose ``ordering`` columns are given; the page is read as that table's plain
     columns (rows with the same attribute names), never as ORM objects: a page of 250 costs what its rows
-    cost.
+    cost. ``params``: ``stmt`` is a kept shape's (``db.shapes``), run with these values; what the page adds
+    to it is kept too.
     """
     token = request.query_params.get("cursor")
-    key = tuple_(ordering.position, ordering.id)
     backwards = False
+    after: bool | None = None
+    values: dict[str, Any] = dict(params or {})
     if token:
         pos, row_id, backwards = _decode(token, ordering)
         # walking forwards continues past the cursor row; backwards walks the other way from it
         after = ordering.descending != backwards
-        bound = tuple_(
-            bindparam(None, pos, type_=ordering.position.type), bindparam(None, row_id, type_=ordering.id.type)
-        )
-        stmt = stmt.where(key < bound if after else key > bound)
+        values.update(page_position=pos, page_id=row_id)
     walk_desc = ordering.descending != backwards
-    if walk_desc:
-        stmt = stmt.order_by(ordering.position.desc(), ordering.id.desc())
+    if params is None:
+        paged = _page_statement(stmt, ordering, after, walk_desc, page_size + 1)
     else:
-        stmt = stmt.order_by(ordering.position.asc(), ordering.id.asc())
-    rows = list((await plain.rows(session, _plain(stmt).limit(page_size + 1))).all())
+        memo = (id(stmt), after, walk_desc, page_size, id(ordering.position), id(ordering.id))
+        found = _PAGED.get(memo)
+        if found is None or found[0] is not stmt:
+            found = _PAGED[memo] = (stmt, _page_statement(stmt, ordering, after, walk_desc, page_size + 1))
+        paged = found[1]
+    rows = list((await plain.rows(session, paged, values or None)).all())
     more = len(rows) > page_size
     rows = rows[:page_size]
     if backwards:

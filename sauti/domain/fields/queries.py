@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sauti.db import versioning
+from sauti.db import shapes, versioning
 from sauti.domain.scope import scoped
 from sauti.models import ContactField, Workspace
 
 
-def listing(workspace: Workspace) -> Select[ContactField]:
+def listing(workspace: Workspace | int) -> Select[ContactField]:
     """Active custom fields (never the hidden proxy fields)."""
     return scoped(ContactField, workspace).where(ContactField.is_active, ~ContactField.is_system)
 
 
-def select_fields(workspace: Workspace, key: str | None = None) -> Select[ContactField]:
+def select_fields(workspace: Workspace | int, key: str | None = None) -> Select[ContactField]:
     """The listing, or the one field with that key."""
     stmt = listing(workspace)
     return stmt if key is None else stmt.where(ContactField.key == key)
+
+
+_SHAPES: Final = shapes.Shapes()
+
+
+def listed_fields(workspace: Workspace, key: str | None = None) -> tuple[Select[ContactField], dict[str, Any] | None]:
+    """:func:`select_fields` kept per shape (``db.shapes``): the statement and the values to run it with."""
+    values: dict[str, Any] = {"ws": workspace.id} if key is None else {"ws": workspace.id, "key": key}
+    return _SHAPES.statement(key is None, lambda v: select_fields(v["ws"], v.get("key")), values)
 
 
 # built once (every contact page asks for it): the listing's conditions with the workspace bound per call

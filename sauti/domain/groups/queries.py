@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Final
 
 from sqlalchemy import Select, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sauti.db import shapes
 from sauti.domain.errors import BadParameter
 from sauti.domain.scope import scoped
 from sauti.models import ContactGroup, Workspace
 
 
-def listing(workspace: Workspace) -> Select[ContactGroup]:
+def listing(workspace: Workspace | int) -> Select[ContactGroup]:
     """Active groups the API shows: manual and smart, including the visible system group, never initializing."""
     return scoped(ContactGroup, workspace).where(ContactGroup.is_active, ContactGroup.status != "initializing")
 
@@ -34,7 +35,7 @@ class GroupFilter:
 ORDERS = ("name", "created", "modified", "size")
 
 
-def select_groups(workspace: Workspace, f: GroupFilter) -> Select[ContactGroup]:
+def select_groups(workspace: Workspace | int, f: GroupFilter) -> Select[ContactGroup]:
     stmt = listing(workspace)
     if f.uuid is not None:
         stmt = stmt.where(ContactGroup.uuid == f.uuid)
@@ -130,3 +131,17 @@ async def smart_groups(session: AsyncSession, workspace: Workspace) -> list[Cont
         .order_by(ContactGroup.id)
     )
     return list(rows.scalars())
+
+
+_SHAPES: Final = shapes.Shapes()
+
+
+def listed_groups(workspace: Workspace, f: GroupFilter) -> tuple[Select[ContactGroup], dict[str, Any] | None]:
+    """:func:`select_groups` kept per shape (``db.shapes``): the statement and the values to run it with (``None``:
+    the statement holds them)."""
+    shape, values = shapes.split(f, ("uuid", "name", "text"))
+
+    def build(v: Mapping[str, Any]) -> Select[ContactGroup]:
+        return select_groups(v["ws"], replace(f, **{k: v[k] for k in values}))
+
+    return _SHAPES.statement(shape, build, {**values, "ws": workspace.id})

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from sauti.db import plain
+from sauti.db import plain, shapes
 from sauti.domain.errors import BadParameter
 from sauti.domain.scope import scoped
 from sauti.kit import clock
@@ -76,7 +76,40 @@ class MessageFilter:
 
 async def select_messages(session: AsyncSession, workspace: Workspace, f: MessageFilter) -> Select[Message] | None:
     """The scoped select of the messages ``f`` describes, or ``None`` when nothing can match (an unknown
-    folder, contact or label)."""
+    folder or label; an unknown contact matches no message)."""
+    label: int | None = None
+    if f.label is not None:
+        label = await label_id(session, workspace, f.label)
+        if label is None:
+            return None
+    return build_messages(workspace, f, label)
+
+
+_SHAPES: Final = shapes.Shapes()
+_VALUES: Final = ("uuid", "id", "contact", "label", "broadcast_id", "created_after", "created_before", "contact_id")
+
+
+async def listed_messages(
+    session: AsyncSession, workspace: Workspace, f: MessageFilter
+) -> tuple[Select[Message] | None, dict[str, Any] | None]:
+    """:func:`select_messages` kept per shape (``db.shapes``): the statement (``None`` when nothing can match)
+    and the values to run it with (``None``: the statement holds them)."""
+    shape, values = shapes.split(f, (*_VALUES, "text"))
+    if f.label is not None:
+        label = await label_id(session, workspace, f.label)
+        if label is None:
+            return None, None
+        values["label"] = label
+    given = [k for k in values if k != "label"]
+
+    def build(v: Mapping[str, Any]) -> Select[Message] | None:
+        return build_messages(v["ws"], replace(f, **{k: v[k] for k in given}), v.get("label"))
+
+    return _SHAPES.statement(shape, build, {**values, "ws": workspace.id})
+
+
+def build_messages(workspace: Workspace | int, f: MessageFilter, label: int | None) -> Select[Message] | None:
+    """:func:`select_messages` once the label (if any) is found: ``label`` is its id."""
     if f.folder is not None:
         stmt = in_folder(workspace, f.folder)
         if stmt is None:
@@ -91,11 +124,8 @@ async def select_messages(session: AsyncSession, workspace: Workspace, f: Messag
         stmt = stmt.where(Message.broadcast_id == f.broadcast_id)
     if f.contact is not None:  # in the page's own statement: an unknown contact matches no message
         stmt = stmt.where(Message.contact_id == _contact_of(workspace, f.contact))
-    if f.label is not None:
-        found_label = await label_id(session, workspace, f.label)
-        if found_label is None:
-            return None
-        stmt = with_label(stmt, found_label)
+    if label is not None:
+        stmt = with_label(stmt, label)
     if f.created_before is not None:
         stmt = stmt.where(Message.created_on <= f.created_before)
     if f.created_after is not None:
@@ -156,7 +186,7 @@ async def by_id(session: AsyncSession, workspace: Workspace, message_id: int) ->
     return found
 
 
-def listing(workspace: Workspace) -> Select[Message]:
+def listing(workspace: Workspace | int) -> Select[Message]:
     """Visible and archived messages, without incoming ones still pending."""
     return scoped(Message, workspace).where(
         Message.visibility.in_(("visible", "archived")),
@@ -164,14 +194,14 @@ def listing(workspace: Workspace) -> Select[Message]:
     )
 
 
-def in_folder(workspace: Workspace, folder: str) -> Select[Message] | None:
+def in_folder(workspace: Workspace | int, folder: str) -> Select[Message] | None:
     cond = FOLDERS.get(folder.lower())
     if cond is None:
         return None
     return scoped(Message, workspace).where(cond)
 
 
-def _contact_of(workspace: Workspace, uuid: str) -> Any:
+def _contact_of(workspace: Workspace | int, uuid: str) -> Any:
     """The id of the workspace's active contact with ``uuid`` (NULL when there is none), as a subquery: one
     statement fewer than reading it first."""
     return scoped(Contact, workspace, Contact.id).where(Contact.uuid == uuid, Contact.is_active).scalar_subquery()
