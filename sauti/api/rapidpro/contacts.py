@@ -284,17 +284,17 @@ async def get(ctx: Ctx) -> Response:
             modified_before=params.date_value(req, "before"),
             modified_after=params.date_value(req, "after"),
         )
-        found = await queries.select_contacts(ctx.session, ws, wanted)
-        if found is None:
+        # what render shows of a contact's own row, no more
+        stmt, values = await queries.listed_contacts(ctx.session, ws, wanted, PAGE_COLUMNS)
+        if stmt is None:
             return empty_page()
-        stmt = found.with_only_columns(*PAGE_COLUMNS)  # what render shows of a contact's own row, no more
         ordering = Ordering(Contact.modified_on, Contact.id, descending=not params.flag(req, "reverse"))
         expand = params.flag(req, "expand_urns")
 
         async def serialize(session: AsyncSession, w: Workspace, rows: Sequence[Any]) -> list[dict[str, Any]]:
             return await render_many(session, w, rows, expand)
 
-        return await list_page(ctx, stmt, ordering, serialize)
+        return await list_page(ctx, stmt, ordering, serialize, values)
 
     return await guarded_list(build)
 

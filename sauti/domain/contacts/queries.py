@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from sauti.db import entities, plain
+from sauti.db import entities, plain, shapes
 from sauti.domain.errors import BadParameter
 from sauti.domain.scope import scoped, scoped_by_value
 from sauti.models import (
@@ -56,7 +56,7 @@ ORDERS = ("created", "modified", "first_name", "last_name", "business_name", "ph
 MEMBERS_FIRST: Final = 2000
 
 
-def listing(workspace: Workspace, *, deleted: bool = False, members_of: int | None = None) -> Select[Contact]:
+def listing(workspace: Workspace | int, *, deleted: bool = False, members_of: int | None = None) -> Select[Contact]:
     """Live (or deleted) contacts of the workspace; with ``members_of``, only that group's members, read from
     the group's members (see :data:`MEMBERS_FIRST`)."""
     if members_of is None:
@@ -98,18 +98,56 @@ def lookup_identity(workspace: Workspace, raw: str) -> str:
 async def select_contacts(session: AsyncSession, workspace: Workspace, f: ContactFilter) -> Select[Contact] | None:
     """The scoped select of the contacts ``f`` describes, or ``None`` when nothing can match (an unknown
     group). Ordering and paging are the caller's."""
-    conditions: list[Any] = []
-    if f.uuid is not None:
-        conditions.append(Contact.uuid == f.uuid)
-    if f.urn is not None:
-        identity = lookup_identity(workspace, f.urn)
-        owners = scoped(ContactURN, workspace, ContactURN.contact_id).where(ContactURN.identity == identity)
-        conditions.append(Contact.id.in_(owners))
-    members_of = None
+    group: tuple[int, int] | None = None
     if f.group is not None:
         group = await group_for_filter(session, workspace, f.group)
         if group is None:
             return None
+    return build_contacts(workspace, f, group)
+
+
+_SHAPES: Final = shapes.Shapes()
+
+
+async def listed_contacts(
+    session: AsyncSession, workspace: Workspace, f: ContactFilter, columns: Sequence[Any]
+) -> tuple[Select[Any] | None, dict[str, Any] | None]:
+    """:func:`select_contacts` reading ``columns``, kept per shape (``db.shapes``): the statement (``None``
+    when nothing can match) and the values to run it with (``None``: the statement holds them). A URN, a text
+    or a scope is read with the workspace's settings: those are built per call."""
+    if f.urn is not None or f.text or f.scope is not None:
+        found = await select_contacts(session, workspace, f)
+        return (None if found is None else found.with_only_columns(*columns)), None
+    shape, values = shapes.split(f, ("uuid", "group", "modified_after", "modified_before", "group_id"))
+    group: tuple[int, int] | None = None
+    if f.group is not None:
+        group = await group_for_filter(session, workspace, f.group)
+        if group is None:
+            return None, None
+        values["group"] = group[0]
+        shape = (*shape, group[1] <= MEMBERS_FIRST)
+    given = [k for k in values if k != "group"]
+
+    def build(v: Mapping[str, Any]) -> Select[Any]:
+        size = 0 if group is None else group[1]
+        found = build_contacts(v["ws"], replace(f, **{k: v[k] for k in given}), (v["group"], size) if group else None)
+        return found.with_only_columns(*columns)
+
+    return _SHAPES.statement((shape, tuple(columns)), build, {**values, "ws": workspace.id})
+
+
+def build_contacts(workspace: Workspace | int, f: ContactFilter, group: tuple[int, int] | None) -> Select[Contact]:
+    """:func:`select_contacts` once the group (if any) is found: ``group`` is its id and size."""
+    conditions: list[Any] = []
+    if f.uuid is not None:
+        conditions.append(Contact.uuid == f.uuid)
+    if f.urn is not None:
+        assert isinstance(workspace, Workspace)  # a URN is read with the workspace's country
+        identity = lookup_identity(workspace, f.urn)
+        owners = scoped(ContactURN, workspace, ContactURN.contact_id).where(ContactURN.identity == identity)
+        conditions.append(Contact.id.in_(owners))
+    members_of = None
+    if group is not None:
         group_id, size = group
         if size <= MEMBERS_FIRST:
             members_of = group_id
@@ -133,6 +171,7 @@ async def select_contacts(session: AsyncSession, workspace: Workspace, f: Contac
     if f.text:
         stmt = stmt.where(_matches_text(f.text))
     if f.scope is not None:
+        assert isinstance(workspace, Workspace)
         stmt = stmt.where(_in_scope(workspace, f.scope))
     if f.order is not None:
         stmt = stmt.order_by(*_order(f.order))
