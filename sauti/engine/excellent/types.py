@@ -362,9 +362,12 @@ class XObject:
     @classmethod
     def lazy(cls, source: Callable[[], Mapping[str, Value]], *, default: object = _NO_DEFAULT) -> XObject:
         """An object whose properties come from ``source()`` when first needed (a ``__default__`` key works)."""
-        obj = cls({}, default=default)
+        obj = cls.__new__(cls)  # the slots set directly: a root context makes a dozen of these per evaluation
         obj._props = None
         obj._source = source
+        obj._index = None
+        obj._has_default = default is not _NO_DEFAULT
+        obj._default = default if obj._has_default else None  # type: ignore[assignment]
         return obj
 
     def _set(self, properties: Mapping[str, Value], default: object) -> None:
