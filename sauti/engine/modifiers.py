@@ -67,8 +67,7 @@ def smart_group_members(contact: Contact, assets: Assets, env: Environment) -> l
     if contact.status != "active":
         return []
     snapshot = _snapshot(contact)
-    query_env = query_environment(env)
-    return [g for g in assets.groups if g.parsed is not None and contactql.evaluate(g.parsed, snapshot, query_env)]
+    return [g for g, matches in assets.smart_tests(query_environment(env)) if matches(snapshot)]
 
 
 class ContactChanger:
