@@ -367,20 +367,27 @@ def globals_context(assets: Assets) -> XObject:
 
 
 def root_context(x: Execution) -> XObject:
-    """The root context of the run and node ``x`` executes in."""
+    """The root context of the run and node ``x`` executes in; each top-level value is made when a template
+    first reads it (the context serves one evaluation, which changes nothing it reads)."""
     scene, run = x.scene, x.run
     contact, assets, env = scene.contact, scene.assets, scene.merged_env()
     session = scene.session
 
-    child = next((r for r in reversed(session.runs) if r.parent_uuid == run.uuid), None)
-    parent_run = session.run(run.parent_uuid) if run.parent_uuid else None
-    parent: Value = None
-    if parent_run is not None:
-        parent = _related_context(
-            parent_run.uuid, parent_run.flow, parent_run.status, parent_run.results, contact, assets, env
-        )
-    elif scene.parent_summary is not None:
-        parent = _summary_context(scene.parent_summary, assets, env)
+    def child() -> Value:
+        found = next((r for r in reversed(session.runs) if r.parent_uuid == run.uuid), None)
+        if found is None:
+            return None
+        return _related_context(found.uuid, found.flow, found.status, found.results, contact, assets, env)
+
+    def parent() -> Value:
+        parent_run = session.run(run.parent_uuid) if run.parent_uuid else None
+        if parent_run is not None:
+            return _related_context(
+                parent_run.uuid, parent_run.flow, parent_run.status, parent_run.results, contact, assets, env
+            )
+        if scene.parent_summary is not None:
+            return _summary_context(scene.parent_summary, assets, env)
+        return None
 
     def node() -> dict[str, Value]:
         visits = sum(1 for s in run.path if s.node_uuid == x.node.uuid)
@@ -388,27 +395,23 @@ def root_context(x: Execution) -> XObject:
         categories = [XText(c.name) for c in router.categories] if router is not None else []
         return {"uuid": XText(x.node.uuid), "categories": XArray(categories), "visit_count": XNumber(visits)}
 
-    return XObject(
+    return XObject.lazy_each(
         {
-            "contact": contact_context(contact, assets, env),
-            "fields": fields_context(contact, assets),
-            "urns": urns_context(contact, env),
-            "results": results_context(run.results),
-            "locals": XObject({k: XText(v) for k, v in run.locals.items()}),
-            "input": input_context(session.input, assets, env) if session.input is not None else None,
-            "run": _run_context(run, contact, assets, env),
-            "child": (
-                _related_context(child.uuid, child.flow, child.status, child.results, contact, assets, env)
-                if child is not None
-                else None
-            ),
+            "contact": lambda: contact_context(contact, assets, env),
+            "fields": lambda: fields_context(contact, assets),
+            "urns": lambda: urns_context(contact, env),
+            "results": lambda: results_context(run.results),
+            "locals": lambda: XObject({k: XText(v) for k, v in run.locals.items()}),
+            "input": lambda: input_context(session.input, assets, env) if session.input is not None else None,
+            "run": lambda: _run_context(run, contact, assets, env),
+            "child": child,
             "parent": parent,
-            "webhook": webhook_context(run.webhook) if run.webhook is not None else None,
-            "trigger": trigger_context(session.trigger),
-            "resume": resume_context(scene.resume) if scene.resume is not None else None,
-            "globals": globals_context(assets),
-            "node": XObject.lazy(node),
-            "ticket": ticket_context(contact.ticket) if contact.ticket is not None else None,
+            "webhook": lambda: webhook_context(run.webhook) if run.webhook is not None else None,
+            "trigger": lambda: trigger_context(session.trigger),
+            "resume": lambda: resume_context(scene.resume) if scene.resume is not None else None,
+            "globals": lambda: globals_context(assets),
+            "node": lambda: XObject.lazy(node),
+            "ticket": lambda: ticket_context(contact.ticket) if contact.ticket is not None else None,
         }
     )
 

@@ -351,7 +351,7 @@ def _lowered(keys: tuple[str, ...]) -> frozenset[str]:
 def _top_levels(context: XObject) -> frozenset[str]:
     """``context``'s keys lower-cased, one set per distinct list of keys (a session's root context has the same
     ones at every evaluation; the same set object also keeps its hash for the scan cache)."""
-    return _lowered(tuple(context.properties))
+    return _lowered(context.names())
 
 
 def evaluate_template_result(
