@@ -140,28 +140,45 @@ def _group_context(uuid: str, name: str) -> XObject:
 
 
 def contact_context(contact: Contact, assets: Assets, env: Environment) -> XObject:
-    def build() -> dict[str, Value]:
-        names = tokenize(contact.name)
-        preferred = _preferred(contact, assets)
-        return {
-            "uuid": XText(contact.uuid),
-            "ref": XText(str(contact.id)),
-            "name": XText(contact.name),
-            "first_name": XText(names[0]) if names else None,
-            "language": XText(contact.language),
-            "timezone": XText(contact.timezone) if contact.timezone else None,
-            "status": XText(contact.status),
-            "created_on": XDateTime(contact.created_on),
-            "last_seen_on": XDateTime(contact.last_seen_on) if contact.last_seen_on else None,
-            "urns": XArray([_urn_text(u, env) for u in contact.urns]),
-            "urn": _urn_text(preferred[0], env) if preferred else None,
-            "groups": XArray([_group_context(g.uuid, g.name) for g in contact.groups]),
-            "fields": fields_context(contact, assets),
-            "channel": channel_context(preferred[1]) if preferred else None,
-            "id": XText(str(contact.id)),
-        }
+    found: list[tuple[ContactURN, ChannelAsset] | None] = []
 
-    return XObject.lazy(build, default=XText(format_contact(contact, env)))
+    def preferred() -> tuple[ContactURN, ChannelAsset] | None:
+        if not found:
+            found.append(_preferred(contact, assets))
+        return found[0]
+
+    def first_name() -> Value:
+        names = tokenize(contact.name)
+        return XText(names[0]) if names else None
+
+    def urn() -> Value:
+        chosen = preferred()
+        return _urn_text(chosen[0], env) if chosen else None
+
+    def channel() -> Value:
+        chosen = preferred()
+        return channel_context(chosen[1]) if chosen else None
+
+    return XObject.lazy_each(
+        {
+            "uuid": lambda: XText(contact.uuid),
+            "ref": lambda: XText(str(contact.id)),
+            "name": lambda: XText(contact.name),
+            "first_name": first_name,
+            "language": lambda: XText(contact.language),
+            "timezone": lambda: XText(contact.timezone) if contact.timezone else None,
+            "status": lambda: XText(contact.status),
+            "created_on": lambda: XDateTime(contact.created_on),
+            "last_seen_on": lambda: XDateTime(contact.last_seen_on) if contact.last_seen_on else None,
+            "urns": lambda: XArray([_urn_text(u, env) for u in contact.urns]),
+            "urn": urn,
+            "groups": lambda: XArray([_group_context(g.uuid, g.name) for g in contact.groups]),
+            "fields": lambda: fields_context(contact, assets),
+            "channel": channel,
+            "id": lambda: XText(str(contact.id)),
+        },
+        default=XText(format_contact(contact, env)),
+    )
 
 
 def result_context(result: Result) -> XObject:
@@ -283,31 +300,35 @@ def _run_context(run: Run, contact: Contact, assets: Assets, env: Environment) -
 
 
 def input_context(msg: MsgInput, assets: Assets, env: Environment) -> XObject:
-    def build() -> dict[str, Value]:
-        channel: ChannelAsset | Mapping[str, Any] | None = None
+    def channel() -> Value:
+        found: ChannelAsset | Mapping[str, Any] | None = None
         if msg.channel is not None:
-            channel = assets.channel(msg.channel["uuid"]) or msg.channel
-        urn: Value = None
-        if msg.urn:
-            try:
-                contact_urn = ContactURN.from_json(msg.urn)
-                urn = _urn_text(ContactURN(contact_urn.scheme, contact_urn.path), env)
-            except ContactError:
-                urn = XText(msg.urn)
-        payload = from_json(msg.payload) if msg.payload is not None else XObject({})
-        return {
-            "type": XText("msg"),
-            "uuid": XText(msg.uuid),
-            "created_on": XDateTime(msg.created_on),
-            "channel": channel_context(channel),
-            "urn": urn,
-            "text": XText(msg.text),
-            "attachments": XArray([XText(a) for a in msg.attachments]),
-            "external_id": XText(msg.external_id),
-            "payload": payload,
-        }
+            found = assets.channel(msg.channel["uuid"]) or msg.channel
+        return channel_context(found)
 
-    return XObject.lazy(build, default=XText(msg.rendered()))
+    def urn() -> Value:
+        if not msg.urn:
+            return None
+        try:
+            contact_urn = ContactURN.from_json(msg.urn)
+            return _urn_text(ContactURN(contact_urn.scheme, contact_urn.path), env)
+        except ContactError:
+            return XText(msg.urn)
+
+    return XObject.lazy_each(
+        {
+            "type": lambda: XText("msg"),
+            "uuid": lambda: XText(msg.uuid),
+            "created_on": lambda: XDateTime(msg.created_on),
+            "channel": channel,
+            "urn": urn,
+            "text": lambda: XText(msg.text),
+            "attachments": lambda: XArray([XText(a) for a in msg.attachments]),
+            "external_id": lambda: XText(msg.external_id),
+            "payload": lambda: from_json(msg.payload) if msg.payload is not None else XObject({}),
+        },
+        default=XText(msg.rendered()),
+    )
 
 
 def webhook_context(call: WebhookCall) -> XObject:

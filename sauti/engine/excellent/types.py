@@ -373,16 +373,17 @@ class XObject:
         return obj
 
     @classmethod
-    def lazy_each(cls, makers: Mapping[str, Callable[[], Value]]) -> XObject:
-        """An object (without a default) whose each property is made by its maker when it is first looked up,
-        and all of them once the whole object is needed (its keys, its rendering): a template that reads
-        ``@contact.name`` makes no other of the root context's values. Each value is made at most once."""
+    def lazy_each(cls, makers: Mapping[str, Callable[[], Value]], *, default: object = _NO_DEFAULT) -> XObject:
+        """An object whose each property is made by its maker when it is first looked up, and all of them once
+        the whole object is needed (its keys, its rendering, its default): a template that reads
+        ``@contact.name`` makes no other of the root context's values. Each value is made at most once.
+        ``makers`` holds no ``__default__``: the default is given as such."""
         made: dict[str, Value] = {}
 
         def every() -> dict[str, Value]:
             return {key: made[key] if key in made else make() for key, make in makers.items()}
 
-        obj = cls.lazy(every)
+        obj = cls.lazy(every, default=default)
         obj._makers = (makers, made)
         return obj
 
