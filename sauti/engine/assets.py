@@ -269,18 +269,21 @@ class Assets:
         )
 
     # ------------------------------------------------------------------------------------------ look-ups
-    def smart_tests(self, env: contactql.Environment) -> tuple[SmartTest, ...]:
-        """Each smart group with a valid query, with its query compiled for ``env`` (:func:`contactql.compile_query`),
-        in group order; compiled once per environment (these assets are immutable; the platform keeps them while
-        the workspace's assets don't change, and a session tests every group at each change of its contact)."""
-        kept: dict[contactql.Environment, tuple[SmartTest, ...]] | None = self.__dict__.get("_smart_tests")
+    def smart_tests(self, env: Environment) -> tuple[SmartTest, ...]:
+        """Each smart group with a valid query, with its query compiled (:func:`contactql.compile_query`) for
+        ``env``'s :func:`query_environment`, in group order; compiled once per such environment (these assets
+        are immutable; the platform keeps them while the workspace's assets don't change, and a session tests
+        every group at each change of its contact)."""
+        kept: dict[tuple[str, ...], tuple[SmartTest, ...]] | None = self.__dict__.get("_smart_tests")
         if kept is None:
             kept = {}
             object.__setattr__(self, "_smart_tests", kept)
-        found = kept.get(env)
+        key = (env.timezone, env.date_format, env.default_country or "", env.redaction_policy)  # what it reads
+        found = kept.get(key)
         if found is None:
-            found = kept[env] = tuple(
-                (g, contactql.compile_query(g.parsed, env)) for g in self.groups if g.parsed is not None
+            query_env = query_environment(env)
+            found = kept[key] = tuple(
+                (g, contactql.compile_query(g.parsed, query_env)) for g in self.groups if g.parsed is not None
             )
         return found
 

@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sauti.engine.contactql.text import ascii_lower, name_key, name_matches, value_key
@@ -32,6 +32,20 @@ class FieldValue:
     text: str
     number: Decimal | None = None
     datetime: dt.datetime | None = None
+
+
+class FieldReading(Protocol):
+    """A contact's value for one field as a query reads it: a :class:`FieldValue`, or the engine contact's own
+    value (which has these three as well)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def number(self) -> Decimal | None: ...
+
+    @property
+    def datetime(self) -> dt.datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -51,7 +65,7 @@ class ContactSnapshot:
     status: str
     language: str | None
     urns: tuple[tuple[str, str], ...]
-    fields: Mapping[str, FieldValue]
+    fields: Mapping[str, FieldReading]
     groups: frozenset[str]
     created_on: dt.datetime
     last_seen_on: dt.datetime | None
