@@ -21,7 +21,7 @@ qualify); a query that doesn't parse or validate against the fields makes a grou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,7 @@ __all__ = [
     "GlobalAsset",
     "GroupAsset",
     "LabelAsset",
+    "SmartTest",
     "TopicAsset",
     "UserAsset",
     "query_environment",
@@ -81,6 +82,10 @@ class GroupAsset:
 
     def reference(self) -> dict[str, str]:
         return {"uuid": self.uuid, "name": self.name}
+
+
+SmartTest = tuple[GroupAsset, Callable[[contactql.ContactSnapshot], bool]]
+"""A smart group and its compiled query (:meth:`Assets.smart_tests`)."""
 
 
 @dataclass(frozen=True)
@@ -264,6 +269,24 @@ class Assets:
         )
 
     # ------------------------------------------------------------------------------------------ look-ups
+    def smart_tests(self, env: Environment) -> tuple[SmartTest, ...]:
+        """Each smart group with a valid query, with its query compiled (:func:`contactql.compile_query`) for
+        ``env``'s :func:`query_environment`, in group order; compiled once per such environment (these assets
+        are immutable; the platform keeps them while the workspace's assets don't change, and a session tests
+        every group at each change of its contact)."""
+        kept: dict[tuple[str, ...], tuple[SmartTest, ...]] | None = self.__dict__.get("_smart_tests")
+        if kept is None:
+            kept = {}
+            object.__setattr__(self, "_smart_tests", kept)
+        key = (env.timezone, env.date_format, env.default_country or "", env.redaction_policy)  # what it reads
+        found = kept.get(key)
+        if found is None:
+            query_env = query_environment(env)
+            found = kept[key] = tuple(
+                (g, contactql.compile_query(g.parsed, query_env)) for g in self.groups if g.parsed is not None
+            )
+        return found
+
     def flow(self, uuid: str) -> Flow | None:
         return self.flows.get(uuid)
 

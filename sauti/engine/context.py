@@ -140,28 +140,45 @@ def _group_context(uuid: str, name: str) -> XObject:
 
 
 def contact_context(contact: Contact, assets: Assets, env: Environment) -> XObject:
-    def build() -> dict[str, Value]:
-        names = tokenize(contact.name)
-        preferred = _preferred(contact, assets)
-        return {
-            "uuid": XText(contact.uuid),
-            "ref": XText(str(contact.id)),
-            "name": XText(contact.name),
-            "first_name": XText(names[0]) if names else None,
-            "language": XText(contact.language),
-            "timezone": XText(contact.timezone) if contact.timezone else None,
-            "status": XText(contact.status),
-            "created_on": XDateTime(contact.created_on),
-            "last_seen_on": XDateTime(contact.last_seen_on) if contact.last_seen_on else None,
-            "urns": XArray([_urn_text(u, env) for u in contact.urns]),
-            "urn": _urn_text(preferred[0], env) if preferred else None,
-            "groups": XArray([_group_context(g.uuid, g.name) for g in contact.groups]),
-            "fields": fields_context(contact, assets),
-            "channel": channel_context(preferred[1]) if preferred else None,
-            "id": XText(str(contact.id)),
-        }
+    found: list[tuple[ContactURN, ChannelAsset] | None] = []
 
-    return XObject.lazy(build, default=XText(format_contact(contact, env)))
+    def preferred() -> tuple[ContactURN, ChannelAsset] | None:
+        if not found:
+            found.append(_preferred(contact, assets))
+        return found[0]
+
+    def first_name() -> Value:
+        names = tokenize(contact.name)
+        return XText(names[0]) if names else None
+
+    def urn() -> Value:
+        chosen = preferred()
+        return _urn_text(chosen[0], env) if chosen else None
+
+    def channel() -> Value:
+        chosen = preferred()
+        return channel_context(chosen[1]) if chosen else None
+
+    return XObject.lazy_each(
+        {
+            "uuid": lambda: XText(contact.uuid),
+            "ref": lambda: XText(str(contact.id)),
+            "name": lambda: XText(contact.name),
+            "first_name": first_name,
+            "language": lambda: XText(contact.language),
+            "timezone": lambda: XText(contact.timezone) if contact.timezone else None,
+            "status": lambda: XText(contact.status),
+            "created_on": lambda: XDateTime(contact.created_on),
+            "last_seen_on": lambda: XDateTime(contact.last_seen_on) if contact.last_seen_on else None,
+            "urns": lambda: XArray([_urn_text(u, env) for u in contact.urns]),
+            "urn": urn,
+            "groups": lambda: XArray([_group_context(g.uuid, g.name) for g in contact.groups]),
+            "fields": lambda: fields_context(contact, assets),
+            "channel": channel,
+            "id": lambda: XText(str(contact.id)),
+        },
+        default=XText(format_contact(contact, env)),
+    )
 
 
 def result_context(result: Result) -> XObject:
@@ -283,31 +300,35 @@ def _run_context(run: Run, contact: Contact, assets: Assets, env: Environment) -
 
 
 def input_context(msg: MsgInput, assets: Assets, env: Environment) -> XObject:
-    def build() -> dict[str, Value]:
-        channel: ChannelAsset | Mapping[str, Any] | None = None
+    def channel() -> Value:
+        found: ChannelAsset | Mapping[str, Any] | None = None
         if msg.channel is not None:
-            channel = assets.channel(msg.channel["uuid"]) or msg.channel
-        urn: Value = None
-        if msg.urn:
-            try:
-                contact_urn = ContactURN.from_json(msg.urn)
-                urn = _urn_text(ContactURN(contact_urn.scheme, contact_urn.path), env)
-            except ContactError:
-                urn = XText(msg.urn)
-        payload = from_json(msg.payload) if msg.payload is not None else XObject({})
-        return {
-            "type": XText("msg"),
-            "uuid": XText(msg.uuid),
-            "created_on": XDateTime(msg.created_on),
-            "channel": channel_context(channel),
-            "urn": urn,
-            "text": XText(msg.text),
-            "attachments": XArray([XText(a) for a in msg.attachments]),
-            "external_id": XText(msg.external_id),
-            "payload": payload,
-        }
+            found = assets.channel(msg.channel["uuid"]) or msg.channel
+        return channel_context(found)
 
-    return XObject.lazy(build, default=XText(msg.rendered()))
+    def urn() -> Value:
+        if not msg.urn:
+            return None
+        try:
+            contact_urn = ContactURN.from_json(msg.urn)
+            return _urn_text(ContactURN(contact_urn.scheme, contact_urn.path), env)
+        except ContactError:
+            return XText(msg.urn)
+
+    return XObject.lazy_each(
+        {
+            "type": lambda: XText("msg"),
+            "uuid": lambda: XText(msg.uuid),
+            "created_on": lambda: XDateTime(msg.created_on),
+            "channel": channel,
+            "urn": urn,
+            "text": lambda: XText(msg.text),
+            "attachments": lambda: XArray([XText(a) for a in msg.attachments]),
+            "external_id": lambda: XText(msg.external_id),
+            "payload": lambda: from_json(msg.payload) if msg.payload is not None else XObject({}),
+        },
+        default=XText(msg.rendered()),
+    )
 
 
 def webhook_context(call: WebhookCall) -> XObject:
@@ -367,20 +388,27 @@ def globals_context(assets: Assets) -> XObject:
 
 
 def root_context(x: Execution) -> XObject:
-    """The root context of the run and node ``x`` executes in."""
+    """The root context of the run and node ``x`` executes in; each top-level value is made when a template
+    first reads it (the context serves one evaluation, which changes nothing it reads)."""
     scene, run = x.scene, x.run
     contact, assets, env = scene.contact, scene.assets, scene.merged_env()
     session = scene.session
 
-    child = next((r for r in reversed(session.runs) if r.parent_uuid == run.uuid), None)
-    parent_run = session.run(run.parent_uuid) if run.parent_uuid else None
-    parent: Value = None
-    if parent_run is not None:
-        parent = _related_context(
-            parent_run.uuid, parent_run.flow, parent_run.status, parent_run.results, contact, assets, env
-        )
-    elif scene.parent_summary is not None:
-        parent = _summary_context(scene.parent_summary, assets, env)
+    def child() -> Value:
+        found = next((r for r in reversed(session.runs) if r.parent_uuid == run.uuid), None)
+        if found is None:
+            return None
+        return _related_context(found.uuid, found.flow, found.status, found.results, contact, assets, env)
+
+    def parent() -> Value:
+        parent_run = session.run(run.parent_uuid) if run.parent_uuid else None
+        if parent_run is not None:
+            return _related_context(
+                parent_run.uuid, parent_run.flow, parent_run.status, parent_run.results, contact, assets, env
+            )
+        if scene.parent_summary is not None:
+            return _summary_context(scene.parent_summary, assets, env)
+        return None
 
     def node() -> dict[str, Value]:
         visits = sum(1 for s in run.path if s.node_uuid == x.node.uuid)
@@ -388,27 +416,23 @@ def root_context(x: Execution) -> XObject:
         categories = [XText(c.name) for c in router.categories] if router is not None else []
         return {"uuid": XText(x.node.uuid), "categories": XArray(categories), "visit_count": XNumber(visits)}
 
-    return XObject(
+    return XObject.lazy_each(
         {
-            "contact": contact_context(contact, assets, env),
-            "fields": fields_context(contact, assets),
-            "urns": urns_context(contact, env),
-            "results": results_context(run.results),
-            "locals": XObject({k: XText(v) for k, v in run.locals.items()}),
-            "input": input_context(session.input, assets, env) if session.input is not None else None,
-            "run": _run_context(run, contact, assets, env),
-            "child": (
-                _related_context(child.uuid, child.flow, child.status, child.results, contact, assets, env)
-                if child is not None
-                else None
-            ),
+            "contact": lambda: contact_context(contact, assets, env),
+            "fields": lambda: fields_context(contact, assets),
+            "urns": lambda: urns_context(contact, env),
+            "results": lambda: results_context(run.results),
+            "locals": lambda: XObject({k: XText(v) for k, v in run.locals.items()}),
+            "input": lambda: input_context(session.input, assets, env) if session.input is not None else None,
+            "run": lambda: _run_context(run, contact, assets, env),
+            "child": child,
             "parent": parent,
-            "webhook": webhook_context(run.webhook) if run.webhook is not None else None,
-            "trigger": trigger_context(session.trigger),
-            "resume": resume_context(scene.resume) if scene.resume is not None else None,
-            "globals": globals_context(assets),
-            "node": XObject.lazy(node),
-            "ticket": ticket_context(contact.ticket) if contact.ticket is not None else None,
+            "webhook": lambda: webhook_context(run.webhook) if run.webhook is not None else None,
+            "trigger": lambda: trigger_context(session.trigger),
+            "resume": lambda: resume_context(scene.resume) if scene.resume is not None else None,
+            "globals": lambda: globals_context(assets),
+            "node": lambda: XObject.lazy(node),
+            "ticket": lambda: ticket_context(contact.ticket) if contact.ticket is not None else None,
         }
     )
 

@@ -29,6 +29,7 @@ DATE_FORMATS: tuple[str, ...] = ("DD-MM-YYYY", "MM-DD-YYYY", "YYYY-MM-DD")
 TIME_FORMATS: tuple[str, ...] = ("tt:mm", "tt:mm:ss", "h:mm aa", "h:mm:ss aa")
 REDACTION_POLICIES: tuple[str, ...] = ("none", "urns")
 COLLATIONS: tuple[str, ...] = ("default", "confusables", "arabic_variants")
+_KEEP_MERGED = 256  # merged environments kept per environment (distinct contact timezone, language, country)
 
 
 class InvalidEnvironment(ValueError):
@@ -147,7 +148,23 @@ class Environment:
             changes["default_language"] = language
         if country:
             changes["default_country"] = country.upper()
-        return replace(self, **changes) if changes else self
+        if not changes:
+            return self
+        # Kept per distinct change on this (immutable) environment: a sprint merges the contact into it at every
+        # evaluation, and building and checking a new environment each time cost a fifth of an inbound resume.
+        # An invalid change raises each time (nothing is kept for it).
+        key = (changes.get("timezone"), changes.get("default_language"), changes.get("default_country"))
+        kept: dict[tuple[str | None, ...], Environment] | None = self.__dict__.get("_merged")
+        if kept is None:
+            kept = {}
+            object.__setattr__(self, "_merged", kept)
+        found = kept.get(key)
+        if found is None:
+            found = replace(self, **changes)
+            if len(kept) >= _KEEP_MERGED:
+                kept.clear()
+            kept[key] = found
+        return found
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Environment:

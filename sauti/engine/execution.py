@@ -47,7 +47,7 @@ from sauti.engine.excellent import (
     XText,
     evaluate_expression,
     evaluate_template_result,
-    scan,
+    template_tokens,
 )
 from sauti.engine.modifiers import ContactChanger
 from sauti.engine.resumes import Resume
@@ -256,7 +256,7 @@ class Execution:
         """``template`` in template value mode (a lone expression keeps its type; errors are logged)."""
         context, ev = self.context(), self.eval
         trimmed = template.strip()
-        tokens = list(scan(trimmed, {key.lower() for key in context.keys()}))
+        tokens = template_tokens(trimmed, context)
         if len(tokens) == 1 and tokens[0].type != "text":
             return evaluate_expression(tokens[0].value, context, ev)
         result = evaluate_template_result(trimmed, context, ev)

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from sauti.engine import contactql, events
-from sauti.engine.assets import Assets, FieldAsset, GroupAsset, query_environment
+from sauti.engine.assets import Assets, FieldAsset, GroupAsset
 from sauti.engine.contact import Contact, ContactURN, FieldValue, GroupRef
 from sauti.engine.env import Environment
 from sauti.engine.events import Payload
@@ -43,9 +43,7 @@ def parse_field_value(raw: str, ev: Eval, max_length: int) -> FieldValue | None:
 
 
 def _snapshot(contact: Contact) -> contactql.ContactSnapshot:
-    fields = {
-        key: contactql.FieldValue(value.text, value.number, value.datetime) for key, value in contact.fields.items()
-    }
+    """What the queries see of ``contact`` now (its field values as they are: the snapshot is read at once)."""
     return contactql.ContactSnapshot(
         uuid=contact.uuid,
         id=contact.id,
@@ -53,7 +51,7 @@ def _snapshot(contact: Contact) -> contactql.ContactSnapshot:
         status=contact.status,
         language=contact.language or None,
         urns=tuple((u.scheme, u.path) for u in contact.urns),
-        fields=fields,
+        fields=contact.fields,
         groups=frozenset(g.name for g in contact.groups),
         created_on=contact.created_on,
         last_seen_on=contact.last_seen_on,
@@ -67,8 +65,7 @@ def smart_group_members(contact: Contact, assets: Assets, env: Environment) -> l
     if contact.status != "active":
         return []
     snapshot = _snapshot(contact)
-    query_env = query_environment(env)
-    return [g for g in assets.groups if g.parsed is not None and contactql.evaluate(g.parsed, snapshot, query_env)]
+    return [g for g, matches in assets.smart_tests(env) if matches(snapshot)]
 
 
 class ContactChanger:

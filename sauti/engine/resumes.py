@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Final
 
 from sauti.engine.contact import parse_datetime
@@ -37,8 +38,9 @@ class Resume:
     resumed_on: dt.datetime
     event: Mapping[str, Any] | None = None
 
-    @property
+    @cached_property
     def input(self) -> MsgInput | None:
+        """The message of a ``msg`` resume (read once: :meth:`from_json` reads it to check the event)."""
         if self.type != "msg" or self.event is None:
             return None
         return MsgInput.from_event(self.event)
@@ -55,14 +57,18 @@ class Resume:
         event = data.get("event")
         if event is not None and not isinstance(event, Mapping):
             raise ResumeError("resume event must be an object")
+        read: MsgInput | None = None
         if data["type"] == "msg":
             if event is None:
                 raise ResumeError("a msg resume needs its msg_received event")
             try:
-                MsgInput.from_event(event)
+                read = MsgInput.from_event(event)
             except InputError as e:
                 raise ResumeError(str(e)) from None
-        return cls(data["type"], resumed_on, event)
+        resume = cls(data["type"], resumed_on, event)
+        if read is not None:
+            resume.__dict__["input"] = read  # what the cached property would read again
+        return resume
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type}

@@ -11,7 +11,6 @@ percent-escapes are interpreted. This module is pure: no I/O, no database, no we
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import NamedTuple
 
@@ -178,18 +177,36 @@ def _region(country: str | None) -> str | None:
     return country.strip().upper() or None
 
 
-@functools.lru_cache(maxsize=4096)
+_PHONES: dict[tuple[str, str | None], phonenumbers.PhoneNumber | None] = {}
+_KEEP_PHONES = 4096
+
+
 def _parse_phone(number: str, country: str | None) -> phonenumbers.PhoneNumber | None:
     """The number parsed by libphonenumber if it is a *possible* number, else ``None``.
 
-    Kept per (number, country), most recent first: one inbound message parsed its sender's number four times
+    Kept per (number, region), the last few thousand: one inbound message parsed its sender's number four times
     (normalising, the fixed-point check, validating, the engine's display of it), which cost more than one of
     its statements. Callers only read the result (format it, test it), never change it."""
+    region = _region(country)
+    key = (number, region)
     try:
-        parsed = phonenumbers.parse(number, _region(country))
+        return _PHONES[key]
+    except KeyError:
+        pass
+    try:
+        parsed: phonenumbers.PhoneNumber | None = phonenumbers.parse(number, region)
     except phonenumbers.NumberParseException:
-        return None
-    return parsed if phonenumbers.is_possible_number(parsed) else None
+        parsed = None
+    if parsed is not None and not phonenumbers.is_possible_number(parsed):
+        parsed = None
+    _keep(key, parsed)
+    return parsed
+
+
+def _keep(key: tuple[str, str | None], parsed: phonenumbers.PhoneNumber | None) -> None:
+    if len(_PHONES) >= _KEEP_PHONES:
+        _PHONES.clear()
+    _PHONES[key] = parsed
 
 
 def _e164(number: phonenumbers.PhoneNumber) -> str:
@@ -209,7 +226,9 @@ def _fix_excel(number: str) -> str | None:
     return digits if len(digits) == int(match.group(3)) + 1 else None
 
 
-def _normalize_tel(path: str, country: str | None) -> str:
+def _normalize_tel(path: str, country: str | None, *, shortcut: bool = True) -> str:
+    """``path`` in E.164 when it is a possible number. ``shortcut=False`` always checks the fixed point by
+    parsing the E.164 form again (what the shortcut skips; tests compare the two)."""
     number = _fix_excel(path.lower())
     if number is None:
         # Truncated by a spreadsheet: keep it unparsed (its letters make it fail validation).
@@ -222,6 +241,14 @@ def _normalize_tel(path: str, country: str | None) -> str:
         # Kept with its "+": validate() then rejects it like this parse did.
         return cleaned
     e164 = _e164(parsed)
+    region = _region(country)
+    if shortcut and e164 == cleaned and (region is None or region.isalpha()):
+        # Already canonical (what a channel hands over): the digits after its "+" start with a country code, so
+        # libphonenumber read it without the region, exactly as the check below would read it again (with
+        # none); that reading gives this same E.164, so it is kept as that one (a display of the number reads
+        # it) and the parse, the check and the format are not repeated.
+        _keep((e164, None), parsed)
+        return e164
     # Rarely (a doubled trunk prefix such as "+359 00 ...") re-parsing the E.164 form drops one more "0";
     # settle on the fixed point so that normalising is idempotent.
     for _ in range(3):

@@ -25,6 +25,7 @@ from sauti.engine.contactql import (
     FieldValue,
     QueryError,
     allow_as_group,
+    compile_query,
     evaluate,
     iter_conditions,
     name_key,
@@ -215,6 +216,11 @@ def test_validation_fills_value_types() -> None:
 def test_evaluate_refuses_unvalidated_field_conditions() -> None:
     with pytest.raises(ValueError):
         evaluate(parse("age > 1"), _snapshot(), Environment())
+    # compiled, the same query refuses when it is tested, as evaluate does (a condition never reached never raises)
+    compiled = compile_query(parse("age > 1"), Environment())
+    with pytest.raises(ValueError):
+        compiled(_snapshot())
+    assert compile_query(parse("name = x or age > 1"), Environment())(_snapshot(name="X")) is True
 
 
 # ---------------------------------------------------------------------------------------------------- evaluation
@@ -263,6 +269,8 @@ def test_evaluate_case(case: dict[str, Any]) -> None:
     node = parse_query(case["query"], EVAL_WS, EVAL_ENV)
     matched = [label for label, contact in CONTACTS.items() if evaluate(node, contact, EVAL_ENV)]
     assert matched == case["matches"]
+    compiled = compile_query(node, EVAL_ENV)  # what smart groups in sessions use: the same answers
+    assert [label for label, contact in CONTACTS.items() if compiled(contact)] == case["matches"]
 
 
 def _snapshot(**changes: Any) -> ContactSnapshot:
@@ -338,6 +346,7 @@ def test_contact_without_values_matches_only_negations() -> None:
         ("last_seen_on < 2030-01-01", False),
     ]:
         assert evaluate(parse_query(query, ws, env), nobody, env) is expected, query
+        assert compile_query(parse_query(query, ws, env), env)(nobody) is expected, query
 
 
 # ---------------------------------------------------------------------------------------------------- text keys

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -321,6 +321,32 @@ def test_lazy_objects_and_arrays_are_built_once_when_read() -> None:
         [],
     )
     assert calls == ["contact", "urns"]
+
+
+def test_lazy_each_makes_only_the_values_read_and_each_once() -> None:
+    made: list[str] = []
+
+    def maker(name: str, value: Value) -> Callable[[], Value]:
+        def make() -> Value:
+            made.append(name)
+            return value
+
+        return make
+
+    context = XObject.lazy_each(
+        {"contact": maker("contact", XObject({"name": XText("Amina")})), "fields": maker("fields", None)}
+    )
+    _, ev = _standard_eval()
+    assert context.names() == ("contact", "fields") and made == []
+    assert evaluate_template("Hi @contact.name and @CONTACT.Name, @nothing", context, ev) == (
+        "Hi Amina and Amina, @nothing",
+        [],
+    )
+    assert made == ["contact"]  # found case-insensitively too, made once
+    assert context.lookup("Fields") == (True, None) and context.lookup("other") == (False, None)
+    assert made == ["contact", "fields"]
+    assert context.keys() == ["contact", "fields"] and made == ["contact", "fields"]  # the whole object reuses them
+    assert context.render() == "{contact: {name: Amina}, fields: }"
 
 
 def test_long_chains_and_deep_nesting_do_not_exhaust_the_stack() -> None:

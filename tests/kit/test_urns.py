@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import random
+
+import phonenumbers
 import pytest
 
 from sauti.kit import urns
@@ -224,6 +227,47 @@ def test_normalize_constructed(urn: URN, expected: URN) -> None:
 def test_normalize_is_idempotent(text: str, country: str | None) -> None:
     once = urns.normalize(urns.parse(text), country)
     assert urns.normalize(once, country) == once
+
+
+def _phone_texts() -> list[str]:
+    """Numbers of every region in E.164 and as written locally, with awkward ones: doubled trunk prefixes,
+    ``+`` before an international or unassigned prefix, random digit runs of every length."""
+    out: list[str] = ["+359 00 853 532", "+35900853532", "+0044 20 7946 0958", "+00250788123123", "+80012345678"]
+    kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE)
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in kinds:
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                out.append(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164))
+                out.append(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL))
+                out.append("+" + str(example.country_code) + "0" + str(example.national_number))
+    for code in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS):
+        example = phonenumbers.example_number_for_non_geo_entity(code)
+        if example is not None:
+            out.append(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164))
+    rng = random.Random(20261202)
+    for _ in range(1500):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(4, 17)))
+        out.append(rng.choice(("+", "", "00", "0")) + digits)
+    return out
+
+
+def test_canonical_numbers_skip_the_second_parse_and_normalise_as_before() -> None:
+    """The shortcut for a number already in E.164 gives what the full fixed-point check gives, for every input
+    and default country (an unknown one, the non-geographic "001" and none included)."""
+    canonical = 0
+    for text in _phone_texts():
+        for country in (None, "RW", "US", "GB", "IT", "BG", "001", "XX", " rw "):
+            urns._PHONES.clear()  # each path parses for itself
+            fast = urns._normalize_tel(text, country)
+            kept = dict(urns._PHONES)
+            urns._PHONES.clear()
+            assert fast == urns._normalize_tel(text, country, shortcut=False), (text, country)
+            canonical += fast == text
+            for (number, region), parsed in kept.items():  # what the shortcut keeps is what a parse gives
+                urns._PHONES.clear()
+                assert urns._parse_phone(number, region) == parsed, (text, country, number, region)
+    assert canonical > 1000  # the shortcut was taken (E.164 inputs normalise to themselves)
 
 
 # --------------------------------------------------------------------------------------------- validation

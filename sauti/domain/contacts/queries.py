@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     Executable,
     Integer,
     Select,
@@ -471,51 +472,82 @@ class Details:
 # a page's details, built once: building these statements cost more than running them. Each takes the contact
 # ids as ``ids``; the flows runtime reads a sprint's contacts with the same ones.
 _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
-DETAIL_URNS = (
-    select(
-        ContactURN.id,
-        ContactURN.contact_id,
-        ContactURN.scheme,
-        ContactURN.path,
-        ContactURN.display,
-        ContactURN.channel_id,
+_ID: BindParameter[Any] = bindparam("id")
+
+
+def _detail_urns(of: Callable[[Any], ColumnElement[bool]]) -> Executable:
+    return (
+        select(
+            ContactURN.id,
+            ContactURN.contact_id,
+            ContactURN.scheme,
+            ContactURN.path,
+            ContactURN.display,
+            ContactURN.channel_id,
+        )
+        .where(of(ContactURN.contact_id))
+        .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
     )
-    .where(ContactURN.contact_id.in_(_IDS))
-    .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
-)
-DETAIL_GROUPS = (
-    select(GroupMember.contact_id, ContactGroup.uuid, ContactGroup.name)
-    .join(ContactGroup, ContactGroup.id == GroupMember.group_id)
-    .where(GroupMember.contact_id.in_(_IDS), ContactGroup.is_active)
-    .order_by(ContactGroup.id)
-)
-# a page's and a sprint's contacts (load_details, flows/contacts.people): DETAIL_VALUES and DETAIL_GROUPS in one
-# statement, ``part`` 0 for a group (ordered by its id, as DETAIL_GROUPS), 1 for a value. The values come first:
-# the result's column types (a number, a datetime) are the first select's.
-DETAIL_VALUES_AND_GROUPS: Executable = union_all(
-    select(
-        ContactValue.contact_id,
-        literal_column("1", Integer).label("part"),
-        ContactValue.field_id.label("ord"),
-        cast(null(), String(36)).label("uuid"),
-        cast(null(), String(255)).label("name"),
-        ContactValue.text_value,
-        ContactValue.number_value,
-        ContactValue.datetime_value,
-    ).where(ContactValue.contact_id.in_(_IDS)),
-    select(
-        GroupMember.contact_id,
-        literal_column("0", Integer),
-        ContactGroup.id,
-        ContactGroup.uuid,
-        ContactGroup.name,
-        null(),
-        null(),
-        null(),
+
+
+def _detail_groups(of: Callable[[Any], ColumnElement[bool]]) -> Executable:
+    return (
+        select(GroupMember.contact_id, ContactGroup.uuid, ContactGroup.name)
+        .join(ContactGroup, ContactGroup.id == GroupMember.group_id)
+        .where(of(GroupMember.contact_id), ContactGroup.is_active)
+        .order_by(ContactGroup.id)
     )
-    .join(ContactGroup, ContactGroup.id == GroupMember.group_id)
-    .where(GroupMember.contact_id.in_(_IDS), ContactGroup.is_active),
-).order_by(literal_column("part"), literal_column("ord"))
+
+
+def _detail_values_and_groups(of: Callable[[Any], ColumnElement[bool]]) -> Executable:
+    return union_all(
+        select(
+            ContactValue.contact_id,
+            literal_column("1", Integer).label("part"),
+            ContactValue.field_id.label("ord"),
+            cast(null(), String(36)).label("uuid"),
+            cast(null(), String(255)).label("name"),
+            ContactValue.text_value,
+            ContactValue.number_value,
+            ContactValue.datetime_value,
+        ).where(of(ContactValue.contact_id)),
+        select(
+            GroupMember.contact_id,
+            literal_column("0", Integer),
+            ContactGroup.id,
+            ContactGroup.uuid,
+            ContactGroup.name,
+            null(),
+            null(),
+            null(),
+        )
+        .join(ContactGroup, ContactGroup.id == GroupMember.group_id)
+        .where(of(GroupMember.contact_id), ContactGroup.is_active),
+    ).order_by(literal_column("part"), literal_column("ord"))
+
+
+def _of_ids(column: Any) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = column.in_(_IDS)
+    return condition
+
+
+def _of_id(column: Any) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = column == _ID
+    return condition
+
+
+DETAIL_URNS = _detail_urns(_of_ids)
+DETAIL_GROUPS = _detail_groups(_of_ids)
+# a page's and a sprint's contacts (load_details, flows/contacts.people): a contact's values and DETAIL_GROUPS in
+# one statement, ``part`` 0 for a group (ordered by its id, as DETAIL_GROUPS), 1 for a value. The values come
+# first: the result's column types (a number, a datetime) are the first select's.
+DETAIL_VALUES_AND_GROUPS: Executable = _detail_values_and_groups(_of_ids)
+# the same three for one contact (an inbound message's sender, a timer's contact), taking its id as ``id``: the
+# same rows, from a statement compiled once (an expanding ``IN`` is rewritten at each execution, and that cost
+# more than the rest of running it)
+DETAIL_URNS_OF_ONE = _detail_urns(_of_id)
+DETAIL_GROUPS_OF_ONE = _detail_groups(_of_id)
+DETAIL_VALUES_AND_GROUPS_OF_ONE: Executable = _detail_values_and_groups(_of_id)
 _DETAIL_NOTES = (
     select(
         ContactNote.contact_id, ContactNote.text, ContactNote.created_on, User.email, User.first_name, User.last_name

@@ -53,14 +53,36 @@ DATE_FORMATS: Final = {"day_first": "DD-MM-YYYY", "month_first": "MM-DD-YYYY", "
 
 
 def environment(workspace: Workspace) -> Environment:
-    """The workspace's settings as the engine reads them."""
-    return Environment(
-        date_format=DATE_FORMATS.get(workspace.date_style, "DD-MM-YYYY"),
-        timezone=workspace.timezone or "UTC",
-        allowed_languages=tuple(workspace.languages or ()),
-        default_country=workspace.country or None,
-        redaction_policy="urns" if workspace.anon else "none",
+    """The workspace's settings as the engine reads them, one environment per distinct settings (it is
+    immutable; every resume asks for it, and a new one is checked field by field and merged afresh)."""
+    settings = (
+        DATE_FORMATS.get(workspace.date_style, "DD-MM-YYYY"),
+        workspace.timezone or "UTC",
+        tuple(workspace.languages or ()),
+        workspace.country or None,
+        "urns" if workspace.anon else "none",
     )
+    try:
+        found = _ENVIRONMENTS.get(settings)
+    except TypeError:  # a language that is no text: the environment refuses it below, as ever
+        found = None
+    if found is None:
+        date_format, timezone, languages, country, redaction = settings
+        found = Environment(
+            date_format=date_format,
+            timezone=timezone,
+            allowed_languages=languages,
+            default_country=country,
+            redaction_policy=redaction,
+        )
+        if len(_ENVIRONMENTS) >= _KEEP_ENVIRONMENTS:
+            _ENVIRONMENTS.clear()
+        _ENVIRONMENTS[settings] = found
+    return found
+
+
+_ENVIRONMENTS: dict[tuple[str, str, tuple[str, ...], str | None, str], Environment] = {}
+_KEEP_ENVIRONMENTS: Final = 1024
 
 
 @dataclass(frozen=True)

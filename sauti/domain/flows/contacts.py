@@ -64,7 +64,9 @@ async def people(
         fields = await field_queries.user_fields(session, workspace)
     keys = {f.id: f.key for f in fields}
     channel_uuids = {cid: c.uuid for cid, c in (channels or {}).items()}
-    wanted = {"ids": [c.id for c in contacts]}
+    # one contact (a resume's) by its id: statements compiled once, where a list of ids is expanded each time
+    one = len(contacts) == 1
+    wanted: dict[str, Any] = {"id": contacts[0].id} if one else {"ids": [c.id for c in contacts]}
     known = urns if urns is not None and all(c.id in urns for c in contacts) else None
     by_contact: dict[int, list[Any]] = {c.id: list(known[c.id]) if known is not None else [] for c in contacts}
     groups: dict[int, list[GroupRef]] = {c.id: [] for c in contacts}
@@ -73,18 +75,22 @@ async def people(
     # which does not autoflush: pending changes of these contacts are written first
     await session.flush()
     if known is None:
-        for urn in await plain.rows(session, contact_queries.DETAIL_URNS, wanted):
+        for urn in await plain.rows(
+            session, contact_queries.DETAIL_URNS_OF_ONE if one else contact_queries.DETAIL_URNS, wanted
+        ):
             by_contact[urn.contact_id].append(urn)
     # the groups and values in one statement (only the groups for a workspace without fields: values of no field
     # it has are dropped)
     if keys:
-        for row in await plain.rows(session, contact_queries.DETAIL_VALUES_AND_GROUPS, wanted):
+        both = contact_queries.DETAIL_VALUES_AND_GROUPS_OF_ONE if one else contact_queries.DETAIL_VALUES_AND_GROUPS
+        for row in await plain.rows(session, both, wanted):
             if row.part == 0:
                 groups[row.contact_id].append(GroupRef(row.uuid, row.name))
             elif (key := keys.get(row.ord)) is not None:
                 values[row.contact_id][key] = FieldValue(row.text_value, row.number_value, row.datetime_value)
     else:
-        for group in await plain.rows(session, contact_queries.DETAIL_GROUPS, wanted):
+        groups_of = contact_queries.DETAIL_GROUPS_OF_ONE if one else contact_queries.DETAIL_GROUPS
+        for group in await plain.rows(session, groups_of, wanted):
             groups[group.contact_id].append(GroupRef(group.uuid, group.name))
     tickets = await _open_tickets(session, workspace, [c.id for c in contacts if c.tickets])
     out: dict[int, Person] = {}

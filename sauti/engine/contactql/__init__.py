@@ -13,7 +13,7 @@ Typical use::
 from __future__ import annotations
 
 from sauti.engine.contactql.errors import CODES, QueryError
-from sauti.engine.contactql.evaluate import ContactSnapshot, FieldValue, evaluate, value_type_of
+from sauti.engine.contactql.evaluate import ContactSnapshot, FieldValue, compile_query, evaluate, value_type_of
 from sauti.engine.contactql.parser import MAX_CONDITIONS, implicit_condition, parse, resolve_property
 from sauti.engine.contactql.text import (
     ascii_lower,
@@ -59,6 +59,7 @@ __all__ = [
     "Resolver",
     "allow_as_group",
     "ascii_lower",
+    "compile_query",
     "day_range",
     "evaluate",
     "implicit_condition",

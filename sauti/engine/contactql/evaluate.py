@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sauti.engine.contactql.text import ascii_lower, name_key, name_matches, value_key
@@ -32,6 +32,20 @@ class FieldValue:
     text: str
     number: Decimal | None = None
     datetime: dt.datetime | None = None
+
+
+class FieldReading(Protocol):
+    """A contact's value for one field as a query reads it: a :class:`FieldValue`, or the engine contact's own
+    value (which has these three as well)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def number(self) -> Decimal | None: ...
+
+    @property
+    def datetime(self) -> dt.datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -51,7 +65,7 @@ class ContactSnapshot:
     status: str
     language: str | None
     urns: tuple[tuple[str, str], ...]
-    fields: Mapping[str, FieldValue]
+    fields: Mapping[str, FieldReading]
     groups: frozenset[str]
     created_on: dt.datetime
     last_seen_on: dt.datetime | None
@@ -70,6 +84,35 @@ def evaluate(node: Node, contact: ContactSnapshot, env: Environment) -> bool:
     if node.op == "and":
         return all(evaluate(child, contact, env) for child in node.children)
     return any(evaluate(child, contact, env) for child in node.children)
+
+
+def compile_query(node: Node, env: Environment) -> Callable[[ContactSnapshot], bool]:
+    """``evaluate(node, contact, env)`` as a function of the contact, for a query tested against many contacts
+    (a smart group at every change of a contact in a session): each condition's type, trimmed value and test are
+    found once. Answers, and errors, are :func:`evaluate`'s: a condition that cannot be prepared (a query that was
+    not validated) is evaluated as :func:`evaluate` does, when it is reached."""
+    if isinstance(node, Condition):
+        return _compiled_condition(node, env)
+    parts = tuple(compile_query(child, env) for child in node.children)
+    if node.op == "and":
+        return lambda contact: all(part(contact) for part in parts)
+    return lambda contact: any(part(contact) for part in parts)
+
+
+def _compiled_condition(cond: Condition, env: Environment) -> Callable[[ContactSnapshot], bool]:
+    try:
+        value_type = value_type_of(cond)
+        query = cond.value.strip()
+        if not query and cond.op in ("=", "!="):
+            wants_none = cond.op == "="
+            return lambda contact: (not _values(cond, value_type, contact)) == wants_none
+        if cond.op == "!=":
+            equal = _matcher(cond, "=", value_type, query, env)
+            return lambda contact: not any(equal(value) for value in _values(cond, value_type, contact))
+        test = _matcher(cond, cond.op, value_type, query, env)
+    except Exception:  # left to evaluation time, where evaluate() raises it
+        return lambda contact: _condition(cond, contact, env)
+    return lambda contact: any(test(value) for value in _values(cond, value_type, contact))
 
 
 def value_type_of(cond: Condition) -> str:

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
@@ -42,9 +43,11 @@ _FIELD_PREFIXES: Final = (
 )
 
 
+@functools.lru_cache(maxsize=1024)
 def snakify(name: str) -> str:
     """The key of a result name: trimmed, each run of characters other than letters, digits and ``_`` replaced
-    by ``_``, lower-cased (``"Favorite Color"`` → ``favorite_color``, ``"Age?"`` → ``age_``)."""
+    by ``_``, lower-cased (``"Favorite Color"`` → ``favorite_color``, ``"Age?"`` → ``age_``). Kept per name:
+    a flow saves the same few names for every contact."""
     return _SNAKE_RE.sub("_", name.strip()).lower()
 
 

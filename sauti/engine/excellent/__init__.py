@@ -40,6 +40,7 @@ from sauti.engine.excellent.evaluate import (
     evaluate_template,
     evaluate_template_result,
     evaluate_template_value,
+    template_tokens,
     truncate,
 )
 from sauti.engine.excellent.functions import FUNCTIONS, Fail, lookup_function, num_args_error, xfunction
@@ -119,6 +120,7 @@ __all__ = [
     "parse",
     "render",
     "scan",
+    "template_tokens",
     "to_array",
     "to_boolean",
     "to_date",

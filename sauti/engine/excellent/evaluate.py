@@ -16,7 +16,7 @@ is too complex to evaluate`` (code ``expression_too_complex`` in a :class:`Templ
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final, Literal
@@ -279,10 +279,16 @@ def _scanned(template: str, top_levels: frozenset[str]) -> tuple[Token, ...]:
     return tuple(scan(template, top_levels))
 
 
-def _tokens(template: str, top_levels: set[str]) -> Iterator[Token] | tuple[Token, ...]:
+def _tokens(template: str, top_levels: frozenset[str]) -> Iterator[Token] | tuple[Token, ...]:
     if len(template) > _CACHED_CHARS:
         return scan(template, top_levels)
-    return _scanned(template, frozenset(top_levels))
+    return _scanned(template, top_levels)
+
+
+def template_tokens(template: str, context: XObject) -> Sequence[Token]:
+    """The tokens of ``template`` with ``context``'s keys as the top-level names (:func:`scan`), scanned once
+    per template and set of names."""
+    return tuple(_tokens(template, _top_levels(context)))
 
 
 def evaluate_expression(expression: str, context: XObject, ev: Eval) -> Value:
@@ -337,8 +343,15 @@ def truncate(text: str, limit: int) -> str:
     return text[: limit - 3] + "..."
 
 
-def _top_levels(context: XObject) -> set[str]:
-    return {key.lower() for key in context.keys()}
+@functools.lru_cache(maxsize=256)
+def _lowered(keys: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(key.lower() for key in keys)
+
+
+def _top_levels(context: XObject) -> frozenset[str]:
+    """``context``'s keys lower-cased, one set per distinct list of keys (a session's root context has the same
+    ones at every evaluation; the same set object also keeps its hash for the scan cache)."""
+    return _lowered(context.names())
 
 
 def evaluate_template_result(

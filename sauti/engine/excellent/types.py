@@ -349,12 +349,13 @@ class XObject:
     ``count()`` and ``keys()`` never see it. Property lookup is case-insensitive, an exact match winning.
     """
 
-    __slots__ = ("_default", "_has_default", "_index", "_props", "_source")
+    __slots__ = ("_default", "_has_default", "_index", "_makers", "_props", "_source")
 
     def __init__(self, properties: Mapping[str, Value] | None = None, *, default: object = _NO_DEFAULT) -> None:
         self._props: dict[str, Value] | None = None
         self._source: Callable[[], Mapping[str, Value]] | None = None
         self._index: dict[str, str] | None = None
+        self._makers: tuple[Mapping[str, Callable[[], Value]], dict[str, Value]] | None = None
         self._default: Value = None
         self._has_default = False
         self._set(properties or {}, default)
@@ -362,9 +363,28 @@ class XObject:
     @classmethod
     def lazy(cls, source: Callable[[], Mapping[str, Value]], *, default: object = _NO_DEFAULT) -> XObject:
         """An object whose properties come from ``source()`` when first needed (a ``__default__`` key works)."""
-        obj = cls({}, default=default)
+        obj = cls.__new__(cls)  # the slots set directly: a root context makes a dozen of these per evaluation
         obj._props = None
         obj._source = source
+        obj._index = None
+        obj._makers = None
+        obj._has_default = default is not _NO_DEFAULT
+        obj._default = default if obj._has_default else None  # type: ignore[assignment]
+        return obj
+
+    @classmethod
+    def lazy_each(cls, makers: Mapping[str, Callable[[], Value]], *, default: object = _NO_DEFAULT) -> XObject:
+        """An object whose each property is made by its maker when it is first looked up, and all of them once
+        the whole object is needed (its keys, its rendering, its default): a template that reads
+        ``@contact.name`` makes no other of the root context's values. Each value is made at most once.
+        ``makers`` holds no ``__default__``: the default is given as such."""
+        made: dict[str, Value] = {}
+
+        def every() -> dict[str, Value]:
+            return {key: made[key] if key in made else make() for key, make in makers.items()}
+
+        obj = cls.lazy(every, default=default)
+        obj._makers = (makers, made)
         return obj
 
     def _set(self, properties: Mapping[str, Value], default: object) -> None:
@@ -408,20 +428,38 @@ class XObject:
     def __len__(self) -> int:
         return len(self._properties())
 
+    def names(self) -> tuple[str, ...]:
+        """The property names in insertion order (for :meth:`lazy_each`, without making any value)."""
+        if self._props is None and self._makers is not None:
+            return tuple(self._makers[0])
+        return tuple(self._properties())
+
     def lookup(self, key: str) -> tuple[bool, Value]:
         """``(found, value)`` for ``key``, case-insensitively (an exact match preferred)."""
+        if self._props is None and self._makers is not None:
+            makers, made = self._makers
+            name: str | None = key if key in makers else self._name_of(makers, key)
+            if name is None:
+                return False, None
+            if name not in made:
+                made[name] = makers[name]()
+            return True, made[name]
         props = self._properties()
         if key in props:
             return True, props[key]
+        name = self._name_of(props, key)
+        if name is None:
+            return False, None
+        return True, props[name]
+
+    def _name_of(self, props: Mapping[str, object], key: str) -> str | None:
+        """The first property whose name is ``key`` but for case."""
         if self._index is None:
             index: dict[str, str] = {}
             for prop in props:
                 index.setdefault(prop.lower(), prop)
             self._index = index
-        name = self._index.get(key.lower())
-        if name is None:
-            return False, None
-        return True, props[name]
+        return self._index.get(key.lower())
 
     def get(self, key: str) -> Value:
         """The value of ``key`` (case-insensitive), ``None`` when missing."""
