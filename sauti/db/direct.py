@@ -155,6 +155,13 @@ class DirectConnection(AsyncConnection):
         return Done(int(counted.group(1)) if counted else -1, None)
 
 
+async def send(conn: Connection, adapted: AsyncAdapt_asyncpg_connection, sql: str, args: Sequence[Any]) -> None:
+    """``sql`` (in asyncpg's parameter style, no result read) run on asyncpg as a built-once statement runs:
+    listeners hear of it, in the adapter's transaction, under its lock, its errors SQLAlchemy's."""
+    conn.dispatch.before_cursor_execute(conn, None, sql, args, None, False)
+    await _on_driver(conn, adapted, sql, args)
+
+
 async def _on_driver(
     conn: Connection, adapted: AsyncAdapt_asyncpg_connection, sql: str, args: Sequence[Any], *, key: bool = False
 ) -> Any:

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, bindparam, event, insert, select, update
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, bindparam, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sauti.db import bulk
 from sauti.db.base import UTCDateTime, built_once
 from sauti.db.direct import DirectSession
 from sauti.db.engine import make_engine, make_sessionmaker, sync_engines
@@ -178,3 +179,98 @@ async def test_savepoints_are_heard_of_and_undo_their_own(notes: Notes) -> None:
     ]
     async with notes.engine.connect() as conn:
         assert (await conn.execute(select(NOTES.c.body))).scalars().all() == ["kept"]
+
+
+TAGS = Table(
+    "built_once_tags",
+    META,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(40), unique=True, nullable=False),
+    Column("data", JSON),
+)
+BY_ID = built_once(update(NOTES).where(NOTES.c.id == bindparam("row")))
+BY_KIND = built_once(update(NOTES).where(NOTES.c.kind == bindparam("of_kind")))
+
+
+async def _heard(notes: Notes, work: Any) -> list[str]:
+    """The statements listeners hear of while ``work(session)`` runs and commits."""
+    heard: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        heard.append(sql)
+
+    engines = [notes.engine.sync_engine, *sync_engines(notes.sessions)]
+    for each in engines:
+        event.listen(each, "before_cursor_execute", record)
+    try:
+        async with notes.sessions() as session:
+            await work(session)
+            await session.commit()
+    finally:
+        for each in engines:
+            event.remove(each, "before_cursor_execute", record)
+    return heard
+
+
+async def test_writes_go_as_one_statement_on_postgresql_and_write_what_each_would(notes: Notes) -> None:
+    async with notes.sessions() as session:
+        conn = await session.connection()
+        for body, kind in (("a", "x"), ("b", "x"), ("c", "y"), ("d", "y")):
+            await conn.execute(built_once(insert(NOTES)), {"body": body, "kind": kind})
+        await session.commit()
+
+    async def work(session: Any) -> None:
+        writes = bulk.Writes()  # of distinct rows (PostgreSQL would write only one of two writes of a row)
+        writes.execute(BY_KIND, {"of_kind": "x", "at": AT})  # rows a and b
+        writes.execute(BY_ID, [{"row": 3, "data": {"n": 1}}, {"row": 4, "data": [2, "é"]}])
+        writes.insert(NOTES, [{"body": "e", "kind": "z", "at": AT, "data": None}])
+        writes.insert(TAGS, [{"name": "t1", "data": {"k": "v"}}, {"name": "t2", "data": None}])
+        writes.insert(TAGS, [])
+        await writes.send(session)
+        await writes.send(session)  # nothing held any more: nothing sent
+
+    heard = await _heard(notes, work)
+    # SQLite: each as it goes alone (the inserts are executemany on the driver, which listeners do not hear of)
+    assert len(heard) == (2 if notes.name == "sqlite" else 1)
+    async with notes.engine.connect() as conn:
+        stored = (await conn.execute(select(NOTES.c.body, NOTES.c.at, NOTES.c.data).order_by(NOTES.c.id))).all()
+        tags = (await conn.execute(select(TAGS.c.name, TAGS.c.data).order_by(TAGS.c.id))).all()
+    assert [tuple(r) for r in stored] == [
+        ("a", AT, None),
+        ("b", AT, None),
+        ("c", None, {"n": 1}),
+        ("d", None, [2, "é"]),
+        ("e", AT, None),
+    ]
+    assert [tuple(r) for r in tags] == [("t1", {"k": "v"}), ("t2", None)]
+
+
+async def test_many_writes_go_one_by_one(notes: Notes) -> None:
+    async def work(session: Any) -> None:
+        writes = bulk.Writes()
+        writes.insert(NOTES, [{"body": f"n{i}", "kind": "k"} for i in range(20)])  # more than one INSERT of few
+        writes.execute(BY_KIND, {"of_kind": "k", "at": AT})
+        await writes.send(session)
+
+    heard = await _heard(notes, work)
+    assert [sql.split(" SET")[0] for sql in heard] == ["UPDATE built_once_notes"]  # the rows went by COPY / executemany
+    async with notes.engine.connect() as conn:
+        assert (await conn.execute(select(func.count()).where(NOTES.c.at == AT))).scalar() == 20
+
+
+async def test_a_failing_write_fails_them_all_and_a_savepoint_undoes_them(notes: Notes) -> None:
+    async with notes.sessions() as session:
+        for body in ("taken", "other"):
+            await (await session.connection()).execute(built_once(insert(NOTES)), {"body": body, "kind": "k"})
+        with pytest.raises(IntegrityError):
+            async with session.begin_nested():
+                writes = bulk.Writes()
+                writes.execute(BY_ID, {"row": 1, "at": AT})
+                writes.insert(TAGS, [{"name": "new", "data": None}])
+                writes.execute(BY_ID, {"row": 2, "body": "taken"})
+                await writes.send(session)
+        await session.commit()
+    async with notes.engine.connect() as conn:
+        stored = (await conn.execute(select(NOTES.c.body, NOTES.c.at).order_by(NOTES.c.id))).all()
+        assert [tuple(r) for r in stored] == [("taken", None), ("other", None)]
+        assert (await conn.execute(select(func.count()).select_from(TAGS))).scalar() == 0
