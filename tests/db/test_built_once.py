@@ -169,16 +169,96 @@ async def test_savepoints_are_heard_of_and_undo_their_own(notes: Notes) -> None:
     finally:
         for each in engines:
             event.remove(each, "before_cursor_execute", record)
+    released = ["RELEASE SAVEPOINT sa_savepoint_1"] if notes.name == "sqlite" else []  # PostgreSQL: at the commit
     assert heard == [
         "SAVEPOINT sa_savepoint_1",
         "INSERT INTO built_once_notes",
-        "RELEASE SAVEPOINT sa_savepoint_1",
+        *released,
         "SAVEPOINT sa_savepoint_2",
         "INSERT INTO built_once_notes",
         "ROLLBACK TO SAVEPOINT sa_savepoint_2",
     ]
     async with notes.engine.connect() as conn:
         assert (await conn.execute(select(NOTES.c.body))).scalars().all() == ["kept"]
+
+
+async def _bodies(notes: Notes) -> list[str]:
+    async with notes.engine.connect() as conn:
+        return list((await conn.execute(select(NOTES.c.body).order_by(NOTES.c.id))).scalars())
+
+
+async def test_a_released_savepoint_ends_with_what_ends_its_parent(notes: Notes) -> None:
+    """On PostgreSQL a release is left to the commit: the work of a released savepoint is undone by a rollback
+    to a savepoint opened before it and by the transaction's rollback, kept by a rollback to a savepoint opened
+    after it and by the commit, as on a server that released it at once."""
+    statement = built_once(insert(NOTES))
+
+    async def add(session: Any, body: str) -> None:
+        await (await session.connection()).execute(statement, {"body": body, "kind": "k"})
+
+    async with notes.sessions() as session:
+        await add(session, "first")
+        with pytest.raises(RuntimeError):
+            async with session.begin_nested():  # outer
+                async with session.begin_nested():
+                    await add(session, "released, undone with the outer")
+                raise RuntimeError("undo the outer one")
+        async with session.begin_nested():  # outer, released
+            async with session.begin_nested():
+                await add(session, "released twice")
+            with pytest.raises(RuntimeError):
+                async with session.begin_nested():
+                    await add(session, "undone")
+                    raise RuntimeError("undo only the innermost")
+            await add(session, "after the rollback")
+        await session.commit()
+    assert await _bodies(notes) == ["first", "released twice", "after the rollback"]
+
+    async with notes.sessions() as session:
+        await add(session, "rolled back")  # SQLite's transaction begins at the first write (its driver's BEGIN)
+        async with session.begin_nested():
+            await add(session, "released, rolled back")
+        await session.rollback()
+        await add(session, "the next transaction")
+        async with session.begin_nested():
+            with pytest.raises(IntegrityError):  # a failed statement in a savepoint after a released one
+                async with session.begin_nested():
+                    await add(session, "first")
+            await add(session, "after the failure")
+        await session.commit()
+    assert await _bodies(notes) == [
+        "first",
+        "released twice",
+        "after the rollback",
+        "the next transaction",
+        "after the failure",
+    ]
+
+
+async def test_releases_left_to_the_commit_are_few(notes: Notes) -> None:
+    """A transaction of many savepoints (a callback of many messages) leaves a few releases to its commit, and
+    sends the others, on PostgreSQL; SQLite sends each."""
+    releases: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        if sql.startswith("RELEASE"):
+            releases.append(sql)
+
+    engines = [notes.engine.sync_engine, *sync_engines(notes.sessions)]
+    for each in engines:
+        event.listen(each, "before_cursor_execute", record)
+    statement = built_once(insert(NOTES))
+    try:
+        async with notes.sessions() as session:
+            for i in range(10):
+                async with session.begin_nested():
+                    await (await session.connection()).execute(statement, {"body": f"n{i}", "kind": "k"})
+            await session.commit()
+    finally:
+        for each in engines:
+            event.remove(each, "before_cursor_execute", record)
+    assert len(releases) == (10 if notes.name == "sqlite" else 6)
+    assert await _bodies(notes) == [f"n{i}" for i in range(10)]
 
 
 TAGS = Table(
