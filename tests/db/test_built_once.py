@@ -147,6 +147,26 @@ async def test_a_statement_that_needs_sqlalchemy_still_goes_through_it(notes: No
         assert (await conn.execute(select(NOTES.c.kind))).scalar_one() == "plain"
 
 
+async def _heard(notes: Notes, work: Any) -> list[str]:
+    """The statements listeners hear of while ``work(session)`` runs and commits."""
+    heard: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        heard.append(sql)
+
+    engines = [notes.engine.sync_engine, *sync_engines(notes.sessions)]
+    for each in engines:
+        event.listen(each, "before_cursor_execute", record)
+    try:
+        async with notes.sessions() as session:
+            await work(session)
+            await session.commit()
+    finally:
+        for each in engines:
+            event.remove(each, "before_cursor_execute", record)
+    return heard
+
+
 async def test_savepoints_are_heard_of_and_undo_their_own(notes: Notes) -> None:
     heard: list[str] = []
 
@@ -238,25 +258,14 @@ async def test_a_released_savepoint_ends_with_what_ends_its_parent(notes: Notes)
 async def test_releases_left_to_the_commit_are_few(notes: Notes) -> None:
     """A transaction of many savepoints (a callback of many messages) leaves a few releases to its commit, and
     sends the others, on PostgreSQL; SQLite sends each."""
-    releases: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        if sql.startswith("RELEASE"):
-            releases.append(sql)
-
-    engines = [notes.engine.sync_engine, *sync_engines(notes.sessions)]
-    for each in engines:
-        event.listen(each, "before_cursor_execute", record)
     statement = built_once(insert(NOTES))
-    try:
-        async with notes.sessions() as session:
-            for i in range(10):
-                async with session.begin_nested():
-                    await (await session.connection()).execute(statement, {"body": f"n{i}", "kind": "k"})
-            await session.commit()
-    finally:
-        for each in engines:
-            event.remove(each, "before_cursor_execute", record)
+
+    async def work(session: Any) -> None:
+        for i in range(10):
+            async with session.begin_nested():
+                await (await session.connection()).execute(statement, {"body": f"n{i}", "kind": "k"})
+
+    releases = [sql for sql in await _heard(notes, work) if sql.startswith("RELEASE")]
     assert len(releases) == (10 if notes.name == "sqlite" else 6)
     assert await _bodies(notes) == [f"n{i}" for i in range(10)]
 
@@ -270,26 +279,6 @@ TAGS = Table(
 )
 BY_ID = built_once(update(NOTES).where(NOTES.c.id == bindparam("row")))
 BY_KIND = built_once(update(NOTES).where(NOTES.c.kind == bindparam("of_kind")))
-
-
-async def _heard(notes: Notes, work: Any) -> list[str]:
-    """The statements listeners hear of while ``work(session)`` runs and commits."""
-    heard: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        heard.append(sql)
-
-    engines = [notes.engine.sync_engine, *sync_engines(notes.sessions)]
-    for each in engines:
-        event.listen(each, "before_cursor_execute", record)
-    try:
-        async with notes.sessions() as session:
-            await work(session)
-            await session.commit()
-    finally:
-        for each in engines:
-            event.remove(each, "before_cursor_execute", record)
-    return heard
 
 
 async def test_writes_go_as_one_statement_on_postgresql_and_write_what_each_would(notes: Notes) -> None:

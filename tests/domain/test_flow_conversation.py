@@ -13,6 +13,7 @@ from sauti.domain.autoreplies import service as autoreplies
 from sauti.domain.flows import triggers
 from sauti.kit import clock
 from sauti.models import (
+    Contact,
     ContactGroup,
     ContactValue,
     Flow,
@@ -137,21 +138,29 @@ async def test_a_flow_that_cannot_run_loses_no_message(backend: Backend, tenant:
         assert stored.text == "join" and stored.flow_id is None
 
 
+async def _waiting_with_an_auto_reply(world: World) -> Contact:
+    """The contact of ``URN``, waiting at the flow's first question, in a workspace with an auto reply."""
+    from sauti.domain.flows import runner
+
+    await world.receive(URN, "hello")
+    contact = await world.contact(URN)
+    async with world.backend.sessionmaker() as session:
+        await autoreplies.create(session, await world.ws(session), message="We got it", is_active=True)
+        flow = await session.get(Flow, world.flow_id)
+        assert flow is not None
+        assert await runner.start_contacts(session, await world.ws(session), flow, [contact.id]) == 1
+        await session.commit()
+    return contact
+
+
 async def test_a_waiting_session_that_cannot_resume_loses_no_message(
     backend: Backend, tenant: Tenant, fixed_clock: Clock
 ) -> None:
     from sqlalchemy import update
 
-    from sauti.domain.flows import runner
-
     world = await make_world(backend, tenant)
-    await world.receive(URN, "hello")
-    contact = await world.contact(URN)
+    contact = await _waiting_with_an_auto_reply(world)
     async with backend.sessionmaker() as session:
-        await autoreplies.create(session, await world.ws(session), message="We got it", is_active=True)
-        flow = await session.get(Flow, world.flow_id)
-        assert flow is not None
-        assert await runner.start_contacts(session, await world.ws(session), flow, [contact.id]) == 1
         # the message is written naming the waiting session's flow; the resume then fails inside its savepoint
         await session.execute(update(Flow).where(Flow.id == world.flow_id).values(definition={"nodes": "x"}))
         # a Core write is not seen by the assets version (db/versioning.py): moved by hand, as a write must
@@ -203,17 +212,8 @@ async def test_a_flow_whose_writes_the_database_refuses_loses_no_message(
     """The resume runs, but the database refuses its writes (all of them one statement on PostgreSQL): the
     flow's part is undone, the message is stored and handled as if no flow had wanted it, and the message's
     other writes (the contact's last_seen_on) and the commit stand."""
-    from sauti.domain.flows import runner
-
     world = await make_world(backend, tenant)
-    await world.receive(URN, "hello")
-    contact = await world.contact(URN)
-    async with backend.sessionmaker() as session:
-        await autoreplies.create(session, await world.ws(session), message="We got it", is_active=True)
-        flow = await session.get(Flow, world.flow_id)
-        assert flow is not None
-        assert await runner.start_contacts(session, await world.ws(session), flow, [contact.id]) == 1
-        await session.commit()
+    contact = await _waiting_with_an_auto_reply(world)
     before = await _session_state(world)
     fixed_clock.advance(minutes=1)
     moved = fixed_clock.now
