@@ -41,13 +41,39 @@ class Statement:
     many: bool
 
 
+_PARTS = re.compile(r"\b(INSERT INTO|UPDATE)\b|\$(\d+)")
+
+
+def _inserted(sql: str) -> set[int] | None:
+    """The parameters (0-based) an INSERT of ``sql`` writes: every one of a plain INSERT (``None``), those of
+    its INSERT parts in a statement of several (``db.bulk.Writes``: ``WITH w1 AS (UPDATE ...), w2 AS (INSERT
+    ...) INSERT ...``; an UPDATE's UUID picks the row it updates and stays), none for anything else."""
+    head = sql.lstrip().upper()
+    if head.startswith("INSERT"):
+        return None
+    if not head.startswith("WITH"):
+        return set()
+    out: set[int] = set()
+    inserting = False
+    for found in _PARTS.finditer(sql):
+        if found.group(1):
+            inserting = found.group(1) == "INSERT INTO"
+        elif inserting:
+            out.add(int(found.group(2)) - 1)
+    return out
+
+
 def _fresh(statement: Statement) -> Callable[[], Statement]:
     """A maker of ``statement`` with a fresh UUID wherever an INSERT's parameter is one (else the same)."""
-    if not statement.sql.lstrip().upper().startswith("INSERT"):
+    inserted = _inserted(statement.sql)
+    if inserted is not None and not inserted:
         return lambda: statement
 
     def one(params: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(str(uuid.uuid4()) if isinstance(p, str) and _UUID.match(p) else p for p in params)
+        return tuple(
+            str(uuid.uuid4()) if isinstance(p, str) and _UUID.match(p) and (inserted is None or i in inserted) else p
+            for i, p in enumerate(params)
+        )
 
     if statement.many:
         return lambda: Statement(statement.sql, [one(row) for row in statement.params], True)

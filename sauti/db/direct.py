@@ -17,6 +17,7 @@ back its connection without asking SQLAlchemy again while its transaction stands
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -155,6 +156,13 @@ class DirectConnection(AsyncConnection):
         return Done(int(counted.group(1)) if counted else -1, None)
 
 
+async def send(conn: Connection, adapted: AsyncAdapt_asyncpg_connection, sql: str, args: Sequence[Any]) -> None:
+    """``sql`` (in asyncpg's parameter style, no result read) run on asyncpg as a built-once statement runs:
+    listeners hear of it, in the adapter's transaction, under its lock, its errors SQLAlchemy's."""
+    conn.dispatch.before_cursor_execute(conn, None, sql, args, None, False)
+    await _on_driver(conn, adapted, sql, args)
+
+
 async def _on_driver(
     conn: Connection, adapted: AsyncAdapt_asyncpg_connection, sql: str, args: Sequence[Any], *, key: bool = False
 ) -> Any:
@@ -213,12 +221,28 @@ class SavepointsOnDriver:
         self._savepoint_statement(connection, f"ROLLBACK TO SAVEPOINT {self.identifier_preparer.quote(name)}")
 
 
+# the savepoints of each asyncpg connection's transaction as the server holds them, innermost last: each name, and
+# whether SQLAlchemy released it already (its RELEASE left to the commit)
+_SAVEPOINTS: weakref.WeakKeyDictionary[Any, list[list[Any]]] = weakref.WeakKeyDictionary()
+# released savepoints one transaction leaves to its commit at most (a callback of several messages opens one for
+# each): beyond them a release is sent, so the server's nesting stays shallow
+_UNRELEASED = 4
+
+
 class Dialect(SavepointsOnDriver, PGDialect_asyncpg):
     """SQLAlchemy's asyncpg dialect, whose savepoint statements go straight to asyncpg (``db/engine.make_engine``
     uses it for every ``postgresql+asyncpg`` URL). SQLAlchemy sent each through its whole execution, compiling
     it anew every time: a savepoint and its release cost about 400 us of CPU where asyncpg takes 30 (an
     inbound message offered to a flow opens one). Listeners hear of them as before; everything else is the
-    stock dialect's."""
+    stock dialect's.
+
+    A savepoint's release is not sent (up to ``_UNRELEASED`` in a transaction): the commit that follows does
+    what it would. On PostgreSQL a released savepoint's work becomes its parent's, and a savepoint left open
+    is ended with whatever ends its parent: the transaction's commit keeps its work, a rollback (of the
+    transaction, or to a savepoint opened before it) undoes it, as either would undo a released one's. Rolling
+    back to a savepoint opened after it keeps it, as it would the parent's work. SQLAlchemy names no released
+    savepoint again, so the server's nesting is never seen; one round trip is saved (a message a flow takes
+    releases one)."""
 
     supports_statement_cache = True  # as the stock dialect's: its statements compile as before
 
@@ -227,6 +251,55 @@ class Dialect(SavepointsOnDriver, PGDialect_asyncpg):
         assert isinstance(adapted, AsyncAdapt_asyncpg_connection)
         connection.dispatch.before_cursor_execute(connection, None, sql, (), None, False)
         await_(_on_driver(connection, adapted, sql, ()))
+
+    def do_savepoint(self, connection: Connection, name: str) -> None:
+        super().do_savepoint(connection, name)
+        _SAVEPOINTS.setdefault(_raw(connection.connection), []).append([name, False])
+
+    def do_release_savepoint(self, connection: Connection, name: str) -> None:
+        held = _SAVEPOINTS.get(_raw(connection.connection), [])
+        at = _innermost(held, name)
+        if at is not None and sum(1 for _, released in held if released) < _UNRELEASED:
+            held[at][1] = True  # the ones opened after it were released already: ended with it
+            return
+        super().do_release_savepoint(connection, name)
+        if at is not None:
+            del held[at:]  # the server released those opened after it too
+
+    def do_rollback_to_savepoint(self, connection: Connection, name: str) -> None:
+        super().do_rollback_to_savepoint(connection, name)
+        held = _SAVEPOINTS.get(_raw(connection.connection), [])
+        at = _innermost(held, name)
+        if at is not None:
+            del held[at + 1 :]  # undone by the server, released or not
+
+    def do_commit(self, dbapi_connection: Any) -> None:
+        try:
+            super().do_commit(dbapi_connection)  # type: ignore[no-untyped-call]
+        finally:
+            _forget(dbapi_connection)
+
+    def do_rollback(self, dbapi_connection: Any) -> None:
+        try:
+            super().do_rollback(dbapi_connection)  # type: ignore[no-untyped-call]
+        finally:
+            _forget(dbapi_connection)
+
+
+def _innermost(held: Sequence[Sequence[Any]], name: str) -> int | None:
+    """Where the innermost savepoint named ``name`` is in ``held`` (the one the server's statements name)."""
+    return next((i for i in range(len(held) - 1, -1, -1) if held[i][0] == name), None)
+
+
+def _raw(dbapi_connection: Any) -> Any:
+    """The asyncpg connection under the pool's (or SQLAlchemy's adapter of it)."""
+    adapted = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
+    return getattr(adapted, "_connection", adapted)
+
+
+def _forget(dbapi_connection: Any) -> None:
+    """The transaction ended, and with it every savepoint."""
+    _SAVEPOINTS.pop(_raw(dbapi_connection), None)
 
 
 class DirectSession(AsyncSession):

@@ -13,6 +13,7 @@ from sauti.domain.autoreplies import service as autoreplies
 from sauti.domain.flows import triggers
 from sauti.kit import clock
 from sauti.models import (
+    Contact,
     ContactGroup,
     ContactValue,
     Flow,
@@ -137,21 +138,29 @@ async def test_a_flow_that_cannot_run_loses_no_message(backend: Backend, tenant:
         assert stored.text == "join" and stored.flow_id is None
 
 
+async def _waiting_with_an_auto_reply(world: World) -> Contact:
+    """The contact of ``URN``, waiting at the flow's first question, in a workspace with an auto reply."""
+    from sauti.domain.flows import runner
+
+    await world.receive(URN, "hello")
+    contact = await world.contact(URN)
+    async with world.backend.sessionmaker() as session:
+        await autoreplies.create(session, await world.ws(session), message="We got it", is_active=True)
+        flow = await session.get(Flow, world.flow_id)
+        assert flow is not None
+        assert await runner.start_contacts(session, await world.ws(session), flow, [contact.id]) == 1
+        await session.commit()
+    return contact
+
+
 async def test_a_waiting_session_that_cannot_resume_loses_no_message(
     backend: Backend, tenant: Tenant, fixed_clock: Clock
 ) -> None:
     from sqlalchemy import update
 
-    from sauti.domain.flows import runner
-
     world = await make_world(backend, tenant)
-    await world.receive(URN, "hello")
-    contact = await world.contact(URN)
+    contact = await _waiting_with_an_auto_reply(world)
     async with backend.sessionmaker() as session:
-        await autoreplies.create(session, await world.ws(session), message="We got it", is_active=True)
-        flow = await session.get(Flow, world.flow_id)
-        assert flow is not None
-        assert await runner.start_contacts(session, await world.ws(session), flow, [contact.id]) == 1
         # the message is written naming the waiting session's flow; the resume then fails inside its savepoint
         await session.execute(update(Flow).where(Flow.id == world.flow_id).values(definition={"nodes": "x"}))
         # a Core write is not seen by the assets version (db/versioning.py): moved by hand, as a write must
@@ -165,6 +174,69 @@ async def test_a_waiting_session_that_cannot_resume_loses_no_message(
         fs = (await session.execute(select(FlowSession))).scalar_one()
         assert fs.status == "waiting"  # untouched
     assert [m.text for m in await world.outgoing(contact.id)][-1] == "We got it"
+
+
+# a database that refuses a flow's writes (the run's row cannot be updated), for one test: a real refusal
+REFUSE_RUN_UPDATES = {
+    "sqlite": ["CREATE TRIGGER refuse_runs BEFORE UPDATE ON flow_runs BEGIN SELECT RAISE(ABORT, 'refused'); END"],
+    "postgres": [
+        "CREATE FUNCTION refuse_runs() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+        "CREATE TRIGGER refuse_runs BEFORE UPDATE ON flow_runs FOR EACH ROW EXECUTE FUNCTION refuse_runs()",
+    ],
+}
+ALLOW_RUN_UPDATES = {
+    "sqlite": ["DROP TRIGGER refuse_runs"],
+    "postgres": ["DROP TRIGGER refuse_runs ON flow_runs", "DROP FUNCTION refuse_runs()"],
+}
+
+
+async def _session_state(world: World) -> tuple[Any, ...]:
+    async with world.backend.sessionmaker() as session:
+        fs = (await session.execute(select(FlowSession))).scalar_one()
+        run = (await session.execute(select(FlowRun))).scalar_one()
+        timers = (await session.execute(select(FlowTimer.kind, FlowTimer.status).order_by(FlowTimer.id))).all()
+        return (
+            fs.status,
+            fs.sprint_uuid,
+            fs.state,
+            fs.modified_on,
+            run.modified_on,
+            run.path,
+            [tuple(t) for t in timers],
+        )
+
+
+async def test_a_flow_whose_writes_the_database_refuses_loses_no_message(
+    backend: Backend, tenant: Tenant, fixed_clock: Clock
+) -> None:
+    """The resume runs, but the database refuses its writes (all of them one statement on PostgreSQL): the
+    flow's part is undone, the message is stored and handled as if no flow had wanted it, and the message's
+    other writes (the contact's last_seen_on) and the commit stand."""
+    world = await make_world(backend, tenant)
+    contact = await _waiting_with_an_auto_reply(world)
+    before = await _session_state(world)
+    fixed_clock.advance(minutes=1)
+    moved = fixed_clock.now
+    async with backend.engine.begin() as conn:
+        for sql in REFUSE_RUN_UPDATES[backend.name]:
+            await conn.exec_driver_sql(sql)
+    try:
+        message = await world.receive(URN, "Amina")
+    finally:
+        async with backend.engine.begin() as conn:
+            for sql in ALLOW_RUN_UPDATES[backend.name]:
+                await conn.exec_driver_sql(sql)
+    assert (message.status, message.flow_id) == ("handled", None)
+    assert await _session_state(world) == before  # session, run and timers untouched
+    assert [m.text for m in await world.outgoing(contact.id)][-2:] == ["Hi! What is your name?", "We got it"]
+    async with backend.sessionmaker() as session:
+        stored = await session.get(Message, message.id)
+        assert stored is not None and (stored.text, stored.status, stored.flow_id) == ("Amina", "handled", None)
+    last_seen = (await world.contact(URN)).last_seen_on
+    assert last_seen is not None and last_seen > moved
+
+    await world.receive(URN, "Amina")  # the session, as it was, takes the next one
+    assert [m.text for m in await world.outgoing(contact.id)][-1] == "Thanks Amina. How old are you?"
 
 
 async def test_input_labels_and_globals(backend: Backend, tenant: Tenant, fixed_clock: Clock) -> None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,6 +55,34 @@ class Applied:
 
     messages: list[Message] = field(default_factory=list)
     start_ids: list[int] = field(default_factory=list)
+
+
+# the event types apply_events acts on (the others are the engine's log only, and left alone): a type it acts on
+# must be here, or it is never applied
+HANDLED: Final = frozenset(
+    {
+        "msg_created",
+        "contact_name_changed",
+        "contact_language_changed",
+        "contact_timezone_changed",
+        "contact_field_changed",
+        "contact_urns_changed",
+        "contact_status_changed",
+        "contact_groups_changed",
+        "input_labels_added",
+        "broadcast_created",
+        "ticket_opened",
+        "ticket_note_added",
+        "session_triggered",
+    }
+)
+
+
+def in_memory(events: Sequence[Event], *, routed: bool) -> bool:
+    """Whether :func:`apply_events` sends no statement for ``events``: each is a message it queues to its
+    ``outbox`` (given, with ``urns`` and ``channels`` to route it when ``routed``) or one it leaves alone. Its
+    caller may then apply them before writing what they would otherwise have to see written first."""
+    return all(e.type not in HANDLED or (routed and e.type == "msg_created") for e in events)
 
 
 def _urn_text(text: str) -> str:
@@ -91,8 +119,10 @@ async def apply_events(
     changed = False
     field_values: dict[str, Any] = {}
     for event in events:
-        data = event.data
         kind = event.type
+        if kind not in HANDLED:
+            continue
+        data = event.data
         if kind == "msg_created":
             flow_id = flow_ids.get(run_flows.get(event.run_uuid or "", ""))
             if via is None and urns is not None and channels is not None:

@@ -101,11 +101,10 @@ _RETIRE: Final = built_once(
 _RETIRE_WAITS: Final = _RETIRE.where(_TIMERS.c.kind != "session_expiration")
 
 
-async def _retire_timers(session: AsyncSession, row: FlowSession, *, all_kinds: bool) -> None:
+def _retire_timers(writes: bulk.Writes, row: FlowSession, *, all_kinds: bool) -> None:
     """The session's waiting timers are not needed any more (a new sprint, or the session ended). A Core
     statement on the session's connection: no timer is loaded as an ORM row (none is read back)."""
-    connection = await session.connection()
-    await connection.execute(_RETIRE if all_kinds else _RETIRE_WAITS, {"of_session": row.id, "now": clock.now()})
+    writes.execute(_RETIRE if all_kinds else _RETIRE_WAITS, {"of_session": row.id, "now": clock.now()})
 
 
 def _timer(row: FlowSession, kind: str, due_on: datetime, sprint_uuid: str | None) -> dict[str, Any]:
@@ -238,8 +237,7 @@ _RUN_UPDATE: Final = built_once(
 )
 
 
-async def _write_runs(
-    session: AsyncSession,
+def _write_runs(
     workspace: Workspace,
     row: FlowSession,
     es: engine.Session,
@@ -248,9 +246,10 @@ async def _write_runs(
     start_id: int | None,
     deltas: Counter[tuple[int, str]],
     new_runs: list[dict[str, Any]],
+    writes: bulk.Writes,
 ) -> None:
     """:func:`_save_runs` for a sprint whose runs' earlier statuses are known: changed runs are UPDATEd by UUID
-    (one executemany), new ones join ``new_runs``, and nothing is read."""
+    (one executemany, in ``writes``), new ones join ``new_runs``, and nothing is read."""
     changed: dict[bool, list[dict[str, Any]]] = {True: [], False: []}  # by whether the path is written
     for run in es.runs:
         flow_id = flow_ids.get(run.flow_uuid)
@@ -278,10 +277,9 @@ async def _write_runs(
         if old[0] != run.status and flow_id is not None:
             deltas[(flow_id, old[0])] -= 1
             deltas[(flow_id, run.status)] += 1
-    connection = await session.connection()
     for params in changed.values():
         if params:
-            await connection.execute(_RUN_UPDATE, params)
+            writes.execute(_RUN_UPDATE, params)
 
 
 _SESSIONS: Final = table_of(FlowSession)
@@ -350,6 +348,10 @@ async def persist_many(
     outbox: list[dict[str, Any]] | None = [] if channels is not None else None
     rows: list[FlowSession] = []
     updated: list[dict[str, Any]] = []
+    # the sessions' writes, in order, sent together (``bulk.Writes``: one statement on PostgreSQL when they are
+    # few); each is of distinct rows, none needs another's: timers retired, runs and sessions updated, runs and
+    # timers inserted, and (when the events need no statement) the replies inserted
+    writes = bulk.Writes()
     for item in items:
         es = item.session
         if item.row is None:
@@ -370,10 +372,11 @@ async def persist_many(
             for key, value in written.items():  # the row as the UPDATE below leaves it, with nothing to flush
                 set_committed_value(row, key, value)
             updated.append({"row_id": row.id, **written})
-            await _retire_timers(session, row, all_kinds=es.status != "waiting")
+            _retire_timers(writes, row, all_kinds=es.status != "waiting")
             if item.before is not None:
-                await _write_runs(session, workspace, row, es, item.before, flow_ids, start_id, deltas, new_runs)
+                _write_runs(workspace, row, es, item.before, flow_ids, start_id, deltas, new_runs, writes)
             else:
+                await writes.send(session)  # written before anything is read
                 runs = {r.uuid: r for r in await queries.session_runs(session, workspace, row.id)}
                 _save_runs(session, workspace, row, es, runs, flow_ids, start_id, deltas)
         rows.append(row)
@@ -383,11 +386,17 @@ async def persist_many(
         elif before:
             _wait_in(item.contact, None)
     if updated:  # the sessions that were there already, in one statement (before the events: see below)
-        await (await session.connection()).execute(_SESSION_UPDATE, updated)
+        writes.execute(_SESSION_UPDATE, updated)
+    writes.insert(table_of(FlowRun), new_runs)
+    writes.insert(table_of(FlowTimer), timers)
     # the runs and timers are in before the events are applied: an event may end the session (a contact the flow
-    # blocks or stops), which reads them
-    await bulk.insert_rows(session, table_of(FlowRun), new_runs)
-    await bulk.insert_rows(session, table_of(FlowTimer), timers)
+    # blocks or stops), which reads them. Events that need no statement (the replies, queued to ``outbox``) are
+    # applied first, and the replies go with the other writes.
+    quiet = outbox is not None and all(
+        apply.in_memory(item.sprint.events, routed=item.person is not None) for item in items
+    )
+    if not quiet:
+        await writes.send(session)
     for item in items:
         await apply.apply_events(
             session,
@@ -403,7 +412,8 @@ async def persist_many(
             outbox=outbox,
         )
     if outbox:
-        await bulk.insert_rows(session, table_of(Message), outbox)
+        writes.insert(table_of(Message), outbox)
+    await writes.send(session)
     await flow_webhooks.record(session, workspace, _made(items, rows), flow_ids)
     await _bump_counters(session, deltas)
     await session.flush()
@@ -664,7 +674,9 @@ async def end_sessions(session: AsyncSession, workspace: Workspace, rows: Sequen
         row.current_flow_id = None
         row.modified_on = now
         row.ended_on = now
-        await _retire_timers(session, row, all_kinds=True)
+        retired = bulk.Writes()
+        _retire_timers(retired, row, all_kinds=True)
+        await retired.send(session)
         ended += 1
     await _bump_counters(session, deltas)
     contact_ids = sorted({r.contact_id for r in rows})

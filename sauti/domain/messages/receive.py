@@ -87,9 +87,10 @@ async def receive(
             existing = await _find_incoming(session, channel.id, urn_row.id, incoming.external_id)
             assert existing is not None
             return existing, False
+    writes = bulk.Writes()  # the URN's channel and the contact's last_seen_on: one statement on PostgreSQL
     if urn_row.channel_id != channel.id:  # written only when it moves (a Core UPDATE: nothing left to flush)
-        await bulk.update_object(session, urn_row, {"channel_id": channel.id})
-    await _handle(session, workspace, contact, message, channel, held)
+        writes.update_object(urn_row, {"channel_id": channel.id})
+    await _handle(session, workspace, contact, message, channel, held, writes)
     # every message of a channel writes this one row: written last (a Core statement, nothing left for the commit's
     # flush), so that on PostgreSQL the row's lock is held only until the caller's commit, which follows, and
     # concurrent messages of the channel do not queue behind the rest of the work
@@ -115,11 +116,14 @@ async def _handle(
     message: Message,
     channel: Channel,
     held: list[ContactURN] | None,
+    writes: bulk.Writes,
 ) -> None:
-    """``held``: the contact's URN rows in priority order when :func:`contacts.sender` read them."""
+    """``held``: the contact's URN rows in priority order when :func:`contacts.sender` read them; ``writes``:
+    what the caller left to write first."""
     now = clock.now()
     # a Core UPDATE (the contact's row is told the values): nothing left for a flush to write
-    await bulk.update_object(session, contact, {"last_seen_on": now, "modified_on": now})
+    writes.update_object(contact, {"last_seen_on": now, "modified_on": now})
+    await writes.send(session)
     await fires.seen(session, workspace, [contact.id])  # events relative to last_seen_on move
     if contact.status == "blocked":
         await _store(session, message)
