@@ -20,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from starlette.requests import Request
 
 from sauti.api.rapidpro.errors import APIError
-from sauti.db import plain
+from sauti.db import plain, shapes
 from sauti.db.base import UTCDateTime
 from sauti.kit.timefmt import format_utc, parse_iso
 
@@ -138,6 +138,8 @@ async def paginate(
         memo = (id(stmt), after, walk_desc, page_size, id(ordering.position), id(ordering.id))
         found = _PAGED.get(memo)
         if found is None or found[0] is not stmt:
+            if len(_PAGED) >= 4 * shapes.KEEP:  # kept shapes are bounded, and so is what pages add to them
+                _PAGED.clear()
             found = _PAGED[memo] = (stmt, _page_statement(stmt, ordering, after, walk_desc, page_size + 1))
         paged = found[1]
     rows = list((await plain.rows(session, paged, values or None)).all())
