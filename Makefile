@@ -46,6 +46,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.contacts
 	$(BIN)/python -m bench.messaging
 	$(BIN)/python -m bench.campaigns
+	$(BIN)/python -m bench.flows
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

@@ -86,6 +86,15 @@ class WriteDialect(direct.SavepointsOnDriver, SQLiteDialect_pysqlite):
 
     supports_statement_cache = True  # as the stock dialect's: its statements compile as before
 
+    def do_savepoint(self, connection: Connection, name: str) -> None:
+        raw = connection.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        if not raw.in_transaction:
+            # sqlite3 begins a transaction itself before a write, never before a savepoint: a SAVEPOINT sent first
+            # would begin one in SQLite, and its RELEASE would commit it, out of the session's reach
+            raw.execute("BEGIN")
+        super().do_savepoint(connection, name)
+
     def _savepoint_statement(self, connection: Connection, sql: str) -> None:
         raw = connection.connection.driver_connection
         assert isinstance(raw, sqlite3.Connection)

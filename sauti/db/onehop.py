@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -122,3 +123,15 @@ class Dialect(SQLiteDialect_aiosqlite):
     @classmethod
     def import_dbapi(cls) -> AsyncAdapt_aiosqlite_dbapi:
         return OneHopDBAPI(__import__("aiosqlite"), __import__("sqlite3"))
+
+    def do_savepoint(self, connection: Connection, name: str) -> None:
+        adapted = connection.connection.dbapi_connection
+        assert isinstance(adapted, OneHopConnection)
+        if not adapted._connection.in_transaction:
+            # as ``inline.WriteDialect``: a SAVEPOINT that began the transaction would be committed by its RELEASE
+            cursor = adapted.cursor()
+            try:
+                cursor.execute("BEGIN")
+            finally:
+                cursor.close()
+        super().do_savepoint(connection, name)

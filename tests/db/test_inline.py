@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from sauti.db.engine import make_engine, make_read_engine, make_sessionmaker
 from sauti.db.inline import ReadSessions, WriteSessions
@@ -163,3 +164,30 @@ async def test_savepoints_and_bulk_writes_on_the_loop_thread(tmp_path: Path) -> 
 def test_only_a_sqlite_file_gets_write_sessions_on_the_loop_thread() -> None:
     assert not isinstance(make_sessionmaker(make_engine("sqlite+aiosqlite:///:memory:")), WriteSessions)
     assert not isinstance(make_sessionmaker(make_engine("postgresql+asyncpg://u@localhost/db")), WriteSessions)
+
+
+@pytest.mark.parametrize("sessions_of", ["write_sessions", "driver_sessions"])
+async def test_a_savepoint_that_opens_the_transaction_is_undone_by_its_rollback(
+    tmp_path: Path, sessions_of: str
+) -> None:
+    # sqlite3 begins a transaction itself only before a write: a SAVEPOINT sent first began one in SQLite, and its
+    # RELEASE, the outermost savepoint's, committed it, so the rollback that followed undid nothing
+    url = f"sqlite+aiosqlite:///{tmp_path / 'first.db'}"
+    engine = await _notes(url)
+    sessions = make_sessionmaker(engine) if sessions_of == "write_sessions" else async_sessionmaker(engine)
+    try:
+        async with sessions() as session:
+            async with session.begin_nested():
+                await session.execute(text("INSERT INTO notes (body) VALUES ('in the savepoint')"))
+            await session.execute(text("INSERT INTO notes (body) VALUES ('after it')"))
+            await session.rollback()
+        async with sessions() as session:  # and one committed keeps both
+            async with session.begin_nested():
+                await session.execute(text("INSERT INTO notes (body) VALUES ('kept')"))
+            await session.execute(text("INSERT INTO notes (body) VALUES ('kept too')"))
+            await session.commit()
+        async with engine.connect() as conn:
+            bodies = (await conn.execute(text("SELECT body FROM notes ORDER BY id"))).scalars().all()
+        assert bodies == ["kept", "kept too"]
+    finally:
+        await engine.dispose()
